@@ -1,0 +1,149 @@
+/** check, articles, status: read-only views of the site and the ledger. */
+import type { Command } from 'commander';
+import { articleStatus } from '../../content/article.ts';
+import { scanContent } from '../../content/scan.ts';
+import { channelKind } from '../../pipeline/channel-kinds.ts';
+import { nextScheduled } from '../../pipeline/digest-schedule.ts';
+import type { Herald } from '../../pipeline/herald.ts';
+import { act, EXIT } from '../exit.ts';
+import { type GlobalOptions, openConfig, withHerald } from '../session.ts';
+
+interface ChannelState {
+  state: string;
+  time?: string;
+  messageId?: string;
+  sent?: number;
+  pending?: number;
+  failed?: number;
+  error?: string;
+}
+
+async function articleChannelState(h: Herald, channelId: string, articleId: string): Promise<ChannelState> {
+  const decision = (await h.store.decisions(channelId)).get(articleId);
+  if (!decision) return { state: 'not-due' };
+  if (decision.status !== 'planned') return { state: decision.status };
+  const direct = await h.store.deliverySummary(channelId, { articleId });
+  const viaDigest = decision.digestId !== undefined ? await h.store.deliverySummary(channelId, { digestId: decision.digestId }) : undefined;
+  const s = {
+    pending: direct.pending + direct.sending + (viaDigest ? viaDigest.pending + viaDigest.sending : 0),
+    sent: direct.sent + (viaDigest?.sent ?? 0),
+    failed: direct.failed + (viaDigest?.failed ?? 0),
+  };
+  const state = s.pending > 0 ? 'pending' : s.failed > 0 && s.sent > 0 ? 'partly-failed' : s.failed > 0 ? 'failed' : s.sent > 0 ? 'sent' : 'planned';
+  return {
+    state,
+    time: direct.lastSentAt ?? viaDigest?.lastSentAt,
+    messageId: direct.providerMessageId ?? viaDigest?.providerMessageId,
+    ...s,
+    error: direct.lastError ?? viaDigest?.lastError,
+  };
+}
+
+export function registerInspectCommands(program: Command, g: () => GlobalOptions): void {
+  program
+    .command('check')
+    .description('validate the config and every article; list each problem (exit 1 if any)')
+    .action(act(async () => {
+      const config = openConfig(g());
+      const scan = await scanContent(config.content, config.site);
+      for (const p of scan.problems) console.log(`${p.file}: ${p.reason}`);
+      const summary = `${scan.articles.length} article(s) OK, ${scan.problems.length} problem(s); config ${config.file} OK (${config.channels.length} channel(s))`;
+      console.log(summary);
+      return scan.problems.length > 0 ? EXIT.failed : EXIT.ok;
+    }));
+
+  program
+    .command('articles')
+    .description('every article file with its status and per-channel delivery state')
+    .option('--json', 'machine-readable output')
+    .action(act(async (o: { json?: boolean }) =>
+      withHerald(g(), async (h) => {
+        const scan = await scanContent(h.config.content, h.config.site);
+        const now = h.now();
+        const rows = [];
+        for (const a of scan.articles) {
+          const channels: Record<string, ChannelState> = {};
+          for (const c of h.config.channels) channels[c.id] = await articleChannelState(h, c.id, a.id);
+          rows.push({
+            id: a.id,
+            file: a.file,
+            status: articleStatus(a, now),
+            title: a.title,
+            date: a.publishedAt,
+            url: a.url,
+            topics: a.topics,
+            channels,
+          });
+        }
+        for (const p of scan.problems) {
+          rows.push({ id: p.file.replace(/(\/index|\/_index)?\.(md|markdown)$/i, ''), file: p.file, status: 'invalid', error: p.reason });
+        }
+        rows.sort((x, y) => x.file.localeCompare(y.file));
+        if (o.json) console.log(JSON.stringify(rows, null, 2));
+        else
+          for (const r of rows) {
+            const states = 'channels' in r && r.channels ? Object.entries(r.channels).map(([id, s]) => `${id}=${s.state}`).join(' ') : '';
+            console.log(`${r.status.padEnd(9)} ${r.file}${'title' in r ? `  ${r.title}` : ''}${'error' in r ? `  (${r.error})` : ''}${states ? `  [${states}]` : ''}`);
+          }
+        return EXIT.ok;
+      }),
+    ));
+
+  program
+    .command('status')
+    .description('channels, what is pending or failed, when the next digests go, subscribers')
+    .option('--json', 'machine-readable output')
+    .action(act(async (o: { json?: boolean }) =>
+      withHerald(g(), async (h) => {
+        const now = h.now();
+        const counts = new Map((await h.store.counts()).map((c) => [c.channelId, c]));
+        const channels = [];
+        for (const c of h.config.channels) {
+          const state = await h.store.getChannel(c.id);
+          const n = counts.get(c.id) ?? { pending: 0, sending: 0, sent: 0, failed: 0 };
+          const digest =
+            c.type === 'email' && c.mode === 'digest' && state
+              ? {
+                  waiting: (await h.store.waitingArticles(c.id)).length,
+                  nextAt: nextScheduled(c.schedule, h.config.site.timezone, new Date(state.lastDigestAt ?? state.firstRunAt)).toISOString(),
+                  lastAt: state.lastDigestAt,
+                }
+              : undefined;
+          channels.push({
+            id: c.id,
+            type: c.type,
+            enabled: c.enabled,
+            preview: channelKind(c).isPreview(c),
+            firstRunAt: state?.firstRunAt,
+            deliveries: { pending: n.pending, sending: n.sending, sent: n.sent, failed: n.failed },
+            nextAttemptAt: await h.store.nextAttemptAt(c.id),
+            digest,
+          });
+        }
+        const articles = await h.store.listArticles();
+        const byStatus: Record<string, number> = {};
+        for (const a of articles.filter((x) => !x.goneAt)) {
+          const s = articleStatus(a.article, now);
+          byStatus[s] = (byStatus[s] ?? 0) + 1;
+        }
+        const failures = (await h.store.recentFailures(10)).map((d) => ({ id: d.id, channel: d.channelId, recipient: d.recipient, error: d.lastError }));
+        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), recentFailures: failures };
+        if (o.json) {
+          console.log(JSON.stringify(out, null, 2));
+          return EXIT.ok;
+        }
+        for (const c of channels) {
+          const d = c.deliveries;
+          console.log(`${c.id} (${c.type}${c.preview ? ', preview mode' : ''}${c.enabled ? '' : ', disabled'}): ${d.sent} sent, ${d.pending} pending, ${d.sending} sending, ${d.failed} failed`);
+          if (c.nextAttemptAt && d.pending) console.log(`  next attempt ${c.nextAttemptAt}`);
+          if (c.digest) console.log(`  ${c.digest.waiting} article(s) waiting; next digest ${c.digest.nextAt}${c.digest.lastAt ? `; last ${c.digest.lastAt}` : ''}`);
+          if (!c.firstRunAt) console.log('  has not run yet');
+        }
+        console.log(`articles: ${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ') || 'none seen yet'}`);
+        const s = out.subscribers;
+        console.log(`subscribers: ${s.active} active, ${s.pending} pending, ${s.unsubscribed} unsubscribed, ${s.bounced} bounced`);
+        for (const f of failures) console.log(`failed #${f.id} ${f.channel} → ${f.recipient}: ${f.error}`);
+        return EXIT.ok;
+      }),
+    ));
+}

@@ -1,0 +1,78 @@
+/** preview: render exactly what would be sent, without sending or recording anything. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Article } from '../../content/article.ts';
+import { articleStatus, matchesTopics } from '../../content/article.ts';
+import { scanContent } from '../../content/scan.ts';
+import { personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
+import { planChannel } from '../../pipeline/plan.ts';
+import { unsubscribeUrl } from '../../util/tokens.ts';
+import { act, EXIT, UsageError } from '../exit.ts';
+import { type GlobalOptions, requireChannel, withHerald } from '../session.ts';
+
+const SAMPLE = { email: 'reader@example.com', name: 'Preview Reader', publicId: 'preview' };
+
+export function registerPreviewCommand(program: Command, g: () => GlobalOptions): void {
+  program
+    .command('preview [article]')
+    .description('render an article for a channel (or the next digest) without sending; email HTML is written to a file')
+    .option('--channel <id>', 'the channel to render for')
+    .option('--digest <channel>', "preview that email channel's next digest")
+    .action(act(async (articleRef: string | undefined, o: { channel?: string; digest?: string }) =>
+      withHerald(g(), async (h) => {
+        if (!o.digest && !articleRef) throw new UsageError('give an article (id or path) with --channel <id>, or --digest <channel>');
+        const scan = await scanContent(h.config.content, h.config.site);
+        const now = h.now();
+        const channel = requireChannel(h, o.digest ?? o.channel, (c) =>
+          o.digest && !(c.type === 'email' && c.mode === 'digest') ? `channel "${c.id}" is not an email digest channel` : undefined,
+        );
+        let label: string;
+        let content: Parameters<typeof renderEmailBody>[2];
+        if (o.digest) {
+          // The next digest = what is waiting plus what this pass would add.
+          const seen = new Map((await h.store.listArticles()).map((s) => [s.article.id, s]));
+          const plan = await planChannel(h, channel, scan.articles, seen, now, { dryRun: true });
+          const ids = new Set([...(await h.store.waitingArticles(channel.id)), ...plan.waiting]);
+          let articles: Article[] = scan.articles.filter((a) => ids.has(a.id) && articleStatus(a, now) === 'published');
+          if (articles.length === 0) {
+            articles = scan.articles.filter((a) => articleStatus(a, now) === 'published' && matchesTopics(a.topics, channel.topics, channel.exclude));
+            console.log(`no articles are waiting for ${channel.id}'s next digest; previewing with the most recent published ones`);
+          }
+          if (articles.length === 0) {
+            console.log(`${channel.id}: no published article matches this channel; nothing to preview`);
+            return EXIT.ok;
+          }
+          articles.sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
+          content = { kind: 'digest', articles, date: now };
+          label = `digest-${now.toISOString().slice(0, 10)}`;
+        } else {
+          const article = scan.articles.find((a) => a.id === articleRef || a.file === articleRef);
+          if (!article) {
+            const bad = scan.problems.find((p) => p.file === articleRef);
+            throw new UsageError(bad ? `${bad.file}: ${bad.reason}` : `no article "${articleRef}" (see \`herald articles\`)`);
+          }
+          content = { kind: 'post', article };
+          label = article.id.replace(/[^A-Za-z0-9_-]+/g, '_');
+        }
+        const body = await renderEmailBody(h, channel, content);
+        const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
+        const raw = body.prepared.build({
+          to: { address: SAMPLE.email, name: SAMPLE.name },
+          messageId: h.messageId(channel.id, `preview.${now.getTime()}`),
+          unsubscribeUrl: unsubscribe,
+          unsubscribeMailto: channel.unsubscribeMailto,
+          name: SAMPLE.name,
+        });
+        const dir = path.join(h.config.outboxDir, 'previews', channel.id);
+        mkdirSync(dir, { recursive: true });
+        const file = path.join(dir, `${label}.html`);
+        writeFileSync(file, personalHtml(body, { name: SAMPLE.name, unsubscribeUrl: unsubscribe }));
+        writeFileSync(file.replace(/\.html$/, '.eml'), raw);
+        console.log(`subject: ${body.subject}`);
+        console.log(`size: ${raw.length} bytes (HTML ${Buffer.byteLength(body.html)} bytes)`);
+        console.log(file);
+        return EXIT.ok;
+      }),
+    ));
+}

@@ -1,0 +1,53 @@
+/** The `herald` command line. Exit codes: 0 all good, 1 something failed, 2 bad usage or config. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.ts';
+import { errorMessage } from '../util/secrets.ts';
+import { registerInspectCommands } from './commands/inspect-commands.ts';
+import { registerPreviewCommand } from './commands/preview-command.ts';
+import { registerRunCommand } from './commands/run-command.ts';
+import { registerSendCommands } from './commands/send-commands.ts';
+import { registerSubscribersCommand } from './commands/subscribers-command.ts';
+import { EXIT, outcome, UsageError } from './exit.ts';
+import type { GlobalOptions } from './session.ts';
+
+export function buildProgram(): { program: Command; exitCode: () => number } {
+  const program = new Command('herald')
+    .description('Herald: posts new articles of a markdown site to email, Telegram and Discord')
+    .option('-c, --config <file>', 'config file (default: $HERALD_CONFIG, else config/herald.yaml)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error (default: $HERALD_LOG_LEVEL or info)')
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({ outputError: (s, write) => write(s) });
+  const g = () => program.opts<GlobalOptions>();
+  registerInspectCommands(program, g);
+  registerSendCommands(program, g);
+  registerPreviewCommand(program, g);
+  registerSubscribersCommand(program, g);
+  registerRunCommand(program, g);
+  for (const c of program.commands) c.exitOverride();
+  return { program, exitCode: () => outcome.code };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { program, exitCode } = buildProgram();
+  let code: number;
+  try {
+    await program.parseAsync(argv);
+    code = exitCode();
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      code = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else if (e instanceof ConfigError) {
+      console.error(errorMessage(e));
+      code = EXIT.usage;
+    } else if (e instanceof UsageError) {
+      console.error(`herald: ${errorMessage(e)}`);
+      code = EXIT.usage;
+    } else {
+      console.error(`herald: ${errorMessage(e)}`);
+      if (process.env.HERALD_DEBUG) console.error(e);
+      code = EXIT.failed;
+    }
+  }
+  return code;
+}

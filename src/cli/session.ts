@@ -1,0 +1,42 @@
+/**
+ * What every command starts with: the config (exit 2 when it is bad), a logger, and
+ * the Herald context; closed again however the command ends.
+ */
+import { type HeraldConfig, loadConfig } from '../config/load.ts';
+import type { ChannelConfig } from '../pipeline/channel-kinds.ts';
+import { createHerald, type Herald } from '../pipeline/herald.ts';
+import { createLogger, type Logger } from '../util/logger.ts';
+import { UsageError } from './exit.ts';
+
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+}
+
+export function openConfig(g: GlobalOptions): HeraldConfig {
+  return loadConfig({ file: g.config });
+}
+
+export function logger(g: GlobalOptions): Logger {
+  return createLogger({ level: g.logLevel });
+}
+
+export async function withHerald<T>(g: GlobalOptions, fn: (h: Herald) => Promise<T>): Promise<T> {
+  const config = openConfig(g);
+  const h = await createHerald(config, { log: logger(g) });
+  try {
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+export function requireChannel(h: Herald, id: string | undefined, want?: (c: ChannelConfig) => string | undefined): ChannelConfig {
+  const known = h.config.channels.map((c) => c.id);
+  if (!id) throw new UsageError(`--channel is required (one of: ${known.join(', ') || 'none configured'})`);
+  const c = h.channel(id);
+  if (!c) throw new UsageError(`unknown channel "${id}" (configured: ${known.join(', ') || 'none'})`);
+  const problem = want?.(c);
+  if (problem) throw new UsageError(problem);
+  return c;
+}

@@ -1,0 +1,53 @@
+/** Zod building blocks shared by the config schema and each channel's own schema. */
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+export const duration = (example: string) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    if (typeof v === 'number') return v * 1000; // bare numbers are seconds
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like ${example} (units ms, s, m, h, d, w), got "${v}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const cron = z.string().superRefine((v, ctx) => {
+  try {
+    CronExpressionParser.parse(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `expected a cron expression like "0 8 * * *" (minute hour day month weekday), got "${v}": ${(e as Error).message}` });
+  }
+});
+
+export const topicList = z
+  .union([z.string(), z.array(z.union([z.string(), z.number()]))])
+  .transform((v) => (Array.isArray(v) ? v.map(String) : v === '' ? [] : [v]))
+  .default([]);
+
+export const httpUrl = z.string().superRefine((v, ctx) => {
+  let ok = false;
+  try {
+    const u = new URL(v);
+    ok = u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {}
+  if (!ok) ctx.addIssue({ code: 'custom', message: `expected an absolute http(s) URL like https://example.com/, got "${v}"` });
+});
+
+/** An IANA time zone that this Node knows. */
+export const timezone = z.string().superRefine((v, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `expected an IANA time zone like "Asia/Shanghai" or "UTC", got "${v}"` });
+  }
+});
+
+/** Fields every channel has, whatever its type. */
+export const channelBase = {
+  topics: topicList,
+  exclude: topicList,
+  enabled: z.boolean().default(true),
+};

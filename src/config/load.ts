@@ -1,0 +1,125 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { parseDocument } from 'yaml';
+import type { EmailChannelConfig } from '../channels/email/email-config.ts';
+import type { ContentSettings, SiteSettings } from '../content/site.ts';
+import { registerSecret, registerUrlSecrets } from '../util/secrets.ts';
+import { PROJECT_ROOT } from '../util/project-root.ts';
+import { InterpolationError, interpolate } from './interpolate.ts';
+import { configSchema } from './schema.ts';
+
+export type ChannelConfig = EmailChannelConfig;
+
+export interface HeraldConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  site: SiteSettings;
+  content: ContentSettings & { lookbackMs: number; maxAgeMs: number; scanMs: number };
+  store: { path: string };
+  server: { port: number; host: string; publicUrl: string };
+  delivery: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; giveUpAfterMs: number };
+  outboxDir: string;
+  /** Template roots, highest priority first; the bundled templates/ is always last. */
+  templateDirs: string[];
+  channels: ChannelConfig[];
+  /** Environment after .env was merged in (process env wins). */
+  env: Record<string, string | undefined>;
+}
+
+/** A config problem: the CLI prints it and exits 2. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** --config; else HERALD_CONFIG; else config/herald.yaml in the working directory, else the bundled one. */
+  file?: string;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+}
+
+export function resolveConfigPath(opts: LoadOptions, env: Record<string, string | undefined>): string {
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.file) return path.resolve(cwd, opts.file);
+  if (env.HERALD_CONFIG) return path.resolve(cwd, env.HERALD_CONFIG);
+  const local = path.resolve(cwd, 'config/herald.yaml');
+  if (existsSync(local)) return local;
+  return path.join(PROJECT_ROOT, 'config/herald.yaml');
+}
+
+/** process env merged over `.env` in the working directory. */
+export function loadEnv(cwd: string, base: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  const dotenvFile = path.join(cwd, '.env');
+  const fromFile = existsSync(dotenvFile) ? parseDotenv(readFileSync(dotenvFile)) : {};
+  return { ...fromFile, ...base };
+}
+
+export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? loadEnv(cwd);
+  const file = resolveConfigPath(opts, env);
+  const shown = path.relative(cwd, file) || file;
+  if (!existsSync(file)) throw new ConfigError(shown, [`config file not found (use --config FILE or HERALD_CONFIG)`]);
+
+  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
+  if (doc.errors.length > 0) throw new ConfigError(shown, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  let raw: unknown;
+  try {
+    raw = interpolate(doc.toJS() ?? {}, env);
+  } catch (e) {
+    if (e instanceof InterpolationError) throw new ConfigError(shown, [e.message]);
+    throw e;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      shown,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  const c = parsed.data;
+  const dir = path.dirname(file);
+  const rel = (p: string) => path.resolve(dir, p);
+
+  const channels = Object.entries(c.channels).map(([id, ch]) => ({ ...(ch as object), id }) as ChannelConfig);
+  for (const ch of channels) if (ch.type === 'email') registerUrlSecrets(ch.smtp);
+  registerSecret(env.HERALD_SECRET);
+
+  const contentDir = rel(c.content.dir);
+  if (!existsSync(contentDir)) throw new ConfigError(shown, [`content.dir: folder "${contentDir}" does not exist`]);
+
+  return {
+    file,
+    site: c.site,
+    content: {
+      dir: contentDir,
+      permalink: c.content.permalink,
+      lookbackMs: c.content.lookback,
+      maxAgeMs: c.content.maxAge,
+      scanMs: c.content.scan,
+    },
+    store: { path: rel(c.store.url.slice('sqlite:'.length)) },
+    server: {
+      port: c.server.port,
+      host: c.server.host,
+      publicUrl: (c.server.publicUrl ?? `http://localhost:${c.server.port}/`).replace(/\/?$/, '/'),
+    },
+    delivery: {
+      maxAttempts: c.delivery.maxAttempts,
+      backoffMs: c.delivery.backoff,
+      maxBackoffMs: c.delivery.maxBackoff,
+      giveUpAfterMs: c.delivery.giveUpAfter,
+    },
+    outboxDir: rel(c.outbox),
+    templateDirs: [...(c.templates ? [rel(c.templates)] : []), path.join(PROJECT_ROOT, 'templates')],
+    channels,
+    env,
+  };
+}

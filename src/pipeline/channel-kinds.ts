@@ -1,0 +1,37 @@
+/**
+ * What the pipeline needs to know about each platform. Adding a platform means a folder
+ * in channels/ (config schema + adapter), its renderer in render/, and an entry here.
+ */
+import type { EmailChannelConfig } from '../channels/email/email-config.ts';
+import type { ChannelAdapter } from '../channels/types.ts';
+import type { Delivery } from '../store/types.ts';
+import { emailKind } from './payloads/email-kind.ts';
+import type { Herald } from './herald.ts';
+
+export type ChannelConfig = EmailChannelConfig;
+
+export interface PayloadBuilder<P> {
+  /** Render the payload for one claimed delivery. Throws a permanent DeliveryError when it cannot. */
+  build(d: Delivery): Promise<P>;
+}
+
+export interface ChannelKind<C extends ChannelConfig = ChannelConfig, P = unknown> {
+  /** 'subscribers': one delivery per matching subscriber; 'destination': one per article to the configured chat. */
+  audience: 'subscribers' | 'destination';
+  usesDigests(c: C): boolean;
+  /** The recipient written in the ledger for destination channels. */
+  destination(c: C): string;
+  isPreview(c: C): boolean;
+  createAdapter(c: C, h: Herald): ChannelAdapter<P>;
+  payloads(c: C, h: Herald): PayloadBuilder<P>;
+  /** Sends in flight at once; 1 keeps a chat's posts in order. */
+  concurrency(c: C): number;
+}
+
+const kinds: Record<ChannelConfig['type'], ChannelKind<never, unknown>> = {
+  email: emailKind as ChannelKind<never, unknown>,
+};
+
+export function channelKind(c: ChannelConfig): ChannelKind<ChannelConfig, unknown> {
+  return kinds[c.type] as ChannelKind<ChannelConfig, unknown>;
+}

@@ -1,0 +1,152 @@
+/**
+ * Sending what is planned: claim due deliveries of one channel, render each, hand it to
+ * the channel's adapter, and record the outcome. Retry policy comes from retry-policy.ts;
+ * this loop only adds the per-run behaviour: waiting out short rate limits, and giving a
+ * channel up for this run when its server stays unreachable.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeliveryError } from '../channels/errors.ts';
+import type { Delivery } from '../store/types.ts';
+import { CLAIMANT, claimantAlive } from '../util/claimant.ts';
+import { errorMessage } from '../util/secrets.ts';
+import { type ChannelConfig, channelKind } from './channel-kinds.ts';
+import type { Herald } from './herald.ts';
+import { backoffDelay, onFailure } from './retry-policy.ts';
+
+export interface DeliverOptions {
+  signal?: AbortSignal;
+  /** A provider's requested wait up to this long is waited out inside the run. */
+  maxInRunWaitMs?: number;
+  onResult?: (d: Delivery, outcome: 'sent' | 'failed' | 'retry') => void;
+  /** Called once with how many deliveries are claimable, for progress bars. */
+  onStart?: (channelId: string) => void;
+}
+
+export interface ChannelRunResult {
+  channelId: string;
+  sent: number;
+  failed: number;
+  /** Left pending with a later attempt time. */
+  deferred: number;
+  /** Why the channel was given up for this run (server unreachable). */
+  gaveUp?: string;
+  /** Set when the provider asked for a wait longer than a run may take. */
+  paused?: string;
+  /** Human-readable lines worth telling the editor (failures, long waits, notes from providers). */
+  messages: string[];
+}
+
+/** How long a claim may stay 'sending' before another process may take it over. */
+export const CLAIM_LEASE_MS = 15 * 60_000;
+const BATCH = 200;
+
+export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: DeliverOptions = {}): Promise<ChannelRunResult> {
+  const result: ChannelRunResult = { channelId: channel.id, sent: 0, failed: 0, deferred: 0, messages: [] };
+  const kind = channelKind(channel);
+  const signal = opts.signal;
+  const maxWait = opts.maxInRunWaitMs ?? 60_000;
+  const retry = h.config.delivery;
+
+  await h.store.releaseStale(h.now(), CLAIM_LEASE_MS, claimantAlive);
+  const first = await h.store.claim(channel.id, CLAIMANT, h.now(), BATCH);
+  if (first.length === 0) return result;
+
+  const adapter = h.adapter(channel);
+  const payloads = kind.payloads(channel, h);
+  let downSince: number | undefined;
+  let stopped: string | undefined; // set when the channel is given up (or paused) for this run
+
+  const wait = (ms: number) => sleep(ms, undefined, { signal }).catch(() => undefined);
+
+  async function sendOne(d: Delivery): Promise<void> {
+    let payload: unknown;
+    try {
+      payload = await payloads.build(d);
+    } catch (e) {
+      // A DeliveryError here already explains itself (e.g. the subscriber left meanwhile).
+      const reason = isDeliveryError(e) ? errorMessage(e) : `${channel.id}: could not render: ${errorMessage(e)}`;
+      await h.store.markFailed(d.id, reason, h.now());
+      result.failed++;
+      result.messages.push(reason);
+      opts.onResult?.(d, 'failed');
+      return;
+    }
+    for (let inRunTry = 0; ; inRunTry++) {
+      if (stopped || signal?.aborted) {
+        await h.store.release([d.id], stopped ? new Date(h.now().getTime() + retry.backoffMs) : h.now(), true);
+        result.deferred++;
+        return;
+      }
+      try {
+        const r = await adapter.send(payload);
+        downSince = undefined;
+        await h.store.markSent(d.id, r.providerMessageId, h.now());
+        if (r.note) result.messages.push(`${channel.id}: ${r.note}`);
+        result.sent++;
+        opts.onResult?.(d, 'sent');
+        return;
+      } catch (e) {
+        const now = h.now();
+        if (isDeliveryError(e) && e.connection) {
+          downSince ??= now.getTime();
+          const down = now.getTime() - downSince;
+          if (down >= retry.giveUpAfterMs) {
+            if (!stopped) {
+              stopped = `${errorMessage(e)}; gave up this channel for this run after ${Math.round(down / 1000)}s, deliveries stay pending`;
+              result.gaveUp = stopped;
+              h.log.error(stopped);
+            }
+            // This delivery was really tried: its attempt counts.
+            await h.store.markRetry(d.id, errorMessage(e), new Date(now.getTime() + backoffDelay(d.attempts, retry)), true);
+            result.deferred++;
+            opts.onResult?.(d, 'retry');
+            return;
+          }
+          h.log.warn(`${errorMessage(e)}; retrying`);
+          await wait(Math.min(1000 * 2 ** Math.min(inRunTry, 4), retry.giveUpAfterMs - down + 10));
+          continue;
+        }
+        if (isDeliveryError(e) && e.kind === 'rate-limited' && (e.retryAfterMs ?? 0) <= maxWait) {
+          h.log.warn(`${channel.id}: rate limited, waiting ${Math.ceil((e.retryAfterMs ?? 0) / 1000)}s as asked`);
+          await wait(e.retryAfterMs ?? 1000);
+          continue;
+        }
+        const decision = onFailure(e, d.attempts, now, retry);
+        if (decision.action === 'fail') {
+          await h.store.markFailed(d.id, decision.reason, now);
+          result.failed++;
+          result.messages.push(`${decision.reason} (delivery ${d.id} to ${d.recipient})`);
+          h.log.error(`${decision.reason} (delivery ${d.id})`);
+          opts.onResult?.(d, 'failed');
+        } else {
+          await h.store.markRetry(d.id, decision.reason, decision.at, decision.countAttempt);
+          result.deferred++;
+          if (!decision.countAttempt) {
+            // A long flood wait: keep the chat's order by pausing the whole channel until then.
+            stopped = `${channel.id}: provider asked to wait until ${decision.at.toISOString()}; deliveries stay pending until then`;
+            result.paused = stopped;
+            result.messages.push(stopped);
+          } else h.log.warn(`${decision.reason}; will retry at ${decision.at.toISOString()}`);
+          opts.onResult?.(d, 'retry');
+        }
+        return;
+      }
+    }
+  }
+
+  const concurrency = Math.max(1, kind.concurrency(channel));
+  let batch = first;
+  while (batch.length > 0) {
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const d = batch[next++] as Delivery;
+        await sendOne(d);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    if (stopped || signal?.aborted) break;
+    batch = await h.store.claim(channel.id, CLAIMANT, h.now(), BATCH);
+  }
+  return result;
+}

@@ -1,0 +1,73 @@
+/**
+ * One scheduler pass: scan, plan every channel, make the digests whose time has come,
+ * then send everything due. The CLI's `dispatch`, the daemon and the web hook all call this.
+ */
+import type { EmailChannelConfig } from '../channels/email/email-config.ts';
+import { errorMessage } from '../util/secrets.ts';
+import type { ChannelConfig } from './channel-kinds.ts';
+import { type ChannelRunResult, type DeliverOptions, deliverChannel } from './deliver.ts';
+import { type DigestSummary, planDigest } from './digest.ts';
+import type { Herald } from './herald.ts';
+import { type ChannelPlanSummary, planChannel } from './plan.ts';
+import { scanAndRecord } from './scan.ts';
+
+export interface PassOptions extends DeliverOptions {
+  dryRun?: boolean;
+  /** Only these channels (default: every enabled one). */
+  channels?: string[];
+  /** Make this channel's digest now, whatever its schedule. */
+  forceDigest?: string;
+  /** Skip sending (plan only). */
+  planOnly?: boolean;
+}
+
+export interface PassResult {
+  problems: { file: string; reason: string }[];
+  plans: ChannelPlanSummary[];
+  digests: DigestSummary[];
+  runs: ChannelRunResult[];
+  /** Channel-level errors (a channel that could not even start). */
+  errors: string[];
+  ok: boolean;
+}
+
+const isDigestChannel = (c: ChannelConfig): c is EmailChannelConfig => c.type === 'email' && c.mode === 'digest';
+
+export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassResult> {
+  const channels = h.config.channels.filter((c) => c.enabled && (!opts.channels || opts.channels.includes(c.id)));
+  const scan = await scanAndRecord(h, { dryRun: opts.dryRun });
+  const now = h.now();
+  const result: PassResult = { problems: scan.problems, plans: [], digests: [], runs: [], errors: [], ok: true };
+
+  for (const ch of channels) {
+    try {
+      result.plans.push(await planChannel(h, ch, scan.articles, scan.seen, now, { dryRun: opts.dryRun }));
+      if (isDigestChannel(ch)) {
+        const d = await planDigest(h, ch, now, { force: opts.forceDigest === ch.id, dryRun: opts.dryRun });
+        result.digests.push(d);
+      }
+    } catch (e) {
+      const msg = `${ch.id}: planning failed: ${errorMessage(e)}`;
+      h.log.error(msg);
+      result.errors.push(msg);
+    }
+  }
+  if (opts.dryRun || opts.planOnly) return result;
+
+  // Channels send side by side: a slow or dead one never holds up the others.
+  const runs = await Promise.all(
+    channels.map(async (ch) => {
+      try {
+        return await deliverChannel(h, ch, opts);
+      } catch (e) {
+        const msg = `${ch.id}: ${errorMessage(e)}`;
+        h.log.error(msg);
+        result.errors.push(msg);
+        return { channelId: ch.id, sent: 0, failed: 0, deferred: 0, messages: [msg] } satisfies ChannelRunResult;
+      }
+    }),
+  );
+  result.runs = runs;
+  result.ok = result.errors.length === 0 && runs.every((r) => r.failed === 0 && !r.gaveUp && !r.paused);
+  return result;
+}

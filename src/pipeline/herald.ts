@@ -1,0 +1,70 @@
+/**
+ * The running context every entry point (CLI, scheduler, server, bots) builds once and
+ * hands to the pipeline: config, store, logger, template engine, adapters.
+ */
+import type { ChannelAdapter } from '../channels/types.ts';
+import type { HeraldConfig } from '../config/load.ts';
+import { createTemplateEngine, type TemplateEngine } from '../render/template-engine.ts';
+import { openStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/types.ts';
+import { resolveSecret } from '../util/herald-secret.ts';
+import type { Logger } from '../util/logger.ts';
+import { type ChannelConfig, channelKind } from './channel-kinds.ts';
+
+export interface Herald {
+  config: HeraldConfig;
+  store: Store;
+  log: Logger;
+  engine: TemplateEngine;
+  /** Signs links in emails (HERALD_SECRET). */
+  secret: string;
+  now(): Date;
+  /** A stable RFC 5322 Message-ID for this channel and local part. */
+  messageId(channelId: string, local: string): string;
+  channel(id: string): ChannelConfig | undefined;
+  adapter(channel: ChannelConfig): ChannelAdapter<unknown>;
+  close(): Promise<void>;
+}
+
+export interface CreateOptions {
+  log: Logger;
+  store?: Store;
+  now?: () => Date;
+}
+
+export async function createHerald(config: HeraldConfig, opts: CreateOptions): Promise<Herald> {
+  const store = opts.store ?? (await openStore({ path: config.store.path }));
+  const { secret, generated } = resolveSecret(config.env, config.store.path);
+  if (generated) opts.log.warn('HERALD_SECRET is not set: generated one in the data folder to sign unsubscribe links (set HERALD_SECRET in production)');
+  const dirs = config.templateDirs;
+  const engine = createTemplateEngine({ root: dirs[dirs.length - 1] as string, userRoot: dirs.length > 1 ? dirs[0] : undefined });
+  const adapters = new Map<string, ChannelAdapter<unknown>>();
+  const host = new URL(config.site.url).hostname || 'herald.local';
+  const h: Herald = {
+    config,
+    store,
+    log: opts.log,
+    engine,
+    secret,
+    now: opts.now ?? (() => new Date()),
+    messageId: (channelId, local) => `<herald.${channelId}.${local}@${host}>`,
+    channel: (id) => config.channels.find((c) => c.id === id),
+    adapter(channel) {
+      let a = adapters.get(channel.id);
+      if (!a) {
+        a = channelKind(channel).createAdapter(channel, h);
+        if (a.preview) {
+          h.log.info(`${channel.id}: no credentials configured, preview mode: writing what it would send to ${config.outboxDir}/${channel.id}/`);
+        }
+        adapters.set(channel.id, a);
+      }
+      return a;
+    },
+    async close() {
+      await Promise.allSettled([...adapters.values()].map((a) => a.close()));
+      adapters.clear();
+      await store.close();
+    },
+  };
+  return h;
+}

@@ -1,0 +1,134 @@
+/**
+ * Email as a channel kind: one delivery per subscriber; the payload is a prepared raw
+ * message. Each distinct body (digest + the subscriber's article set, or one article) is
+ * rendered and MIME-encoded once per run, then only the per-recipient parts are spliced.
+ */
+import type { EmailChannelConfig } from '../../channels/email/email-config.ts';
+import { permanent } from '../../channels/errors.ts';
+import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
+import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
+import type { EmailPayload } from '../../channels/types.ts';
+import type { Article } from '../../content/article.ts';
+import { escapeHtml, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
+import { type GreetingForms, renderDigest, renderSingle } from '../../render/email/render-email.ts';
+import { PLACEHOLDERS } from '../../render/placeholders.ts';
+import type { Delivery } from '../../store/types.ts';
+import { unsubscribeUrl } from '../../util/tokens.ts';
+import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
+import type { Herald } from '../herald.ts';
+
+interface Body {
+  prepared: PreparedMessage;
+  subject: string;
+  html: string;
+  greeting: GreetingForms;
+}
+
+/** The HTML as one recipient sees it: only for preview files, real sends splice the MIME body. */
+export function personalHtml(body: Body, r: { name?: string; unsubscribeUrl: string }): string {
+  const greeting = r.name ? body.greeting.named.replace('{name}', r.name) : body.greeting.anonymous;
+  return body.html
+    .replaceAll(PLACEHOLDERS.greeting, escapeHtml(greeting))
+    .replaceAll(PLACEHOLDERS.name, escapeHtml(r.name ?? ''))
+    .replaceAll(PLACEHOLDERS.unsubscribeUrl, escapeHtml(r.unsubscribeUrl));
+}
+
+async function loadArticles(h: Herald, ids: string[]): Promise<Article[]> {
+  const out: Article[] = [];
+  for (const id of ids) {
+    const a = await h.store.getArticle(id);
+    if (a) out.push(a.article);
+  }
+  return out;
+}
+
+export type EmailContent = { kind: 'digest'; articles: Article[]; date: Date } | { kind: 'post'; article: Article };
+
+/** Render and MIME-encode one distinct body; exported for `preview`, which renders without the store. */
+export async function renderEmailBody(h: Herald, c: EmailChannelConfig, content: EmailContent): Promise<Body> {
+  const site = h.config.site;
+  const rendered =
+    content.kind === 'digest'
+      ? await renderDigest(h.engine, {
+          site,
+          articles: content.articles.slice(0, c.maxArticles),
+          moreCount: Math.max(0, content.articles.length - c.maxArticles),
+          date: content.date,
+          subjectTemplate: c.subject,
+          template: c.template,
+        })
+      : await renderSingle(h.engine, {
+          site,
+          article: content.article,
+          subjectTemplate: c.mode === 'each' ? c.subject : undefined,
+          template: c.mode === 'each' ? c.template : undefined,
+        });
+  const prepared = prepareMessage({
+    from: c.from,
+    replyTo: c.replyTo,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    greeting: rendered.greeting,
+    date: h.now(),
+  });
+  return { prepared, subject: rendered.subject, html: rendered.html, greeting: rendered.greeting };
+}
+
+async function emailBody(h: Herald, c: EmailChannelConfig, d: Delivery): Promise<Body> {
+  if (d.kind === 'digest') {
+    const digest = d.digestId === undefined ? undefined : await h.store.getDigest(d.digestId);
+    if (!digest) throw permanent(`${c.id}: digest ${d.digestId} is missing from the store`);
+    const ids = d.variant ? (JSON.parse(d.variant) as string[]) : digest.articleIds;
+    const articles = await loadArticles(h, ids);
+    if (articles.length === 0) throw permanent(`${c.id}: none of the digest's articles are in the store any more`);
+    return renderEmailBody(h, c, { kind: 'digest', articles, date: new Date(digest.createdAt) });
+  }
+  const stored = d.articleId ? await h.store.getArticle(d.articleId) : undefined;
+  if (!stored) throw permanent(`${c.id}: article "${d.articleId}" is not in the store`);
+  return renderEmailBody(h, c, { kind: 'post', article: stored.article });
+}
+
+function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailPayload> {
+  const bodies = new Map<string, Promise<Body>>();
+  const preview = emailKind.isPreview(c);
+  return {
+    async build(d) {
+      const s = d.subscriberId === undefined ? undefined : await h.store.getSubscriberById(d.subscriberId);
+      if (!s) throw permanent(`${c.id}: subscriber was removed before sending; not sent`);
+      if (s.status !== 'active') throw permanent(`${c.id}: subscriber is ${s.status}; not sent`);
+      const key = d.kind === 'digest' ? `d:${d.digestId}:${d.variant}` : `a:${d.articleId}`;
+      let body = bodies.get(key);
+      if (!body) {
+        body = emailBody(h, c, d);
+        bodies.set(key, body);
+        body.catch(() => bodies.delete(key));
+      }
+      const b = await body;
+      const messageId = d.messageId ?? h.messageId(c.id, `x${d.id}`);
+      const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
+      const raw = b.prepared.build({
+        to: { address: s.email, name: s.name },
+        messageId,
+        unsubscribeUrl: unsubscribe,
+        unsubscribeMailto: c.unsubscribeMailto,
+        name: s.name,
+      });
+      const html = preview ? personalHtml(b, { name: s.name, unsubscribeUrl: unsubscribe }) : undefined;
+      return { kind: 'email', envelope: { from: b.prepared.envelopeFrom, to: s.email }, messageId, raw, html, subject: b.subject };
+    },
+  };
+}
+
+export const emailKind: ChannelKind<EmailChannelConfig, EmailPayload> = {
+  audience: 'subscribers',
+  usesDigests: (c) => c.mode === 'digest',
+  destination: () => '',
+  isPreview: (c) => c.smtp === '',
+  createAdapter: (c, h) =>
+    c.smtp === ''
+      ? createOutboxAdapter({ channelId: c.id, type: 'email', dir: h.config.outboxDir })
+      : createSmtpAdapter({ channelId: c.id, url: c.smtp, pool: c.pool, tls: c.tls }),
+  payloads: payloadBuilder,
+  concurrency: (c) => (c.smtp === '' ? 4 : c.pool.maxConnections * 4),
+};

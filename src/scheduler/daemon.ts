@@ -1,0 +1,110 @@
+/**
+ * `herald run`: passes of the pipeline on a timetable. A pass runs at start, every
+ * content.scan, soon after a file under content.dir changes, at each digest schedule,
+ * when a future-dated article's time comes and when a retry falls due. Passes never
+ * overlap; a request during a pass runs one more pass after it.
+ */
+import { watch } from 'chokidar';
+import cron from 'node-cron';
+import { articleStatus } from '../content/article.ts';
+import { runPass } from '../pipeline/dispatch.ts';
+import type { Herald } from '../pipeline/herald.ts';
+import { errorMessage } from '../util/secrets.ts';
+
+export interface DaemonOptions {
+  signal: AbortSignal;
+  /** Called after each pass (tests, the web server's status). */
+  onPass?: (r: Awaited<ReturnType<typeof runPass>>) => void;
+  /** Debounce for file changes. */
+  changeDelayMs?: number;
+}
+
+const MAX_TIMER_MS = 6 * 3_600_000;
+
+export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
+  const { signal } = opts;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let changeTimer: NodeJS.Timeout | undefined;
+
+  const passOnce = async (reason: string) => {
+    h.log.debug(`pass (${reason})`);
+    try {
+      const r = await runPass(h, { signal });
+      for (const p of r.plans) if (p.due.length) h.log.info(`${p.channelId}: ${p.due.length} new article(s) due: ${p.due.join(', ')}`);
+      for (const d of r.digests) if (d.digest) h.log.info(`${d.channelId}: digest #${d.digest.id} of ${d.articles.length} article(s) for ${d.recipients} subscriber(s)`);
+      for (const run of r.runs) {
+        if (run.sent || run.failed) h.log.info(`${run.channelId}: ${run.sent} sent, ${run.failed} failed, ${run.deferred} pending`);
+        for (const m of run.messages) h.log.warn(m);
+      }
+      opts.onPass?.(r);
+    } catch (e) {
+      h.log.error(`pass failed: ${errorMessage(e)}`);
+    }
+    await scheduleWake();
+  };
+
+  const pass = (reason: string): Promise<void> => {
+    if (signal.aborted) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await passOnce(reason);
+      } while (again && !signal.aborted);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  /** Wake for the next future-dated article or retry, rather than waiting for the next scan. */
+  async function scheduleWake(): Promise<void> {
+    if (signal.aborted) return;
+    const now = h.now().getTime();
+    const times: number[] = [];
+    for (const s of await h.store.listArticles()) {
+      if (!s.goneAt && articleStatus(s.article, h.now()) === 'scheduled') times.push(Date.parse(s.article.publishedAt));
+    }
+    for (const c of h.config.channels) {
+      const t = await h.store.nextAttemptAt(c.id);
+      if (t) times.push(Date.parse(t));
+    }
+    const next = Math.min(...times.filter((t) => t > now), Number.POSITIVE_INFINITY);
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeTimer = undefined;
+    if (Number.isFinite(next)) {
+      wakeTimer = setTimeout(() => void pass('scheduled time'), Math.min(MAX_TIMER_MS, Math.max(250, next - now + 250)));
+    }
+  }
+
+  const tasks = h.config.channels
+    .filter((c) => c.enabled && c.type === 'email' && c.mode === 'digest')
+    .map((c) => cron.schedule(c.schedule, () => void pass(`${c.id} digest schedule`), { timezone: h.config.site.timezone, name: `digest-${c.id}` }));
+  const scanTimer = setInterval(() => void pass('scan interval'), h.config.content.scanMs);
+  const watcher = watch(h.config.content.dir, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 } });
+  watcher.on('all', () => {
+    if (changeTimer) clearTimeout(changeTimer);
+    changeTimer = setTimeout(() => void pass('content changed'), opts.changeDelayMs ?? 1000);
+  });
+  watcher.on('error', (e) => h.log.warn(`watching ${h.config.content.dir}: ${errorMessage(e)}`));
+
+  h.log.info(`Herald is running: ${h.config.channels.filter((c) => c.enabled).length} channel(s), content in ${h.config.content.dir}; Ctrl-C to stop`);
+  await pass('start');
+
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  h.log.info('stopping: finishing sends in flight');
+  for (const t of tasks) await t.stop();
+  clearInterval(scanTimer);
+  if (wakeTimer) clearTimeout(wakeTimer);
+  if (changeTimer) clearTimeout(changeTimer);
+  await watcher.close();
+  await running;
+}

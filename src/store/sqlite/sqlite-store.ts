@@ -1,0 +1,453 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Article } from '../../content/article.ts';
+import type {
+  ChannelPlan,
+  ChannelState,
+  Decision,
+  Delivery,
+  DeliveryCounts,
+  DeliverySummary,
+  Digest,
+  StoredArticle,
+  Store,
+  Subscriber,
+  SubscriberStatus,
+} from '../types.ts';
+import { migrations } from './migrations.ts';
+
+type Row = Record<string, unknown>;
+const iso = (d: Date) => d.toISOString();
+const opt = <T>(v: unknown) => (v === null || v === undefined ? undefined : (v as T));
+
+function toDelivery(r: Row): Delivery {
+  return {
+    id: r.id as number,
+    channelId: r.channel_id as string,
+    kind: r.kind as Delivery['kind'],
+    articleId: opt(r.article_id),
+    digestId: opt(r.digest_id),
+    subscriberId: opt(r.subscriber_id),
+    recipient: r.recipient as string,
+    variant: opt(r.variant),
+    status: r.status as Delivery['status'],
+    attempts: r.attempts as number,
+    nextAttemptAt: r.next_attempt_at as string,
+    lastError: opt(r.last_error),
+    providerMessageId: opt(r.provider_message_id),
+    messageId: opt(r.message_id),
+    manual: r.manual === 1,
+    createdAt: r.created_at as string,
+    sentAt: opt(r.sent_at),
+    claimedBy: opt(r.claimed_by),
+  };
+}
+
+function toSubscriber(r: Row): Subscriber {
+  return {
+    id: r.id as number,
+    publicId: r.public_id as string,
+    email: r.email as string,
+    name: opt(r.name),
+    topics: JSON.parse(r.topics as string) as string[],
+    status: r.status as SubscriberStatus,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+function toDigest(r: Row): Digest {
+  return {
+    id: r.id as number,
+    channelId: r.channel_id as string,
+    createdAt: r.created_at as string,
+    articleIds: JSON.parse(r.article_ids as string) as string[],
+    status: r.status as Digest['status'],
+  };
+}
+
+const FANOUT_PAGE = 1000;
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file, { timeout: 15_000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const apply = this.db.transaction((m: (typeof migrations)[number]) => {
+      // Re-check inside the write lock: another process may have just applied it.
+      if (this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return;
+      this.db.exec(m.sql);
+      this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, iso(new Date()));
+    });
+    for (const m of migrations) apply.immediate(m);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.db.prepare('SELECT 1 AS ok').get() !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  // ── articles ──────────────────────────────────────────────────────────
+
+  async syncArticles(articles: Article[], now: Date): Promise<{ added: string[] }> {
+    const t = iso(now);
+    const added: string[] = [];
+    const get = this.db.prepare('SELECT content_hash FROM articles WHERE id = ?');
+    const ins = this.db.prepare('INSERT INTO articles (id, data, content_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)');
+    const upd = this.db.prepare('UPDATE articles SET data = ?, content_hash = ?, last_seen_at = ?, gone_at = NULL WHERE id = ?');
+    const seen = this.db.prepare('UPDATE articles SET last_seen_at = ?, gone_at = NULL WHERE id = ?');
+    this.db
+      .transaction(() => {
+        for (const a of articles) {
+          const row = get.get(a.id) as Row | undefined;
+          if (!row) {
+            ins.run(a.id, JSON.stringify(a), a.contentHash, t, t);
+            added.push(a.id);
+          } else if (row.content_hash !== a.contentHash) upd.run(JSON.stringify(a), a.contentHash, t, a.id);
+          else seen.run(t, a.id);
+        }
+        const ids = new Set(articles.map((a) => a.id));
+        const known = this.db.prepare('SELECT id FROM articles WHERE gone_at IS NULL').pluck().all() as string[];
+        const gone = this.db.prepare('UPDATE articles SET gone_at = ? WHERE id = ?');
+        for (const id of known) if (!ids.has(id)) gone.run(t, id);
+      })
+      .immediate();
+    return { added };
+  }
+
+  private toStoredArticle(r: Row): StoredArticle {
+    return {
+      article: JSON.parse(r.data as string) as Article,
+      firstSeenAt: r.first_seen_at as string,
+      lastSeenAt: r.last_seen_at as string,
+      goneAt: opt(r.gone_at),
+    };
+  }
+
+  async getArticle(id: string): Promise<StoredArticle | undefined> {
+    const r = this.db.prepare('SELECT * FROM articles WHERE id = ?').get(id) as Row | undefined;
+    return r && this.toStoredArticle(r);
+  }
+
+  async listArticles(): Promise<StoredArticle[]> {
+    return (this.db.prepare('SELECT * FROM articles ORDER BY id').all() as Row[]).map((r) => this.toStoredArticle(r));
+  }
+
+  // ── channels, decisions, digests ──────────────────────────────────────
+
+  async getChannel(id: string): Promise<ChannelState | undefined> {
+    const r = this.db.prepare('SELECT * FROM channels WHERE id = ?').get(id) as Row | undefined;
+    return r && { id, firstRunAt: r.first_run_at as string, lastDigestAt: opt(r.last_digest_at) };
+  }
+
+  async setLastDigestAt(channelId: string, at: Date): Promise<void> {
+    this.db.prepare('UPDATE channels SET last_digest_at = ? WHERE id = ?').run(iso(at), channelId);
+  }
+
+  async decisions(channelId: string): Promise<Map<string, Decision>> {
+    const rows = this.db.prepare('SELECT * FROM decisions WHERE channel_id = ?').all(channelId) as Row[];
+    return new Map(
+      rows.map((r) => [
+        r.article_id as string,
+        {
+          channelId,
+          articleId: r.article_id as string,
+          status: r.status as Decision['status'],
+          digestId: opt(r.digest_id),
+          decidedAt: r.decided_at as string,
+        },
+      ]),
+    );
+  }
+
+  async waitingArticles(channelId: string): Promise<string[]> {
+    return this.db.prepare("SELECT article_id FROM decisions WHERE channel_id = ? AND status = 'waiting' ORDER BY article_id").pluck().all(channelId) as string[];
+  }
+
+  async applyPlan(plan: ChannelPlan, now: Date): Promise<{ planned: number }> {
+    const t = iso(now);
+    const insDecision = this.db.prepare(
+      'INSERT INTO decisions (channel_id, article_id, status, digest_id, decided_at) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (channel_id, article_id) DO UPDATE SET status = excluded.status, digest_id = excluded.digest_id, decided_at = excluded.decided_at',
+    );
+    const insDelivery = this.db.prepare(
+      `INSERT INTO deliveries (dedupe_key, channel_id, kind, article_id, digest_id, subscriber_id, recipient, variant, status, attempts, next_attempt_at, message_id, manual, created_at)
+       VALUES (@dedupeKey, @channelId, @kind, @articleId, @digestId, @subscriberId, @recipient, @variant, 'pending', 0, @t, @messageId, @manual, @t)
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+    );
+    const page = this.db.prepare("SELECT * FROM subscribers WHERE status = 'active' AND id > ? ORDER BY id LIMIT ?");
+    let planned = 0;
+    this.db
+      .transaction(() => {
+        if (plan.createChannelAt) this.db.prepare('INSERT OR IGNORE INTO channels (id, first_run_at) VALUES (?, ?)').run(plan.channelId, plan.createChannelAt);
+        for (const d of plan.decisions) insDecision.run(plan.channelId, d.articleId, d.status, d.digestId ?? null, t);
+        for (const d of plan.deliveries) {
+          planned += insDelivery.run({
+            articleId: null,
+            digestId: null,
+            subscriberId: null,
+            variant: null,
+            messageId: null,
+            ...d,
+            manual: d.manual ? 1 : 0,
+            t,
+          }).changes;
+        }
+        for (const f of plan.fanouts) {
+          for (let after = 0; ; ) {
+            const rows = page.all(after, FANOUT_PAGE) as Row[];
+            if (rows.length === 0) break;
+            for (const r of rows) {
+              const s = toSubscriber(r);
+              after = s.id;
+              const variant = f.match(s);
+              if (variant === null) continue;
+              planned += insDelivery.run({
+                dedupeKey: `${f.dedupePrefix}:${s.id}`,
+                channelId: f.channelId,
+                kind: f.kind,
+                articleId: f.articleId ?? null,
+                digestId: f.digestId ?? null,
+                subscriberId: s.id,
+                recipient: s.email,
+                variant,
+                messageId: f.messageId(s),
+                manual: 0,
+                t,
+              }).changes;
+            }
+          }
+        }
+      })
+      .immediate();
+    return { planned };
+  }
+
+  async createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest> {
+    const t = iso(now);
+    return this.db
+      .transaction(() => {
+        const { lastInsertRowid } = this.db
+          .prepare("INSERT INTO digests (channel_id, created_at, article_ids, status) VALUES (?, ?, ?, 'planning')")
+          .run(channelId, t, JSON.stringify(articleIds));
+        const id = Number(lastInsertRowid);
+        const mark = this.db.prepare("UPDATE decisions SET status = 'planned', digest_id = ?, decided_at = ? WHERE channel_id = ? AND article_id = ? AND status = 'waiting'");
+        for (const a of articleIds) mark.run(id, t, channelId, a);
+        this.db.prepare('UPDATE channels SET last_digest_at = ? WHERE id = ?').run(t, channelId);
+        return { id, channelId, createdAt: t, articleIds, status: 'planning' as const };
+      })
+      .immediate();
+  }
+
+  async unfinishedDigests(channelId: string): Promise<Digest[]> {
+    return (this.db.prepare("SELECT * FROM digests WHERE channel_id = ? AND status = 'planning' ORDER BY id").all(channelId) as Row[]).map(toDigest);
+  }
+
+  async finishDigest(digestId: number): Promise<void> {
+    this.db.prepare("UPDATE digests SET status = 'planned' WHERE id = ?").run(digestId);
+  }
+
+  async getDigest(id: number): Promise<Digest | undefined> {
+    const r = this.db.prepare('SELECT * FROM digests WHERE id = ?').get(id) as Row | undefined;
+    return r && toDigest(r);
+  }
+
+  // ── deliveries ────────────────────────────────────────────────────────
+
+  async claim(channelId: string, claimant: string, now: Date, limit: number): Promise<Delivery[]> {
+    const t = iso(now);
+    // One statement: SQLite runs it under the write lock, so two processes never claim the same row.
+    const rows = this.db
+      .prepare(
+        `UPDATE deliveries SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM deliveries WHERE channel_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?)
+         RETURNING *`,
+      )
+      .all(claimant, t, channelId, t, limit) as Row[];
+    return rows.map(toDelivery).sort((a, b) => a.id - b.id);
+  }
+
+  async releaseStale(now: Date, leaseMs: number, isAlive: (claimant: string) => boolean): Promise<number> {
+    const rows = this.db.prepare("SELECT id, claimed_by, claimed_at FROM deliveries WHERE status = 'sending'").all() as Row[];
+    const stale = rows.filter((r) => !isAlive(r.claimed_by as string) || now.getTime() - Date.parse(r.claimed_at as string) > leaseMs).map((r) => r.id as number);
+    if (stale.length === 0) return 0;
+    const upd = this.db.prepare("UPDATE deliveries SET status = 'pending', claimed_by = NULL, last_error = 'interrupted while sending; resumed' WHERE id = ? AND status = 'sending'");
+    this.db.transaction(() => stale.forEach((id) => upd.run(id))).immediate();
+    return stale.length;
+  }
+
+  async release(ids: number[], nextAttemptAt: Date, uncountAttempt: boolean): Promise<void> {
+    const upd = this.db.prepare(
+      `UPDATE deliveries SET status = 'pending', claimed_by = NULL, next_attempt_at = ?, attempts = attempts - ? WHERE id = ? AND status = 'sending'`,
+    );
+    this.db.transaction(() => ids.forEach((id) => upd.run(iso(nextAttemptAt), uncountAttempt ? 1 : 0, id))).immediate();
+  }
+
+  async markSent(id: number, providerMessageId: string | undefined, now: Date): Promise<void> {
+    this.db
+      .prepare("UPDATE deliveries SET status = 'sent', provider_message_id = ?, sent_at = ?, last_error = NULL, claimed_by = NULL WHERE id = ?")
+      .run(providerMessageId ?? null, iso(now), id);
+  }
+
+  async markRetry(id: number, error: string, nextAttemptAt: Date, countAttempt: boolean): Promise<void> {
+    this.db
+      .prepare("UPDATE deliveries SET status = 'pending', last_error = ?, next_attempt_at = ?, attempts = attempts - ?, claimed_by = NULL WHERE id = ?")
+      .run(error, iso(nextAttemptAt), countAttempt ? 0 : 1, id);
+  }
+
+  async markFailed(id: number, error: string, _now: Date): Promise<void> {
+    this.db.prepare("UPDATE deliveries SET status = 'failed', last_error = ?, claimed_by = NULL WHERE id = ?").run(error, id);
+  }
+
+  async resetFailed(channelId: string | undefined, now: Date): Promise<number> {
+    const t = iso(now);
+    const r = channelId
+      ? this.db.prepare("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed' AND channel_id = ?").run(t, channelId)
+      : this.db.prepare("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed'").run(t);
+    return r.changes;
+  }
+
+  async deliveriesForArticle(articleId: string): Promise<Delivery[]> {
+    return (this.db.prepare('SELECT * FROM deliveries WHERE article_id = ? ORDER BY id').all(articleId) as Row[]).map(toDelivery);
+  }
+
+  async deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary> {
+    const where = ref.digestId !== undefined ? 'channel_id = ? AND digest_id = ?' : 'channel_id = ? AND article_id = ?';
+    const key = ref.digestId ?? ref.articleId ?? null;
+    const out: DeliverySummary = { pending: 0, sending: 0, sent: 0, failed: 0 };
+    for (const r of this.db.prepare(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${where} GROUP BY status`).all(channelId, key) as Row[])
+      out[r.status as Delivery['status']] = r.n as number;
+    const last = this.db
+      .prepare(`SELECT sent_at, provider_message_id FROM deliveries WHERE ${where} AND status = 'sent' ORDER BY sent_at DESC LIMIT 1`)
+      .get(channelId, key) as Row | undefined;
+    if (last) {
+      out.lastSentAt = last.sent_at as string;
+      out.providerMessageId = opt(last.provider_message_id);
+    }
+    const err = this.db
+      .prepare(`SELECT last_error FROM deliveries WHERE ${where} AND status = 'failed' ORDER BY id DESC LIMIT 1`)
+      .pluck()
+      .get(channelId, key);
+    if (err) out.lastError = err as string;
+    return out;
+  }
+
+  async counts(): Promise<DeliveryCounts[]> {
+    const rows = this.db.prepare('SELECT channel_id, status, COUNT(*) AS n FROM deliveries GROUP BY channel_id, status').all() as Row[];
+    const by = new Map<string, DeliveryCounts>();
+    for (const r of rows) {
+      const id = r.channel_id as string;
+      const c = by.get(id) ?? { channelId: id, pending: 0, sending: 0, sent: 0, failed: 0 };
+      c[r.status as Delivery['status']] = r.n as number;
+      by.set(id, c);
+    }
+    return [...by.values()].sort((a, b) => a.channelId.localeCompare(b.channelId));
+  }
+
+  async recentFailures(limit: number): Promise<Delivery[]> {
+    return (this.db.prepare("SELECT * FROM deliveries WHERE status = 'failed' ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map(toDelivery);
+  }
+
+  async nextAttemptAt(channelId: string): Promise<string | undefined> {
+    return opt(this.db.prepare("SELECT MIN(next_attempt_at) FROM deliveries WHERE channel_id = ? AND status = 'pending'").pluck().get(channelId));
+  }
+
+  // ── subscribers ───────────────────────────────────────────────────────
+
+  async getSubscriber(email: string): Promise<Subscriber | undefined> {
+    const r = this.db.prepare('SELECT * FROM subscribers WHERE email_key = ?').get(email.trim().toLowerCase()) as Row | undefined;
+    return r && toSubscriber(r);
+  }
+
+  async getSubscriberById(id: number): Promise<Subscriber | undefined> {
+    const r = this.db.prepare('SELECT * FROM subscribers WHERE id = ?').get(id) as Row | undefined;
+    return r && toSubscriber(r);
+  }
+
+  async getSubscriberByPublicId(publicId: string): Promise<Subscriber | undefined> {
+    const r = this.db.prepare('SELECT * FROM subscribers WHERE public_id = ?').get(publicId) as Row | undefined;
+    return r && toSubscriber(r);
+  }
+
+  async upsertSubscriber(
+    s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus },
+    now: Date,
+  ): Promise<{ subscriber: Subscriber; created: boolean }> {
+    const t = iso(now);
+    const email = s.email.trim();
+    const key = email.toLowerCase();
+    return this.db
+      .transaction(() => {
+        const existing = this.db.prepare('SELECT * FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
+        if (existing) {
+          this.db
+            .prepare('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), status = COALESCE(?, status), updated_at = ? WHERE id = ?')
+            .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, s.status ?? null, t, existing.id);
+          return { subscriber: toSubscriber(this.db.prepare('SELECT * FROM subscribers WHERE id = ?').get(existing.id) as Row), created: false };
+        }
+        const publicId = randomBytes(12).toString('base64url');
+        const r = this.db
+          .prepare('INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *')
+          .get(publicId, email, key, s.name ?? null, JSON.stringify(s.topics ?? []), s.status ?? 'active', t, t) as Row;
+        return { subscriber: toSubscriber(r), created: true };
+      })
+      .immediate();
+  }
+
+  async removeSubscriber(email: string): Promise<boolean> {
+    const key = email.trim().toLowerCase();
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT id FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
+        if (!row) return false;
+        // Keep the ledger's history readable but stop anything still pending for them.
+        this.db.prepare("UPDATE deliveries SET status = 'failed', last_error = 'subscriber removed' WHERE subscriber_id = ? AND status = 'pending'").run(row.id);
+        this.db.prepare('UPDATE deliveries SET subscriber_id = NULL WHERE subscriber_id = ?').run(row.id);
+        this.db.prepare('DELETE FROM subscribers WHERE id = ?').run(row.id);
+        return true;
+      })
+      .immediate();
+  }
+
+  async setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Promise<void> {
+    this.db.prepare('UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?').run(status, iso(now), id);
+  }
+
+  async subscribers(opts: { status?: SubscriberStatus; afterId?: number; limit?: number } = {}): Promise<Subscriber[]> {
+    const limit = opts.limit ?? 1_000_000;
+    const rows = opts.status
+      ? this.db.prepare('SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?').all(opts.status, opts.afterId ?? 0, limit)
+      : this.db.prepare('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?').all(opts.afterId ?? 0, limit);
+    return (rows as Row[]).map(toSubscriber);
+  }
+
+  async subscriberCounts(): Promise<Record<SubscriberStatus, number>> {
+    const out: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
+    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Row[]) out[r.status as SubscriberStatus] = r.n as number;
+    return out;
+  }
+}
+
+export async function openStore(url: string | { path: string }): Promise<SqliteStore> {
+  const file = typeof url === 'string' ? url.replace(/^sqlite:/, '') : url.path;
+  const store = new SqliteStore(file);
+  await store.migrate();
+  return store;
+}

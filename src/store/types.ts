@@ -1,0 +1,193 @@
+/**
+ * The store remembers; the planner decides. This interface is what the pipeline
+ * sees, so a PostgreSQL store can follow without touching the pipeline: every
+ * method is async and every multi-row change it names is atomic.
+ */
+import type { Article } from '../content/article.ts';
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
+
+/** What a channel decided about an article, once: never revisited automatically. */
+export type DecisionStatus =
+  | 'baseline' // already published and older than lookback when the channel first ran
+  | 'too-old' // older than maxAge when Herald first saw it
+  | 'waiting' // due, waiting for the channel's next digest
+  | 'planned'; // deliveries written (post channels), or put in a digest
+
+export interface StoredArticle {
+  article: Article;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  /** Set when the file disappeared from content.dir. */
+  goneAt?: string;
+}
+
+export interface ChannelState {
+  id: string;
+  firstRunAt: string;
+  lastDigestAt?: string;
+}
+
+export interface Decision {
+  channelId: string;
+  articleId: string;
+  status: DecisionStatus;
+  digestId?: number;
+  decidedAt: string;
+}
+
+export interface Delivery {
+  id: number;
+  channelId: string;
+  /** 'post' = one article to one destination; 'digest' = one digest to one subscriber. */
+  kind: 'post' | 'digest';
+  articleId?: string;
+  digestId?: number;
+  subscriberId?: number;
+  /** Email address, chat id, … */
+  recipient: string;
+  /** Article ids (JSON array) this recipient gets, for digests; renders are shared per distinct variant. */
+  variant?: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError?: string;
+  providerMessageId?: string;
+  /** Stable RFC 5322 Message-ID for emails, so a repeat after a crash is recognisable. */
+  messageId?: string;
+  manual: boolean;
+  createdAt: string;
+  sentAt?: string;
+  claimedBy?: string;
+}
+
+export interface NewDelivery {
+  channelId: string;
+  kind: 'post' | 'digest';
+  articleId?: string;
+  digestId?: number;
+  subscriberId?: number;
+  recipient: string;
+  variant?: string;
+  messageId?: string;
+  manual?: boolean;
+  /** Unique: planning the same key twice writes one row (idempotent planning). */
+  dedupeKey: string;
+}
+
+export interface Subscriber {
+  id: number;
+  /** Random, opaque id used in unsubscribe tokens (never the address). */
+  publicId: string;
+  email: string;
+  name?: string;
+  topics: string[];
+  status: SubscriberStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Digest {
+  id: number;
+  channelId: string;
+  createdAt: string;
+  articleIds: string[];
+  /** 'planning' until every recipient's delivery is written, then 'planned'. */
+  status: 'planning' | 'planned';
+}
+
+/** Expand one planned item into a delivery per active subscriber the match function accepts. */
+export interface SubscriberFanout {
+  channelId: string;
+  kind: 'post' | 'digest';
+  articleId?: string;
+  digestId?: number;
+  /** Returns the variant (JSON list of article ids) for this subscriber, or null to skip them. */
+  match: (s: Subscriber) => string | null;
+  dedupePrefix: string;
+  messageId: (s: Subscriber) => string;
+}
+
+/** One planning pass for one channel, applied atomically. */
+export interface ChannelPlan {
+  channelId: string;
+  /** Create the channel's state (first contact) in the same transaction. */
+  createChannelAt?: string;
+  decisions: Array<Omit<Decision, 'channelId' | 'decidedAt'>>;
+  deliveries: NewDelivery[];
+  fanouts: SubscriberFanout[];
+}
+
+export interface DeliverySummary {
+  pending: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  lastSentAt?: string;
+  /** Provider id of the most recent sent delivery. */
+  providerMessageId?: string;
+  lastError?: string;
+}
+
+export interface DeliveryCounts {
+  channelId: string;
+  pending: number;
+  sending: number;
+  sent: number;
+  failed: number;
+}
+
+export interface Store {
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** True when the store answers (for health checks). */
+  ping(): Promise<boolean>;
+
+  /** Record the scan: new articles get firstSeenAt = now; known ones get their snapshot refreshed; missing ones goneAt. */
+  syncArticles(articles: Article[], now: Date): Promise<{ added: string[] }>;
+  getArticle(id: string): Promise<StoredArticle | undefined>;
+  listArticles(): Promise<StoredArticle[]>;
+
+  getChannel(id: string): Promise<ChannelState | undefined>;
+  setLastDigestAt(channelId: string, at: Date): Promise<void>;
+  decisions(channelId: string): Promise<Map<string, Decision>>;
+  /** Articles due for a digest channel and not yet in a digest. */
+  waitingArticles(channelId: string): Promise<string[]>;
+  applyPlan(plan: ChannelPlan, now: Date): Promise<{ planned: number }>;
+  /** Create a digest of these (waiting) articles; they become 'planned' with this digest id. */
+  createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest>;
+  unfinishedDigests(channelId: string): Promise<Digest[]>;
+  /** Mark a digest fully planned (after its fanout was applied). */
+  finishDigest(digestId: number): Promise<void>;
+  getDigest(id: number): Promise<Digest | undefined>;
+
+  /** Atomically claim up to `limit` due pending deliveries of a channel for `claimant`. */
+  claim(channelId: string, claimant: string, now: Date, limit: number): Promise<Delivery[]>;
+  /** Return 'sending' rows whose claimant is gone (dead pid on this host, or lease expired) to 'pending'. */
+  releaseStale(now: Date, leaseMs: number, isAlive: (claimant: string) => boolean): Promise<number>;
+  /** Give back claimed deliveries untouched (channel given up for this run). */
+  release(ids: number[], nextAttemptAt: Date, uncountAttempt: boolean): Promise<void>;
+  markSent(id: number, providerMessageId: string | undefined, now: Date): Promise<void>;
+  markRetry(id: number, error: string, nextAttemptAt: Date, countAttempt: boolean): Promise<void>;
+  markFailed(id: number, error: string, now: Date): Promise<void>;
+  /** failed → pending (attempts reset), optionally for one channel; returns how many. */
+  resetFailed(channelId: string | undefined, now: Date): Promise<number>;
+  deliveriesForArticle(articleId: string): Promise<Delivery[]>;
+  /** Aggregate state of the deliveries of one article (directly, or through the digest it was in) to one channel. */
+  deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary>;
+  counts(): Promise<DeliveryCounts[]>;
+  recentFailures(limit: number): Promise<Delivery[]>;
+  nextAttemptAt(channelId: string): Promise<string | undefined>;
+
+  getSubscriber(email: string): Promise<Subscriber | undefined>;
+  getSubscriberById(id: number): Promise<Subscriber | undefined>;
+  getSubscriberByPublicId(publicId: string): Promise<Subscriber | undefined>;
+  /** Insert or update by address (case-insensitive). */
+  upsertSubscriber(s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus }, now: Date): Promise<{ subscriber: Subscriber; created: boolean }>;
+  removeSubscriber(email: string): Promise<boolean>;
+  setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Promise<void>;
+  /** Pages through subscribers ordered by id, `status` filter optional. */
+  subscribers(opts?: { status?: SubscriberStatus; afterId?: number; limit?: number }): Promise<Subscriber[]>;
+  subscriberCounts(): Promise<Record<SubscriberStatus, number>>;
+}

@@ -1,0 +1,30 @@
+/**
+ * Signed, opaque tokens for links in emails (unsubscribe, later confirm and preferences).
+ * A token carries the subscriber's random public id, never the address, and an HMAC-SHA256
+ * over purpose + payload with HERALD_SECRET; verification is constant-time.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type TokenPurpose = 'unsubscribe' | 'confirm' | 'preferences';
+
+function mac(secret: string, purpose: TokenPurpose, payload: string): Buffer {
+  return createHmac('sha256', secret).update(`${purpose}\0${payload}`).digest().subarray(0, 18);
+}
+
+export function signToken(secret: string, purpose: TokenPurpose, payload: string): string {
+  return `${Buffer.from(payload, 'utf8').toString('base64url')}.${mac(secret, purpose, payload).toString('base64url')}`;
+}
+
+/** The payload when the token is genuine for this purpose, else undefined. */
+export function verifyToken(secret: string, purpose: TokenPurpose, token: string): string | undefined {
+  const dot = token.indexOf('.');
+  if (dot <= 0) return undefined;
+  const payload = Buffer.from(token.slice(0, dot), 'base64url').toString('utf8');
+  const given = Buffer.from(token.slice(dot + 1), 'base64url');
+  const expected = mac(secret, purpose, payload);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? payload : undefined;
+}
+
+export function unsubscribeUrl(publicUrl: string, secret: string, subscriberPublicId: string): string {
+  return new URL(`unsubscribe/${signToken(secret, 'unsubscribe', subscriberPublicId)}`, publicUrl).toString();
+}
