@@ -81,7 +81,11 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
   if (!parsed.success) {
     throw new ConfigError(
       shown,
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+      parsed.error.issues.map((i) => {
+        // zod reports a bad record key without the key's own message.
+        const message = i.code === 'invalid_key' ? 'expected an id of letters, digits, "-" and "_" (up to 64)' : i.message;
+        return `${i.path.join('.') || '(root)'}: ${message}`;
+      }),
     );
   }
   const c = parsed.data;

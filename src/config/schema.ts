@@ -68,12 +68,8 @@ export const configSchema = z
     /** Extra template folder whose files override the bundled templates/. */
     templates: z.string().optional(),
     channels: z
-      .record(z.string(), z.discriminatedUnion('type', channelSchemas as never))
-      .default({})
-      .superRefine((chs, ctx) => {
-        for (const id of Object.keys(chs))
-          if (!channelId.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: 'expected a channel id of letters, digits, "-" and "_"' });
-      }),
+      .record(z.string().regex(channelId, 'expected a channel id of letters, digits, "-" and "_"'), z.discriminatedUnion('type', channelSchemas as never))
+      .default({}),
   })
   .strict();
 

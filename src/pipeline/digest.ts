@@ -93,6 +93,7 @@ export async function planDigest(
     return { channelId: channel.id, articles: ids, recipients };
   }
   const digest = await h.store.createDigest(channel.id, ids, now);
+  if (!digest) return { channelId: channel.id, skipped: 'no-articles', articles: [], recipients: 0 };
   const recipients = await fanout(h, channel, digest);
-  return { channelId: channel.id, digest, articles: ids, recipients };
+  return { channelId: channel.id, digest, articles: digest.articleIds, recipients };
 }

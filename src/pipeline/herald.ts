@@ -32,6 +32,18 @@ export interface CreateOptions {
   now?: () => Date;
 }
 
+/**
+ * HERALD_NOW (an ISO instant) starts Herald's clock at that time and lets it run on:
+ * for trying schedules and for tests. Unset: the real clock.
+ */
+function clockFrom(start: string | undefined): () => Date {
+  if (!start) return () => new Date();
+  const t = Date.parse(start);
+  if (Number.isNaN(t)) throw new Error(`HERALD_NOW: expected an ISO 8601 instant like 2025-07-02T08:00:00Z, got "${start}"`);
+  const offset = t - Date.now();
+  return () => new Date(Date.now() + offset);
+}
+
 export async function createHerald(config: HeraldConfig, opts: CreateOptions): Promise<Herald> {
   const store = opts.store ?? (await openStore({ path: config.store.path }));
   const { secret, generated } = resolveSecret(config.env, config.store.path);
@@ -46,7 +58,7 @@ export async function createHerald(config: HeraldConfig, opts: CreateOptions): P
     log: opts.log,
     engine,
     secret,
-    now: opts.now ?? (() => new Date()),
+    now: opts.now ?? clockFrom(config.env.HERALD_NOW),
     messageId: (channelId, local) => `<herald.${channelId}.${local}@${host}>`,
     channel: (id) => config.channels.find((c) => c.id === id),
     adapter(channel) {

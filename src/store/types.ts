@@ -114,7 +114,10 @@ export interface ChannelPlan {
   channelId: string;
   /** Create the channel's state (first contact) in the same transaction. */
   createChannelAt?: string;
+  /** Written once per article: an existing decision is kept (see overrideWaiting). */
   decisions: Array<Omit<Decision, 'channelId' | 'decidedAt'>>;
+  /** Manual sends: replace a 'waiting' / 'baseline' / 'too-old' decision with this plan's. */
+  overrideWaiting?: boolean;
   deliveries: NewDelivery[];
   fanouts: SubscriberFanout[];
 }
@@ -156,7 +159,8 @@ export interface Store {
   waitingArticles(channelId: string): Promise<string[]>;
   applyPlan(plan: ChannelPlan, now: Date): Promise<{ planned: number }>;
   /** Create a digest of these (waiting) articles; they become 'planned' with this digest id. */
-  createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest>;
+  /** Undefined when none of them is still waiting (another process took them). */
+  createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest | undefined>;
   unfinishedDigests(channelId: string): Promise<Digest[]>;
   /** Mark a digest fully planned (after its fanout was applied). */
   finishDigest(digestId: number): Promise<void>;

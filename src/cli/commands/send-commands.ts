@@ -111,6 +111,7 @@ export function registerSendCommands(program: Command, g: () => GlobalOptions): 
             channelId: channel.id,
             createChannelAt: created ? now.toISOString() : undefined,
             decisions: keepDecision ? [] : [{ articleId: article.id, status: 'planned' }],
+            overrideWaiting: true,
             deliveries,
             fanouts,
           },

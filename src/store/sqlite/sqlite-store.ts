@@ -184,8 +184,11 @@ export class SqliteStore implements Store {
   async applyPlan(plan: ChannelPlan, now: Date): Promise<{ planned: number }> {
     const t = iso(now);
     const insDecision = this.db.prepare(
-      'INSERT INTO decisions (channel_id, article_id, status, digest_id, decided_at) VALUES (?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (channel_id, article_id) DO UPDATE SET status = excluded.status, digest_id = excluded.digest_id, decided_at = excluded.decided_at',
+      // Decisions are made once: a concurrent planner's decision is never overwritten,
+      // except by an editor's manual send, which takes an article out of the digest queue.
+      plan.overrideWaiting
+        ? "INSERT INTO decisions (channel_id, article_id, status, digest_id, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, article_id) DO UPDATE SET status = excluded.status, digest_id = excluded.digest_id, decided_at = excluded.decided_at WHERE decisions.status IN ('waiting', 'baseline', 'too-old')"
+        : 'INSERT INTO decisions (channel_id, article_id, status, digest_id, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, article_id) DO NOTHING',
     );
     const insDelivery = this.db.prepare(
       `INSERT INTO deliveries (dedupe_key, channel_id, kind, article_id, digest_id, subscriber_id, recipient, variant, status, attempts, next_attempt_at, message_id, manual, created_at)
@@ -240,7 +243,7 @@ export class SqliteStore implements Store {
     return { planned };
   }
 
-  async createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest> {
+  async createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest | undefined> {
     const t = iso(now);
     return this.db
       .transaction(() => {
@@ -249,9 +252,15 @@ export class SqliteStore implements Store {
           .run(channelId, t, JSON.stringify(articleIds));
         const id = Number(lastInsertRowid);
         const mark = this.db.prepare("UPDATE decisions SET status = 'planned', digest_id = ?, decided_at = ? WHERE channel_id = ? AND article_id = ? AND status = 'waiting'");
-        for (const a of articleIds) mark.run(id, t, channelId, a);
+        // Another process may have put some of them in its digest meanwhile: keep only what we took.
+        const taken = articleIds.filter((a) => mark.run(id, t, channelId, a).changes === 1);
         this.db.prepare('UPDATE channels SET last_digest_at = ? WHERE id = ?').run(t, channelId);
-        return { id, channelId, createdAt: t, articleIds, status: 'planning' as const };
+        if (taken.length === 0) {
+          this.db.prepare('DELETE FROM digests WHERE id = ?').run(id);
+          return undefined;
+        }
+        this.db.prepare('UPDATE digests SET article_ids = ? WHERE id = ?').run(JSON.stringify(taken), id);
+        return { id, channelId, createdAt: t, articleIds: taken, status: 'planning' as const };
       })
       .immediate();
   }

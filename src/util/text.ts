@@ -1,0 +1,124 @@
+/**
+ * Grapheme-safe text helpers shared by content/ (summaries) and the channels
+ * (Telegram counts UTF-16 units, Discord and e-mail count characters).
+ */
+
+const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
+
+/** Splits into user-perceived characters: an emoji ZWJ sequence or a flag is one entry. */
+export function splitGraphemes(text: string): string[] {
+  return Array.from(graphemeSegmenter.segment(text), (s) => s.segment);
+}
+
+export function countGraphemes(text: string): number {
+  let n = 0;
+  for (const _ of graphemeSegmenter.segment(text)) n++;
+  return n;
+}
+
+/** Trims and turns every run of whitespace (including newlines and U+3000) into one space. */
+export function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/gu, ' ').trim();
+}
+
+/**
+ * Shortens `text` to at most `maxGraphemes` user-perceived characters, ellipsis
+ * included. Returns `text` unchanged when it already fits.
+ */
+export function truncateGraphemes(text: string, maxGraphemes: number, ellipsis = '…'): string {
+  return truncate(text, maxGraphemes, ellipsis, 'grapheme');
+}
+
+/**
+ * Shortens `text` to at most `maxUnits` UTF-16 code units (String#length),
+ * ellipsis included, without splitting a grapheme or a surrogate pair.
+ */
+export function truncateUtf16(text: string, maxUnits: number, ellipsis = '…'): string {
+  return truncate(text, maxUnits, ellipsis, 'utf16');
+}
+
+type Unit = 'grapheme' | 'utf16';
+
+// Punctuation after which a CJK sentence or clause can end; Latin punctuation is
+// only a break when followed by a space, which the whitespace rule already covers
+// (so "3.14" is never cut after the dot).
+const CJK_BREAK_AFTER = /^[、。，；：！？」』】》〉）…～]$/u;
+// Characters that look wrong right before an ellipsis.
+const TRAILING_BEFORE_ELLIPSIS = /[\s,，、;；:：。.·\-–—]+$/u;
+
+function truncate(text: string, max: number, ellipsis: string, unit: Unit): string {
+  if (!Number.isInteger(max) || max < 0) throw new RangeError(`truncate: limit must be a non-negative integer, got ${max}`);
+  const size = (g: string) => (unit === 'grapheme' ? 1 : g.length);
+  const parts = splitGraphemes(text);
+  const total = unit === 'grapheme' ? parts.length : text.length;
+  if (total <= max) return text;
+
+  const ellipsisSize = unit === 'grapheme' ? countGraphemes(ellipsis) : ellipsis.length;
+  const budget = max - ellipsisSize;
+  if (budget <= 0) return hardCut(splitGraphemes(ellipsis), max, size);
+
+  let used = 0;
+  let fit = 0;
+  while (fit < parts.length && used + size(parts[fit] as string) <= budget) {
+    used += size(parts[fit] as string);
+    fit++;
+  }
+  const cut = chooseCut(parts, fit);
+  let head = parts.slice(0, cut).join('').replace(TRAILING_BEFORE_ELLIPSIS, '');
+  // Text made only of spaces/punctuation near the start: keep the hard cut instead of nothing.
+  if (head === '') head = parts.slice(0, fit).join('');
+  return head + ellipsis;
+}
+
+function hardCut(parts: string[], max: number, size: (g: string) => number): string {
+  let used = 0;
+  let out = '';
+  for (const g of parts) {
+    if (used + size(g) > max) break;
+    used += size(g);
+    out += g;
+  }
+  return out;
+}
+
+/**
+ * Picks the grapheme index to cut at, at most `fit`. Prefers, within a short
+ * window before the limit, a cut before whitespace or after CJK punctuation, then
+ * a word boundary (Intl.Segmenter knows CJK words), then the hard limit.
+ */
+function chooseCut(parts: string[], fit: number): number {
+  const window = Math.min(30, Math.floor(fit / 4));
+  const lowest = Math.max(1, fit - window);
+  for (let i = fit; i >= lowest; i--) {
+    const prev = parts[i - 1] as string;
+    const next = parts[i];
+    if (/\s/u.test(prev)) continue;
+    if ((next !== undefined && /^\s/u.test(next)) || CJK_BREAK_AFTER.test(prev)) return i;
+  }
+  const boundaries = wordBoundaries(parts, fit);
+  for (let i = fit; i >= lowest; i--) {
+    if (boundaries.has(i)) return i;
+  }
+  return fit;
+}
+
+/** Word boundaries, as grapheme indexes, in the text up to a little past `fit`. */
+function wordBoundaries(parts: string[], fit: number): Set<number> {
+  // Segment a little past the limit so the boundary at `fit` is judged with context.
+  const end = Math.min(parts.length, fit + 8);
+  let offset = 0;
+  const indexByOffset = new Map<number, number>();
+  for (let i = 0; i < end; i++) {
+    indexByOffset.set(offset, i);
+    offset += (parts[i] as string).length;
+  }
+  indexByOffset.set(offset, end);
+  const result = new Set<number>();
+  for (const seg of wordSegmenter.segment(parts.slice(0, end).join(''))) {
+    // Only boundaries that are also grapheme boundaries are usable.
+    const idx = indexByOffset.get(seg.index);
+    if (idx !== undefined) result.add(idx);
+  }
+  return result;
+}

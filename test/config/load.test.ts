@@ -1,0 +1,130 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { redact } from '../../src/util/secrets.ts';
+
+function setup(yaml: string, dotenv?: string): { dir: string; file: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-config-'));
+  mkdirSync(path.join(dir, 'site/content'), { recursive: true });
+  mkdirSync(path.join(dir, 'conf'));
+  const file = path.join(dir, 'conf/herald.yaml');
+  writeFileSync(file, yaml);
+  if (dotenv) writeFileSync(path.join(dir, '.env'), dotenv);
+  return { dir, file };
+}
+
+const base = `
+site: { title: T, url: "https://example.com", timezone: Asia/Shanghai, language: zh-CN }
+content: { dir: ../site/content }
+`;
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('resolves relative paths against the config file folder and fills defaults', () => {
+    const { dir, file } = setup(`${base}store: { url: "sqlite:../data/h.db" }\n`);
+    const c = loadConfig({ file, env: {} });
+    expect(c.content.dir).toBe(path.join(dir, 'site/content'));
+    expect(c.store.path).toBe(path.join(dir, 'data/h.db'));
+    expect(c.outboxDir).toBe(path.join(dir, 'conf/outbox'));
+    expect(c.site.url).toBe('https://example.com/');
+    expect(c.content.lookbackMs).toBe(24 * 3600_000);
+    expect(c.content.maxAgeMs).toBe(7 * 86400_000);
+    expect(c.content.permalink).toBe('/:section/:filename/');
+    expect(c.delivery.maxAttempts).toBe(8);
+  });
+
+  it('fills ${VAR} and ${VAR:-default} from the environment and .env, process env winning', () => {
+    const yaml = `${base}channels:
+  news:
+    type: email
+    from: "News <n@example.com>"
+    smtp: \${SMTP_URL}
+    subject: "\${SUBJECT:-Weekly}"
+    schedule: "\${CRON:-0 8 * * 1}"
+`;
+    const { dir, file } = setup(yaml, 'SMTP_URL=smtp://u:dotenvpass@mail.example.com:2525\nCRON=0 9 * * *\n');
+    const c = loadConfig({ file, cwd: dir, env: undefined as never });
+    const ch = c.channels[0]!;
+    expect(ch.smtp).toBe('smtp://u:dotenvpass@mail.example.com:2525');
+    expect(ch.subject).toBe('Weekly');
+    expect(ch.schedule).toBe('0 9 * * *');
+    // The password was registered as a secret.
+    expect(redact('failed: dotenvpass')).toBe('failed: ***');
+    process.env.CRON = '0 10 * * *';
+    try {
+      expect(loadConfig({ file, cwd: dir }).channels[0]!.schedule).toBe('0 10 * * *');
+    } finally {
+      delete process.env.CRON;
+    }
+  });
+
+  it('names the key path and what was expected', () => {
+    const { file } = setup(`${base}channels:
+  news:
+    type: email
+    from: "News <n@example.com>"
+    schedule: every day
+    maxArticles: lots
+  bad id!:
+    type: email
+    from: "x <x@example.com>"
+`);
+    const p = problems(() => loadConfig({ file, env: {} }));
+    expect(p.some((l) => l.startsWith('channels.news.schedule: expected a cron expression'))).toBe(true);
+    expect(p.some((l) => l.startsWith('channels.news.maxArticles:'))).toBe(true);
+    expect(p.some((l) => l.startsWith('channels.bad id!: expected an id of letters'))).toBe(true);
+  });
+
+  it('reports unknown keys, bad durations, time zones, URLs and channel types', () => {
+    const { file } = setup(`site: { title: T, url: "example.com", timezone: Mars/Base }
+content: { dir: ../site/content, lookback: 3 days }
+extra: 1
+channels:
+  chat: { type: pigeon }
+`);
+    const p = problems(() => loadConfig({ file, env: {} }));
+    expect(p).toContainEqual(expect.stringMatching(/^site\.url: expected an absolute http\(s\) URL/));
+    expect(p).toContainEqual(expect.stringMatching(/^site\.timezone: expected an IANA time zone/));
+    expect(p).toContainEqual(expect.stringMatching(/^content\.lookback: expected a duration like 24h/));
+    expect(p).toContainEqual(expect.stringMatching(/extra/));
+    expect(p).toContainEqual(expect.stringMatching(/^channels\.chat\.type:/));
+  });
+
+  it('says which environment variable is missing, and where', () => {
+    const { file } = setup(`${base}channels:\n  news: { type: email, from: "a <a@example.com>", smtp: "\${NOPE_URL}" }\n`);
+    expect(problems(() => loadConfig({ file, env: {} }))).toEqual([
+      'channels.news.smtp: environment variable NOPE_URL is not set (write ${NOPE_URL:-default} to make it optional)',
+    ]);
+  });
+
+  it('reports YAML syntax errors and a missing content folder', () => {
+    const { file } = setup('site: [unclosed\n');
+    expect(problems(() => loadConfig({ file, env: {} }))[0]).toMatch(/^YAML: /);
+    const other = setup(`site: { title: T, url: "https://e.com" }\ncontent: { dir: ../nowhere }\n`);
+    expect(problems(() => loadConfig({ file: other.file, env: {} }))[0]).toMatch(/^content\.dir: folder ".*nowhere" does not exist/);
+  });
+
+  it('never shows an SMTP password in its errors', () => {
+    const { file } = setup(`${base}channels:\n  news: { type: email, from: "a <a@example.com>", smtp: "ftp://user:hunter2secret@x", schedule: nope }\n`);
+    const err = (() => {
+      try {
+        loadConfig({ file, env: {} });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.message).not.toContain('hunter2secret');
+  });
+});
