@@ -1,8 +1,7 @@
 /** A progress bar on stderr for long sends, only in a terminal. */
 import cliProgress from 'cli-progress';
-import type { Delivery } from '../store/types.ts';
 
-export function progressFor(total: number): { tick: (d: Delivery) => void; stop: () => void } {
+export function progressFor(total: number): { tick: () => void; stop: () => void } {
   if (!process.stderr.isTTY || total < 50) return { tick: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: 'sending [{bar}] {value}/{total} {eta_formatted} left', hideCursor: true },

@@ -17,7 +17,7 @@ export interface DeliverOptions {
   signal?: AbortSignal;
   /** A provider's requested wait up to this long is waited out inside the run. */
   maxInRunWaitMs?: number;
-  onResult?: (d: Delivery, outcome: 'sent' | 'failed' | 'retry') => void;
+  onResult?: (outcome: 'sent' | 'failed' | 'retry') => void;
   /** Called once with how many deliveries are claimable, for progress bars. */
   onStart?: (channelId: string) => void;
 }
@@ -68,7 +68,7 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
       await h.store.markFailed(d.id, reason, h.now());
       result.failed++;
       result.messages.push(reason);
-      opts.onResult?.(d, 'failed');
+      opts.onResult?.('failed');
       return;
     }
     for (let inRunTry = 0; ; inRunTry++) {
@@ -83,7 +83,7 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
         await h.store.markSent(d.id, r.providerMessageId, h.now());
         if (r.note) result.messages.push(`${channel.id}: ${r.note}`);
         result.sent++;
-        opts.onResult?.(d, 'sent');
+        opts.onResult?.('sent');
         return;
       } catch (e) {
         const now = h.now();
@@ -99,7 +99,7 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
             // This delivery was really tried: its attempt counts.
             await h.store.markRetry(d.id, errorMessage(e), new Date(now.getTime() + backoffDelay(d.attempts, retry)), true);
             result.deferred++;
-            opts.onResult?.(d, 'retry');
+            opts.onResult?.('retry');
             return;
           }
           h.log.warn(`${errorMessage(e)}; retrying`);
@@ -117,7 +117,7 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
           result.failed++;
           result.messages.push(`${decision.reason} (delivery ${d.id} to ${d.recipient})`);
           h.log.error(`${decision.reason} (delivery ${d.id})`);
-          opts.onResult?.(d, 'failed');
+          opts.onResult?.('failed');
         } else {
           await h.store.markRetry(d.id, decision.reason, decision.at, decision.countAttempt);
           result.deferred++;
@@ -127,7 +127,7 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
             result.paused = stopped;
             result.messages.push(stopped);
           } else h.log.warn(`${decision.reason}; will retry at ${decision.at.toISOString()}`);
-          opts.onResult?.(d, 'retry');
+          opts.onResult?.('retry');
         }
         return;
       }

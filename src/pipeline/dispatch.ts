@@ -7,6 +7,7 @@ import { errorMessage } from '../util/secrets.ts';
 import type { ChannelConfig } from './channel-kinds.ts';
 import { type ChannelRunResult, type DeliverOptions, deliverChannel } from './deliver.ts';
 import { type DigestSummary, planDigest } from './digest.ts';
+import { deliverInWorkers, PARALLEL_MIN, sendThreads } from './parallel-deliver.ts';
 import type { Herald } from './herald.ts';
 import { type ChannelPlanSummary, planChannel } from './plan.ts';
 import { scanAndRecord } from './scan.ts';
@@ -58,6 +59,11 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
   const runs = await Promise.all(
     channels.map(async (ch) => {
       try {
+        const threads = sendThreads();
+        if (ch.type === 'email' && ch.smtp !== '' && threads > 1) {
+          const pending = (await h.store.counts()).find((c) => c.channelId === ch.id)?.pending ?? 0;
+          if (pending >= PARALLEL_MIN) return await deliverInWorkers(h, ch, threads, opts);
+        }
         return await deliverChannel(h, ch, opts);
       } catch (e) {
         const msg = `${ch.id}: ${errorMessage(e)}`;

@@ -30,6 +30,8 @@ export interface CreateOptions {
   log: Logger;
   store?: Store;
   now?: () => Date;
+  /** Worker threads: no start-up notices (the main thread gave them). */
+  quiet?: boolean;
 }
 
 /**
@@ -47,7 +49,7 @@ function clockFrom(start: string | undefined): () => Date {
 export async function createHerald(config: HeraldConfig, opts: CreateOptions): Promise<Herald> {
   const store = opts.store ?? (await openStore({ path: config.store.path }));
   const { secret, generated } = resolveSecret(config.env, config.store.path);
-  if (generated) opts.log.warn('HERALD_SECRET is not set: generated one in the data folder to sign unsubscribe links (set HERALD_SECRET in production)');
+  if (generated && !opts.quiet) opts.log.warn('HERALD_SECRET is not set: generated one in the data folder to sign unsubscribe links (set HERALD_SECRET in production)');
   const dirs = config.templateDirs;
   const engine = createTemplateEngine({ root: dirs[dirs.length - 1] as string, userRoot: dirs.length > 1 ? dirs[0] : undefined });
   const adapters = new Map<string, ChannelAdapter<unknown>>();
@@ -65,7 +67,7 @@ export async function createHerald(config: HeraldConfig, opts: CreateOptions): P
       let a = adapters.get(channel.id);
       if (!a) {
         a = channelKind(channel).createAdapter(channel, h);
-        if (a.preview) {
+        if (a.preview && !opts.quiet) {
           h.log.info(`${channel.id}: no credentials configured, preview mode: writing what it would send to ${config.outboxDir}/${channel.id}/`);
         }
         adapters.set(channel.id, a);

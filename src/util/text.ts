@@ -6,7 +6,10 @@
 const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
 
-/** Splits into user-perceived characters: an emoji ZWJ sequence or a flag is one entry. */
+/**
+ * Splits into user-perceived characters: an emoji ZWJ sequence or a flag is one
+ * entry. Meant for short strings; truncate* never segments past the limit.
+ */
 export function splitGraphemes(text: string): string[] {
   return Array.from(graphemeSegmenter.segment(text), (s) => s.segment);
 }
@@ -49,10 +52,16 @@ const TRAILING_BEFORE_ELLIPSIS = /[\s,，、;；:：。.·\-–—]+$/u;
 
 function truncate(text: string, max: number, ellipsis: string, unit: Unit): string {
   if (!Number.isInteger(max) || max < 0) throw new RangeError(`truncate: limit must be a non-negative integer, got ${max}`);
+  // A grapheme is at least one UTF-16 unit, so this settles most calls without segmenting.
+  if (text.length <= max) return text;
   const size = (g: string) => (unit === 'grapheme' ? 1 : g.length);
-  const parts = splitGraphemes(text);
-  const total = unit === 'grapheme' ? parts.length : text.length;
-  if (total <= max) return text;
+
+  // Only graphemes up to the limit (plus context) matter: enough of them always
+  // cover `max` units, since a grapheme is at least one unit.
+  const { parts, complete } = leadingGraphemes(text, max + CONTEXT_GRAPHEMES + 1);
+  let total = 0;
+  for (const g of parts) total += size(g);
+  if (complete && total <= max) return text;
 
   const ellipsisSize = unit === 'grapheme' ? countGraphemes(ellipsis) : ellipsis.length;
   const budget = max - ellipsisSize;
@@ -70,6 +79,31 @@ function truncate(text: string, max: number, ellipsis: string, unit: Unit): stri
   if (head === '') head = parts.slice(0, fit).join('');
   return head + ellipsis;
 }
+
+/**
+ * The first `limit` graphemes of `text`, segmenting a growing prefix: V8's
+ * segmenter costs time proportional to the whole input (worse than linear on
+ * long strings), and a 5 MB article only needs its first few hundred graphemes.
+ */
+function leadingGraphemes(text: string, limit: number): { parts: string[]; complete: boolean } {
+  let window = Math.max(64, limit * 4);
+  for (;;) {
+    const whole = window >= text.length;
+    const parts: string[] = [];
+    for (const { segment } of graphemeSegmenter.segment(whole ? text : text.slice(0, window))) {
+      parts.push(segment);
+      if (parts.length > limit) break;
+    }
+    // With a grapheme starting after them, the first `limit` are complete even
+    // if the prefix cut the last one short.
+    if (parts.length > limit) return { parts: parts.slice(0, limit), complete: false };
+    if (whole) return { parts, complete: true };
+    window *= 2;
+  }
+}
+
+/** Graphemes read past the limit so word segmentation sees how the cut word continues. */
+const CONTEXT_GRAPHEMES = 8;
 
 function hardCut(parts: string[], max: number, size: (g: string) => number): string {
   let used = 0;
@@ -106,7 +140,7 @@ function chooseCut(parts: string[], fit: number): number {
 /** Word boundaries, as grapheme indexes, in the text up to a little past `fit`. */
 function wordBoundaries(parts: string[], fit: number): Set<number> {
   // Segment a little past the limit so the boundary at `fit` is judged with context.
-  const end = Math.min(parts.length, fit + 8);
+  const end = Math.min(parts.length, fit + CONTEXT_GRAPHEMES);
   let offset = 0;
   const indexByOffset = new Map<number, number>();
   for (let i = 0; i < end; i++) {

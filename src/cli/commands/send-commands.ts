@@ -21,7 +21,7 @@ async function passWithProgress(h: Herald, opts: Parameters<typeof runPass>[1] =
   const planned = await runPass(h, { ...opts, planOnly: true });
   const bar = progressFor(await pendingTotal(h, opts.channels));
   try {
-    const sent = await runPass(h, { ...opts, forceDigest: undefined, onResult: (d) => bar.tick(d) });
+    const sent = await runPass(h, { ...opts, forceDigest: undefined, onResult: () => bar.tick() });
     // Report what the planning pass decided together with what was sent.
     return {
       ...sent,
@@ -122,7 +122,7 @@ export function registerSendCommands(program: Command, g: () => GlobalOptions): 
           return EXIT.ok;
         }
         const bar = progressFor(planned);
-        const run = await deliverChannel(h, channel, { onResult: (d) => bar.tick(d) }).finally(() => bar.stop());
+        const run = await deliverChannel(h, channel, { onResult: () => bar.tick() }).finally(() => bar.stop());
         console.log(`${channel.id}: ${run.sent} sent, ${run.failed} failed, ${run.deferred} left pending`);
         for (const m of run.messages) console.log(`  ${m}`);
         return run.failed === 0 && !run.gaveUp && !run.paused ? EXIT.ok : EXIT.failed;

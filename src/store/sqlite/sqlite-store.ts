@@ -81,13 +81,25 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared statements are cached: preparing costs more than running on the hot send path. */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   async migrate(): Promise<void> {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     const apply = this.db.transaction((m: (typeof migrations)[number]) => {
       // Re-check inside the write lock: another process may have just applied it.
-      if (this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return;
+      if (this.stmt('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return;
       this.db.exec(m.sql);
-      this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, iso(new Date()));
+      this.stmt('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, iso(new Date()));
     });
     for (const m of migrations) apply.immediate(m);
   }
@@ -98,7 +110,7 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<boolean> {
     try {
-      return this.db.prepare('SELECT 1 AS ok').get() !== undefined;
+      return this.stmt('SELECT 1 AS ok').get() !== undefined;
     } catch {
       return false;
     }
@@ -109,10 +121,10 @@ export class SqliteStore implements Store {
   async syncArticles(articles: Article[], now: Date): Promise<{ added: string[] }> {
     const t = iso(now);
     const added: string[] = [];
-    const get = this.db.prepare('SELECT content_hash FROM articles WHERE id = ?');
-    const ins = this.db.prepare('INSERT INTO articles (id, data, content_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)');
-    const upd = this.db.prepare('UPDATE articles SET data = ?, content_hash = ?, last_seen_at = ?, gone_at = NULL WHERE id = ?');
-    const seen = this.db.prepare('UPDATE articles SET last_seen_at = ?, gone_at = NULL WHERE id = ?');
+    const get = this.stmt('SELECT content_hash FROM articles WHERE id = ?');
+    const ins = this.stmt('INSERT INTO articles (id, data, content_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)');
+    const upd = this.stmt('UPDATE articles SET data = ?, content_hash = ?, last_seen_at = ?, gone_at = NULL WHERE id = ?');
+    const seen = this.stmt('UPDATE articles SET last_seen_at = ?, gone_at = NULL WHERE id = ?');
     this.db
       .transaction(() => {
         for (const a of articles) {
@@ -124,8 +136,8 @@ export class SqliteStore implements Store {
           else seen.run(t, a.id);
         }
         const ids = new Set(articles.map((a) => a.id));
-        const known = this.db.prepare('SELECT id FROM articles WHERE gone_at IS NULL').pluck().all() as string[];
-        const gone = this.db.prepare('UPDATE articles SET gone_at = ? WHERE id = ?');
+        const known = this.stmt('SELECT id FROM articles WHERE gone_at IS NULL').pluck().all() as string[];
+        const gone = this.stmt('UPDATE articles SET gone_at = ? WHERE id = ?');
         for (const id of known) if (!ids.has(id)) gone.run(t, id);
       })
       .immediate();
@@ -142,27 +154,27 @@ export class SqliteStore implements Store {
   }
 
   async getArticle(id: string): Promise<StoredArticle | undefined> {
-    const r = this.db.prepare('SELECT * FROM articles WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM articles WHERE id = ?').get(id) as Row | undefined;
     return r && this.toStoredArticle(r);
   }
 
   async listArticles(): Promise<StoredArticle[]> {
-    return (this.db.prepare('SELECT * FROM articles ORDER BY id').all() as Row[]).map((r) => this.toStoredArticle(r));
+    return (this.stmt('SELECT * FROM articles ORDER BY id').all() as Row[]).map((r) => this.toStoredArticle(r));
   }
 
   // ── channels, decisions, digests ──────────────────────────────────────
 
   async getChannel(id: string): Promise<ChannelState | undefined> {
-    const r = this.db.prepare('SELECT * FROM channels WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM channels WHERE id = ?').get(id) as Row | undefined;
     return r && { id, firstRunAt: r.first_run_at as string, lastDigestAt: opt(r.last_digest_at) };
   }
 
   async setLastDigestAt(channelId: string, at: Date): Promise<void> {
-    this.db.prepare('UPDATE channels SET last_digest_at = ? WHERE id = ?').run(iso(at), channelId);
+    this.stmt('UPDATE channels SET last_digest_at = ? WHERE id = ?').run(iso(at), channelId);
   }
 
   async decisions(channelId: string): Promise<Map<string, Decision>> {
-    const rows = this.db.prepare('SELECT * FROM decisions WHERE channel_id = ?').all(channelId) as Row[];
+    const rows = this.stmt('SELECT * FROM decisions WHERE channel_id = ?').all(channelId) as Row[];
     return new Map(
       rows.map((r) => [
         r.article_id as string,
@@ -178,28 +190,28 @@ export class SqliteStore implements Store {
   }
 
   async waitingArticles(channelId: string): Promise<string[]> {
-    return this.db.prepare("SELECT article_id FROM decisions WHERE channel_id = ? AND status = 'waiting' ORDER BY article_id").pluck().all(channelId) as string[];
+    return this.stmt("SELECT article_id FROM decisions WHERE channel_id = ? AND status = 'waiting' ORDER BY article_id").pluck().all(channelId) as string[];
   }
 
   async applyPlan(plan: ChannelPlan, now: Date): Promise<{ planned: number }> {
     const t = iso(now);
-    const insDecision = this.db.prepare(
+    const insDecision = this.stmt(
       // Decisions are made once: a concurrent planner's decision is never overwritten,
       // except by an editor's manual send, which takes an article out of the digest queue.
       plan.overrideWaiting
         ? "INSERT INTO decisions (channel_id, article_id, status, digest_id, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, article_id) DO UPDATE SET status = excluded.status, digest_id = excluded.digest_id, decided_at = excluded.decided_at WHERE decisions.status IN ('waiting', 'baseline', 'too-old')"
         : 'INSERT INTO decisions (channel_id, article_id, status, digest_id, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, article_id) DO NOTHING',
     );
-    const insDelivery = this.db.prepare(
+    const insDelivery = this.stmt(
       `INSERT INTO deliveries (dedupe_key, channel_id, kind, article_id, digest_id, subscriber_id, recipient, variant, status, attempts, next_attempt_at, message_id, manual, created_at)
        VALUES (@dedupeKey, @channelId, @kind, @articleId, @digestId, @subscriberId, @recipient, @variant, 'pending', 0, @t, @messageId, @manual, @t)
        ON CONFLICT (dedupe_key) DO NOTHING`,
     );
-    const page = this.db.prepare("SELECT * FROM subscribers WHERE status = 'active' AND id > ? ORDER BY id LIMIT ?");
+    const page = this.stmt("SELECT * FROM subscribers WHERE status = 'active' AND id > ? ORDER BY id LIMIT ?");
     let planned = 0;
     this.db
       .transaction(() => {
-        if (plan.createChannelAt) this.db.prepare('INSERT OR IGNORE INTO channels (id, first_run_at) VALUES (?, ?)').run(plan.channelId, plan.createChannelAt);
+        if (plan.createChannelAt) this.stmt('INSERT OR IGNORE INTO channels (id, first_run_at) VALUES (?, ?)').run(plan.channelId, plan.createChannelAt);
         for (const d of plan.decisions) insDecision.run(plan.channelId, d.articleId, d.status, d.digestId ?? null, t);
         for (const d of plan.deliveries) {
           planned += insDelivery.run({
@@ -251,30 +263,30 @@ export class SqliteStore implements Store {
           .prepare("INSERT INTO digests (channel_id, created_at, article_ids, status) VALUES (?, ?, ?, 'planning')")
           .run(channelId, t, JSON.stringify(articleIds));
         const id = Number(lastInsertRowid);
-        const mark = this.db.prepare("UPDATE decisions SET status = 'planned', digest_id = ?, decided_at = ? WHERE channel_id = ? AND article_id = ? AND status = 'waiting'");
+        const mark = this.stmt("UPDATE decisions SET status = 'planned', digest_id = ?, decided_at = ? WHERE channel_id = ? AND article_id = ? AND status = 'waiting'");
         // Another process may have put some of them in its digest meanwhile: keep only what we took.
         const taken = articleIds.filter((a) => mark.run(id, t, channelId, a).changes === 1);
-        this.db.prepare('UPDATE channels SET last_digest_at = ? WHERE id = ?').run(t, channelId);
+        this.stmt('UPDATE channels SET last_digest_at = ? WHERE id = ?').run(t, channelId);
         if (taken.length === 0) {
-          this.db.prepare('DELETE FROM digests WHERE id = ?').run(id);
+          this.stmt('DELETE FROM digests WHERE id = ?').run(id);
           return undefined;
         }
-        this.db.prepare('UPDATE digests SET article_ids = ? WHERE id = ?').run(JSON.stringify(taken), id);
+        this.stmt('UPDATE digests SET article_ids = ? WHERE id = ?').run(JSON.stringify(taken), id);
         return { id, channelId, createdAt: t, articleIds: taken, status: 'planning' as const };
       })
       .immediate();
   }
 
   async unfinishedDigests(channelId: string): Promise<Digest[]> {
-    return (this.db.prepare("SELECT * FROM digests WHERE channel_id = ? AND status = 'planning' ORDER BY id").all(channelId) as Row[]).map(toDigest);
+    return (this.stmt("SELECT * FROM digests WHERE channel_id = ? AND status = 'planning' ORDER BY id").all(channelId) as Row[]).map(toDigest);
   }
 
   async finishDigest(digestId: number): Promise<void> {
-    this.db.prepare("UPDATE digests SET status = 'planned' WHERE id = ?").run(digestId);
+    this.stmt("UPDATE digests SET status = 'planned' WHERE id = ?").run(digestId);
   }
 
   async getDigest(id: number): Promise<Digest | undefined> {
-    const r = this.db.prepare('SELECT * FROM digests WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM digests WHERE id = ?').get(id) as Row | undefined;
     return r && toDigest(r);
   }
 
@@ -294,16 +306,16 @@ export class SqliteStore implements Store {
   }
 
   async releaseStale(now: Date, leaseMs: number, isAlive: (claimant: string) => boolean): Promise<number> {
-    const rows = this.db.prepare("SELECT id, claimed_by, claimed_at FROM deliveries WHERE status = 'sending'").all() as Row[];
+    const rows = this.stmt("SELECT id, claimed_by, claimed_at FROM deliveries WHERE status = 'sending'").all() as Row[];
     const stale = rows.filter((r) => !isAlive(r.claimed_by as string) || now.getTime() - Date.parse(r.claimed_at as string) > leaseMs).map((r) => r.id as number);
     if (stale.length === 0) return 0;
-    const upd = this.db.prepare("UPDATE deliveries SET status = 'pending', claimed_by = NULL, last_error = 'interrupted while sending; resumed' WHERE id = ? AND status = 'sending'");
+    const upd = this.stmt("UPDATE deliveries SET status = 'pending', claimed_by = NULL, last_error = 'interrupted while sending; resumed' WHERE id = ? AND status = 'sending'");
     this.db.transaction(() => stale.forEach((id) => upd.run(id))).immediate();
     return stale.length;
   }
 
   async release(ids: number[], nextAttemptAt: Date, uncountAttempt: boolean): Promise<void> {
-    const upd = this.db.prepare(
+    const upd = this.stmt(
       `UPDATE deliveries SET status = 'pending', claimed_by = NULL, next_attempt_at = ?, attempts = attempts - ? WHERE id = ? AND status = 'sending'`,
     );
     this.db.transaction(() => ids.forEach((id) => upd.run(iso(nextAttemptAt), uncountAttempt ? 1 : 0, id))).immediate();
@@ -322,26 +334,26 @@ export class SqliteStore implements Store {
   }
 
   async markFailed(id: number, error: string, _now: Date): Promise<void> {
-    this.db.prepare("UPDATE deliveries SET status = 'failed', last_error = ?, claimed_by = NULL WHERE id = ?").run(error, id);
+    this.stmt("UPDATE deliveries SET status = 'failed', last_error = ?, claimed_by = NULL WHERE id = ?").run(error, id);
   }
 
   async resetFailed(channelId: string | undefined, now: Date): Promise<number> {
     const t = iso(now);
     const r = channelId
-      ? this.db.prepare("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed' AND channel_id = ?").run(t, channelId)
-      : this.db.prepare("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed'").run(t);
+      ? this.stmt("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed' AND channel_id = ?").run(t, channelId)
+      : this.stmt("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed'").run(t);
     return r.changes;
   }
 
   async deliveriesForArticle(articleId: string): Promise<Delivery[]> {
-    return (this.db.prepare('SELECT * FROM deliveries WHERE article_id = ? ORDER BY id').all(articleId) as Row[]).map(toDelivery);
+    return (this.stmt('SELECT * FROM deliveries WHERE article_id = ? ORDER BY id').all(articleId) as Row[]).map(toDelivery);
   }
 
   async deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary> {
     const where = ref.digestId !== undefined ? 'channel_id = ? AND digest_id = ?' : 'channel_id = ? AND article_id = ?';
     const key = ref.digestId ?? ref.articleId ?? null;
     const out: DeliverySummary = { pending: 0, sending: 0, sent: 0, failed: 0 };
-    for (const r of this.db.prepare(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${where} GROUP BY status`).all(channelId, key) as Row[])
+    for (const r of this.stmt(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${where} GROUP BY status`).all(channelId, key) as Row[])
       out[r.status as Delivery['status']] = r.n as number;
     const last = this.db
       .prepare(`SELECT sent_at, provider_message_id FROM deliveries WHERE ${where} AND status = 'sent' ORDER BY sent_at DESC LIMIT 1`)
@@ -359,7 +371,7 @@ export class SqliteStore implements Store {
   }
 
   async counts(): Promise<DeliveryCounts[]> {
-    const rows = this.db.prepare('SELECT channel_id, status, COUNT(*) AS n FROM deliveries GROUP BY channel_id, status').all() as Row[];
+    const rows = this.stmt('SELECT channel_id, status, COUNT(*) AS n FROM deliveries GROUP BY channel_id, status').all() as Row[];
     const by = new Map<string, DeliveryCounts>();
     for (const r of rows) {
       const id = r.channel_id as string;
@@ -371,27 +383,27 @@ export class SqliteStore implements Store {
   }
 
   async recentFailures(limit: number): Promise<Delivery[]> {
-    return (this.db.prepare("SELECT * FROM deliveries WHERE status = 'failed' ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map(toDelivery);
+    return (this.stmt("SELECT * FROM deliveries WHERE status = 'failed' ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map(toDelivery);
   }
 
   async nextAttemptAt(channelId: string): Promise<string | undefined> {
-    return opt(this.db.prepare("SELECT MIN(next_attempt_at) FROM deliveries WHERE channel_id = ? AND status = 'pending'").pluck().get(channelId));
+    return opt(this.stmt("SELECT MIN(next_attempt_at) FROM deliveries WHERE channel_id = ? AND status = 'pending'").pluck().get(channelId));
   }
 
   // ── subscribers ───────────────────────────────────────────────────────
 
   async getSubscriber(email: string): Promise<Subscriber | undefined> {
-    const r = this.db.prepare('SELECT * FROM subscribers WHERE email_key = ?').get(email.trim().toLowerCase()) as Row | undefined;
+    const r = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(email.trim().toLowerCase()) as Row | undefined;
     return r && toSubscriber(r);
   }
 
   async getSubscriberById(id: number): Promise<Subscriber | undefined> {
-    const r = this.db.prepare('SELECT * FROM subscribers WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM subscribers WHERE id = ?').get(id) as Row | undefined;
     return r && toSubscriber(r);
   }
 
   async getSubscriberByPublicId(publicId: string): Promise<Subscriber | undefined> {
-    const r = this.db.prepare('SELECT * FROM subscribers WHERE public_id = ?').get(publicId) as Row | undefined;
+    const r = this.stmt('SELECT * FROM subscribers WHERE public_id = ?').get(publicId) as Row | undefined;
     return r && toSubscriber(r);
   }
 
@@ -404,12 +416,12 @@ export class SqliteStore implements Store {
     const key = email.toLowerCase();
     return this.db
       .transaction(() => {
-        const existing = this.db.prepare('SELECT * FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
+        const existing = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
         if (existing) {
           this.db
             .prepare('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), status = COALESCE(?, status), updated_at = ? WHERE id = ?')
             .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, s.status ?? null, t, existing.id);
-          return { subscriber: toSubscriber(this.db.prepare('SELECT * FROM subscribers WHERE id = ?').get(existing.id) as Row), created: false };
+          return { subscriber: toSubscriber(this.stmt('SELECT * FROM subscribers WHERE id = ?').get(existing.id) as Row), created: false };
         }
         const publicId = randomBytes(12).toString('base64url');
         const r = this.db
@@ -424,32 +436,32 @@ export class SqliteStore implements Store {
     const key = email.trim().toLowerCase();
     return this.db
       .transaction(() => {
-        const row = this.db.prepare('SELECT id FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
+        const row = this.stmt('SELECT id FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
         if (!row) return false;
         // Keep the ledger's history readable but stop anything still pending for them.
-        this.db.prepare("UPDATE deliveries SET status = 'failed', last_error = 'subscriber removed' WHERE subscriber_id = ? AND status = 'pending'").run(row.id);
-        this.db.prepare('UPDATE deliveries SET subscriber_id = NULL WHERE subscriber_id = ?').run(row.id);
-        this.db.prepare('DELETE FROM subscribers WHERE id = ?').run(row.id);
+        this.stmt("UPDATE deliveries SET status = 'failed', last_error = 'subscriber removed' WHERE subscriber_id = ? AND status = 'pending'").run(row.id);
+        this.stmt('UPDATE deliveries SET subscriber_id = NULL WHERE subscriber_id = ?').run(row.id);
+        this.stmt('DELETE FROM subscribers WHERE id = ?').run(row.id);
         return true;
       })
       .immediate();
   }
 
   async setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Promise<void> {
-    this.db.prepare('UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?').run(status, iso(now), id);
+    this.stmt('UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?').run(status, iso(now), id);
   }
 
   async subscribers(opts: { status?: SubscriberStatus; afterId?: number; limit?: number } = {}): Promise<Subscriber[]> {
     const limit = opts.limit ?? 1_000_000;
     const rows = opts.status
-      ? this.db.prepare('SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?').all(opts.status, opts.afterId ?? 0, limit)
-      : this.db.prepare('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?').all(opts.afterId ?? 0, limit);
+      ? this.stmt('SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?').all(opts.status, opts.afterId ?? 0, limit)
+      : this.stmt('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?').all(opts.afterId ?? 0, limit);
     return (rows as Row[]).map(toSubscriber);
   }
 
   async subscriberCounts(): Promise<Record<SubscriberStatus, number>> {
     const out: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
-    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Row[]) out[r.status as SubscriberStatus] = r.n as number;
+    for (const r of this.stmt('SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Row[]) out[r.status as SubscriberStatus] = r.n as number;
     return out;
   }
 }

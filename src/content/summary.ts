@@ -1,0 +1,139 @@
+import { Lexer, type Token, type Tokens } from 'marked';
+import { collapseWhitespace, truncateGraphemes } from '../util/text.ts';
+
+export const SUMMARY_MAX_GRAPHEMES = 200;
+
+/** Front matter `summary`/`description`: inline markdown removed, whitespace collapsed, cut to the limit. */
+export function summaryFromText(text: string, max = SUMMARY_MAX_GRAPHEMES): string {
+  return truncateGraphemes(tidy(inlineText(Lexer.lexInline(stripFootnoteMarkers(text)))), max);
+}
+
+/**
+ * Summary from the body: the text before Hugo's `<!--more-->` when present, else
+ * the first paragraph (a leading blockquote's paragraph counts), as plain text.
+ * Headings, images, code, tables, raw HTML blocks and footnotes are skipped.
+ */
+export function summaryFromBody(markdown: string, max = SUMMARY_MAX_GRAPHEMES): string {
+  const source = stripFootnoteMarkers(stripFootnoteDefinitions(stripShortcodes(markdown)));
+  const more = /<!--\s*more\s*-->/i.exec(source);
+  const tokens = new Lexer().lex(more ? source.slice(0, more.index) : source);
+  const text = more ? allParagraphs(tokens).join(' ') : (firstParagraph(tokens) ?? firstListItem(tokens) ?? '');
+  return truncateGraphemes(tidy(text), max);
+}
+
+// Hugo shortcodes ({{< figure … >}}, {{% note %}}) are template calls, not prose.
+function stripShortcodes(md: string): string {
+  return md.replace(/\{\{[<%][\s\S]*?[>%]\}\}/g, '');
+}
+
+// `[^1]: text` plus its indented continuation lines.
+function stripFootnoteDefinitions(md: string): string {
+  return md.replace(/^ {0,3}\[\^[^\]\n]+\]:.*(?:\n(?:[ \t]+\S.*|[ \t]*(?=\n[ \t]+\S)))*/gm, '');
+}
+
+function stripFootnoteMarkers(md: string): string {
+  return md.replace(/\[\^[^\]\s]+\]/g, '');
+}
+
+function firstParagraph(tokens: Token[]): string | undefined {
+  for (const token of tokens) {
+    if (token.type === 'paragraph') {
+      const text = inlineText((token as Tokens.Paragraph).tokens);
+      if (text.trim() !== '') return text;
+    } else if (token.type === 'blockquote') {
+      const text = firstParagraph((token as Tokens.Blockquote).tokens);
+      if (text !== undefined) return text;
+    }
+  }
+  return undefined;
+}
+
+/** For bodies that are only a list, the first item is better than nothing. */
+function firstListItem(tokens: Token[]): string | undefined {
+  for (const token of tokens) {
+    if (token.type !== 'list') continue;
+    for (const item of (token as Tokens.List).items) {
+      const text = blockText(item.tokens);
+      if (text.trim() !== '') return text;
+    }
+  }
+  return undefined;
+}
+
+function allParagraphs(tokens: Token[]): string[] {
+  const out: string[] = [];
+  for (const token of tokens) {
+    if (token.type === 'paragraph') out.push(inlineText((token as Tokens.Paragraph).tokens));
+    else if (token.type === 'blockquote') out.push(...allParagraphs((token as Tokens.Blockquote).tokens));
+    else if (token.type === 'list') out.push(...(token as Tokens.List).items.map((i) => blockText(i.tokens)));
+  }
+  return out.filter((t) => t.trim() !== '');
+}
+
+function blockText(tokens: Token[]): string {
+  return tokens
+    .map((t) => {
+      if (t.type === 'text' || t.type === 'paragraph') return 'tokens' in t && t.tokens ? inlineText(t.tokens) : decodeEntities(t.text ?? '');
+      if (t.type === 'list') return (t as Tokens.List).items.map((i) => blockText(i.tokens)).join(' ');
+      return '';
+    })
+    .join(' ');
+}
+
+function inlineText(tokens: Token[] | undefined): string {
+  if (tokens === undefined) return '';
+  let out = '';
+  for (const t of tokens) {
+    switch (t.type) {
+      case 'text':
+        out += 'tokens' in t && t.tokens ? inlineText(t.tokens) : decodeEntities((t as Tokens.Text).text);
+        break;
+      case 'escape':
+      case 'codespan':
+        out += (t as Tokens.Escape | Tokens.Codespan).text;
+        break;
+      case 'strong':
+      case 'em':
+      case 'del':
+      case 'link':
+        out += inlineText((t as Tokens.Strong | Tokens.Em | Tokens.Del | Tokens.Link).tokens);
+        break;
+      case 'br':
+        out += '\n';
+        break;
+      case 'html':
+        // Tags go, the text between them stays; <br> still separates words.
+        if (/^<br\s*\/?>$/i.test((t as Tokens.HTML).text.trim())) out += '\n';
+        break;
+      default:
+        // images, checkboxes and extension tokens carry no prose
+        break;
+    }
+  }
+  return out;
+}
+
+const CJK = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\u3000-\\u303F\\uFF00-\\uFFEF';
+// A line break between two CJK characters is source wrapping, not a space.
+const CJK_LINE_BREAK = new RegExp(`(?<=[${CJK}])[ \\t]*\\r?\\n[ \\t]*(?=[${CJK}])`, 'gu');
+
+function tidy(text: string): string {
+  return collapseWhitespace(text.replace(CJK_LINE_BREAK, ''));
+}
+
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', hellip: '…', mdash: '—', ndash: '–',
+  lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«', raquo: '»', copy: '©', reg: '®', trade: '™', middot: '·',
+};
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#\d+|#x[\da-f]+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] === '#') {
+      const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+      // Lone surrogates and out-of-range code points would poison the summary.
+      if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) || code === 0) return '\ufffd';
+      return String.fromCodePoint(code);
+    }
+    return NAMED_ENTITIES[name.toLowerCase()] ?? whole;
+  });
+}

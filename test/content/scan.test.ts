@@ -1,0 +1,147 @@
+import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scanContent } from '../../src/content/scan.ts';
+import type { ContentSettings, SiteSettings } from '../../src/content/site.ts';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/content/site/', import.meta.url));
+const site: SiteSettings = { title: 'Example', url: 'https://example.com/', language: 'zh-CN', timezone: 'Asia/Shanghai' };
+const settings = (dir: string): ContentSettings => ({ dir, permalink: '/:section/:filename/' });
+
+describe('scanContent on the fixture site', () => {
+  it('returns the articles sorted by publishedAt then id', async () => {
+    const { articles } = await scanContent(settings(FIXTURES), site);
+    expect(articles.map((a) => [a.publishedAt, a.id])).toEqual([
+      ['2019-06-01T00:00:00.000Z', 'posts/expired'],
+      ['2025-01-01T00:00:00.000Z', 'about'],
+      ['2025-07-01T16:40:05.000Z', 'posts/seed-article'],
+      ['2025-07-02T02:00:00.000Z', 'posts/shanghai-local'],
+      ['2025-07-03T01:30:00.000Z', 'toml-slug'],
+      ['2025-07-04T16:00:00.000Z', 'posts/bare-json'],
+      ['2025-07-06T08:00:00.000Z', 'posts/dash-json'],
+      ['2025-07-07T10:00:00.000Z', 'posts/bundle-post'],
+      ['2025-07-08T10:00:00.000Z', 'posts/draft'],
+      ['2025-07-10T00:00:00.000Z', 'same-slug'],
+      ['2099-01-01T00:00:00.000Z', 'posts/future'],
+    ]);
+  });
+
+  it('skips list pages, dot-folders, non-markdown files and markdown resources inside a bundle', async () => {
+    const { articles, problems } = await scanContent(settings(FIXTURES), site);
+    const files = [...articles.map((a) => a.file), ...problems.map((p) => p.file)];
+    expect(files).not.toContain('_index.md');
+    expect(files).not.toContain('posts/_index.md');
+    expect(files).not.toContain('.hidden/secret.md');
+    expect(files).not.toContain('notes.txt');
+    expect(files).not.toContain('posts/bundle-post/notes.md');
+    expect(files).toContain('posts/bundle-post/index.md');
+  });
+
+  it('reports every bad file, in path order, without stopping the others', async () => {
+    const { problems } = await scanContent(settings(FIXTURES), site);
+    expect(problems).toEqual([
+      { file: 'broken/binary.md', reason: 'binary file (contains NUL bytes), expected UTF-8 markdown text' },
+      { file: 'broken/broken-yaml.md', reason: 'front matter: invalid YAML at line 5, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]' },
+      { file: 'broken/impossible-date.md', reason: 'front matter: "date" is "2025-13-45", expected an ISO 8601 date like 2025-07-02T00:40:05+08:00' },
+      { file: 'broken/latin1.md', reason: 'not valid UTF-8 (first bad byte at offset 14), expected UTF-8 text; re-save the file as UTF-8' },
+      { file: 'broken/missing-title.md', reason: 'front matter: "title" is missing, expected a non-empty string' },
+      {
+        file: 'broken/no-date.md',
+        reason: 'front matter: no date, expected "date" or "publishDate" (date, publishDate, pubDate, published) with an ISO 8601 date like 2025-07-02T00:40:05+08:00',
+      },
+      { file: 'broken/no-front-matter.md', reason: 'no front matter: expected the file to start with "---" (YAML), "+++" (TOML) or "{" (JSON) on line 1' },
+      { file: 'dup/second.md', reason: 'duplicate id "same-slug": already used by dup/first.md; give one of them a different slug' },
+    ]);
+  });
+
+  it('is deterministic', async () => {
+    const first = await scanContent(settings(FIXTURES), site);
+    const second = await scanContent(settings(FIXTURES), site);
+    expect(second).toEqual(first);
+  });
+});
+
+describe('scanContent on generated folders', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'herald-scan-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const page = (title: string, date = '2025-07-02T00:00:00Z') => `---\ntitle: ${title}\ndate: ${date}\n---\nBody of ${title}.\n`;
+
+  async function put(file: string, text: string): Promise<void> {
+    await mkdir(join(dir, file, '..'), { recursive: true });
+    await writeFile(join(dir, file), text);
+  }
+
+  it('reports an oversize file without reading it, and still reads the rest', async () => {
+    await put('a.md', page('A'));
+    await writeFile(join(dir, 'huge.md'), '');
+    await truncate(join(dir, 'huge.md'), 6 * 1024 * 1024); // sparse: instant, no 6 MB written
+    const { articles, problems } = await scanContent(settings(dir), site);
+    expect(articles.map((a) => a.id)).toEqual(['a']);
+    expect(problems).toEqual([{ file: 'huge.md', reason: 'file is 6 MB, larger than the 5 MB limit for an article' }]);
+  });
+
+  it('accepts a file of exactly 5 MB', async () => {
+    const head = page('Big');
+    await put('big.md', head + 'x'.repeat(5 * 1024 * 1024 - Buffer.byteLength(head)));
+    const { articles, problems } = await scanContent(settings(dir), site);
+    expect(problems).toEqual([]);
+    expect(articles.map((a) => a.id)).toEqual(['big']);
+  });
+
+  it('skips node_modules, dot-files and dot-folders at any depth; reads .markdown', async () => {
+    await put('node_modules/pkg/readme.md', page('Dependency'));
+    await put('posts/node_modules/x.md', page('Nested dependency'));
+    await put('.git/info.md', page('Git'));
+    await put('posts/.draft.md', page('Dot file'));
+    await put('posts/real.markdown', page('Real'));
+    await put('posts/UPPER.MD', page('Upper'));
+    const { articles, problems } = await scanContent(settings(dir), site);
+    expect(problems).toEqual([]);
+    expect(articles.map((a) => a.file)).toEqual(['posts/UPPER.MD', 'posts/real.markdown']);
+    expect(articles.map((a) => a.id)).toEqual(['posts/UPPER', 'posts/real']);
+  });
+
+  it('reports a bundle that collides with a plain page of the same path', async () => {
+    await put('posts/trip.md', page('Plain'));
+    await put('posts/trip/index.md', page('Bundle'));
+    const { articles, problems } = await scanContent(settings(dir), site);
+    // Walk order is code-unit order: "trip" sorts before "trip.md".
+    expect(articles.map((a) => a.file)).toEqual(['posts/trip/index.md']);
+    expect(problems).toEqual([{ file: 'posts/trip.md', reason: 'duplicate id "posts/trip": already used by posts/trip/index.md; give one of them a different slug' }]);
+  });
+
+  it('follows symlinks but not into a loop', async () => {
+    await put('posts/a.md', page('A'));
+    await symlink(join(dir, 'posts'), join(dir, 'posts', 'loop'));
+    await symlink(join(dir, 'posts', 'a.md'), join(dir, 'linked.md'));
+    const { articles, problems } = await scanContent(settings(dir), site);
+    expect(articles.map((a) => a.file).sort()).toEqual(['linked.md', 'posts/a.md']);
+    expect(problems).toEqual([]);
+  });
+
+  it('orders articles with the same publishedAt by id', async () => {
+    await put('b.md', page('B'));
+    await put('a.md', page('A'));
+    await put('c.md', page('C', '2025-07-01T00:00:00Z'));
+    const { articles } = await scanContent(settings(dir), site);
+    expect(articles.map((a) => a.id)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('returns nothing for an empty folder', async () => {
+    expect(await scanContent(settings(dir), site)).toEqual({ articles: [], problems: [] });
+  });
+
+  it('throws once for a missing folder or unusable settings instead of failing every file', async () => {
+    await expect(scanContent(settings(join(dir, 'missing')), site)).rejects.toThrow(/content\.dir .*missing cannot be read/);
+    await expect(scanContent(settings(dir), { ...site, timezone: 'Nowhere/City' })).rejects.toThrow(/site timezone "Nowhere\/City"/);
+    await expect(scanContent({ dir, permalink: '/:bogus/' }, site)).rejects.toThrow('content.permalink "/:bogus/" has unknown token :bogus');
+  });
+});

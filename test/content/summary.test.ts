@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { summaryFromBody, summaryFromText } from '../../src/content/summary.ts';
+import { countGraphemes } from '../../src/util/text.ts';
+
+describe('summaryFromBody', () => {
+  it('takes the first paragraph as plain text, skipping headings and image-only paragraphs', () => {
+    const md = '# Title\n\n![cover](cover.png)\n\nHello **bold** _em_ ~~del~~ [link](https://x.y) `code` &amp; &#169;\nnext line.\n\nSecond paragraph.';
+    expect(summaryFromBody(md)).toBe('Hello bold em del link code & © next line.');
+  });
+
+  it('strips inline HTML tags but keeps their text, and drops footnote markers and definitions', () => {
+    const md = 'Text<sup>[^1]</sup> with <span class="x">inline</span> HTML[^note].<br>After break.\n\n[^1]: https://example.com\n[^note]: A note.';
+    expect(summaryFromBody(md)).toBe('Text with inline HTML. After break.');
+  });
+
+  it('uses a footnote-definition-only body as nothing', () => {
+    expect(summaryFromBody('[^1]: [Source](https://example.com)·Site·（2025/7/2）\n    continued')).toBe('');
+  });
+
+  it("counts a leading blockquote's paragraph", () => {
+    expect(summaryFromBody('> Quoted **lead**.\n\nBody.')).toBe('Quoted lead.');
+  });
+
+  it('skips code blocks, HTML blocks, tables and shortcodes', () => {
+    const md = '```js\nconst x = 1;\n```\n\n<div class="note">\nblock html\n</div>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n{{< figure src="x.jpg" caption="Cap" >}}\n\nReal text {{% mark %}}here{{% /mark %}}.';
+    expect(summaryFromBody(md)).toBe('Real text here.');
+  });
+
+  it('joins CJK lines without a space but Latin lines with one', () => {
+    expect(summaryFromBody('中文第一行\n中文第二行 English\nnext')).toBe('中文第一行中文第二行 English next');
+  });
+
+  it('uses everything before <!--more--> when present', () => {
+    expect(summaryFromBody('Intro one.\n\nIntro two.\n<!--more-->\nRest of the article.')).toBe('Intro one. Intro two.');
+  });
+
+  it('falls back to the first list item for list-only bodies, and to "" for empty ones', () => {
+    expect(summaryFromBody('## Steps\n\n- **First** step\n- Second step')).toBe('First step');
+    expect(summaryFromBody('')).toBe('');
+    expect(summaryFromBody('## Only a heading')).toBe('');
+  });
+
+  it('cuts long CJK text to at most 200 graphemes with an ellipsis, never half a character', () => {
+    const sentence = '欧盟委员会收到了七十六份意向书，这股热情预示着欧洲迈出了重要一步。'; // 33 chars
+    const out = summaryFromBody(`${sentence.repeat(10)}😀😀`);
+    expect(countGraphemes(out)).toBeLessThanOrEqual(200);
+    expect(countGraphemes(out)).toBeGreaterThan(160);
+    expect(out.endsWith('…')).toBe(true);
+    expect(out.slice(0, -1).endsWith('一步')).toBe(true); // cut after a sentence, its "。" dropped
+    expect(out).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+  });
+
+  it('cuts long emoji text on grapheme boundaries', () => {
+    const out = summaryFromBody('👍🏽'.repeat(300));
+    expect(out).toBe(`${'👍🏽'.repeat(199)}…`);
+  });
+});
+
+describe('summaryFromText', () => {
+  it('collapses whitespace, strips inline markdown but keeps block-looking text literal', () => {
+    expect(summaryFromText('  1. First **bold**\n\n  [link](u)   here[^2]  ')).toBe('1. First bold link here');
+    expect(summaryFromText('# not a heading')).toBe('# not a heading');
+  });
+
+  it('cuts a very long summary with an ellipsis and leaves short ones alone', () => {
+    const long = 'word '.repeat(100);
+    const out = summaryFromText(long);
+    expect(countGraphemes(out)).toBeLessThanOrEqual(200);
+    expect(out).toMatch(/^(word ){39}word…$/);
+    expect(summaryFromText('Short summary.')).toBe('Short summary.');
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { escapePathText, resolveAuthorUrl, siteUrlFor, urlSafe } from '../../src/content/urls.ts';
+
+const SITE = 'https://example.com/';
+const PAGE = 'https://example.com/posts/hello/';
+
+/** Every emitted URL must parse back to itself and be plain printable ASCII without spaces. */
+function expectCleanUrl(href: string): void {
+  expect(new URL(href).href).toBe(href);
+  expect(href).toMatch(/^[\x21-\x7e]+$/);
+}
+
+describe('urlSafe', () => {
+  it('keeps letters and digits of any script, lowercases, dashes the rest', () => {
+    expect(urlSafe('Bundle Post: Hello, World!')).toBe('bundle-post-hello-world');
+    expect(urlSafe('欧洲的AI“千兆工厂”热潮：算力')).toBe('欧洲的ai-千兆工厂-热潮-算力');
+    expect(urlSafe('  --Ünïcödé  ÇA VA?-- ')).toBe('ünïcödé-ça-va');
+    expect(urlSafe('C++ & C# 2025')).toBe('c-c-2025');
+    expect(urlSafe('?!')).toBe('');
+  });
+});
+
+describe('escapePathText', () => {
+  it('escapes only what would change the meaning of a path', () => {
+    expect(escapePathText('100% sure? #1 a\\b')).toBe('100%25 sure%3F %231 a%5Cb');
+  });
+});
+
+describe('resolveAuthorUrl', () => {
+  it('resolves the seed image against the site root, percent-encoding the spaces and keeping the comma', () => {
+    const href = resolveAuthorUrl('/newsimages/selected_image_YYYY-07-Jul 2, 2025_00-32-31-741.jpg', PAGE, SITE);
+    expect(href).toBe('https://example.com/newsimages/selected_image_YYYY-07-Jul%202,%202025_00-32-31-741.jpg');
+    expectCleanUrl(href);
+  });
+
+  it('keeps a site sub-path for site-relative paths', () => {
+    expect(resolveAuthorUrl('/img/a.png', 'https://example.com/blog/posts/x/', 'https://example.com/blog/')).toBe('https://example.com/blog/img/a.png');
+  });
+
+  it('resolves bare relative paths against the page', () => {
+    expect(resolveAuthorUrl('hero.jpg', PAGE, SITE)).toBe('https://example.com/posts/hello/hero.jpg');
+    expect(resolveAuthorUrl('../shared/a.jpg', PAGE, SITE)).toBe('https://example.com/posts/shared/a.jpg');
+  });
+
+  it('keeps absolute http(s) URLs and gives protocol-relative ones the site scheme', () => {
+    expect(resolveAuthorUrl('https://cdn.example.org/a.jpg?w=1&h=2#x', PAGE, SITE)).toBe('https://cdn.example.org/a.jpg?w=1&h=2#x');
+    expect(resolveAuthorUrl('//cdn.example.org/a.jpg', PAGE, SITE)).toBe('https://cdn.example.org/a.jpg');
+  });
+
+  it('percent-encodes non-ASCII paths, hosts (punycode) and RFC 3986-illegal ASCII', () => {
+    const href = resolveAuthorUrl('https://例子.测试/图片 1.jpg?q=中文|x', PAGE, SITE);
+    expect(href).toBe('https://xn--fsqu00a.xn--0zwm56d/%E5%9B%BE%E7%89%87%201.jpg?q=%E4%B8%AD%E6%96%87%7Cx');
+    expectCleanUrl(href);
+    expect(resolveAuthorUrl('/a|b^c[d].png', PAGE, SITE)).toBe('https://example.com/a%7Cb%5Ec%5Bd%5D.png');
+  });
+
+  it('encodes a stray percent sign but keeps existing escapes', () => {
+    expect(resolveAuthorUrl('/100% real.png', PAGE, SITE)).toBe('https://example.com/100%25%20real.png');
+    expect(resolveAuthorUrl('/a%20b.png', PAGE, SITE)).toBe('https://example.com/a%20b.png');
+  });
+
+  it('rejects non-http schemes and unparseable URLs', () => {
+    expect(() => resolveAuthorUrl('ftp://example.com/a.jpg', PAGE, SITE)).toThrow('uses "ftp:", expected an http(s) URL or a path');
+    expect(() => resolveAuthorUrl('javascript:alert(1)', PAGE, SITE)).toThrow('uses "javascript:"');
+    expect(() => resolveAuthorUrl('https://exa mple.com/', PAGE, SITE)).toThrow('not a valid URL');
+  });
+});
+
+describe('siteUrlFor', () => {
+  it('joins a permalink path onto the site URL, keeping its sub-path', () => {
+    expect(siteUrlFor('/posts/a/', SITE)).toBe('https://example.com/posts/a/');
+    expect(siteUrlFor('/posts/a/', 'https://example.com/blog/')).toBe('https://example.com/blog/posts/a/');
+    const zh = siteUrlFor('/posts/欧洲的ai-千兆工厂/', SITE);
+    expect(zh).toBe('https://example.com/posts/%E6%AC%A7%E6%B4%B2%E7%9A%84ai-%E5%8D%83%E5%85%86%E5%B7%A5%E5%8E%82/');
+    expectCleanUrl(zh);
+  });
+});

@@ -1,0 +1,181 @@
+import { simpleParser } from 'mailparser';
+import { describe, expect, it, vi } from 'vitest';
+import { escapeHtml, prepareMessage, type PrepareMessageInput } from '../../src/render/email/prepared-message.ts';
+import { renderDigest } from '../../src/render/email/render-email.ts';
+import { PLACEHOLDERS } from '../../src/render/placeholders.ts';
+import { engine, zhArticle, zhSite } from './fixtures.ts';
+
+const G = PLACEHOLDERS.greeting;
+const N = PLACEHOLDERS.name;
+const U = PLACEHOLDERS.unsubscribeUrl;
+
+const longLine = `${'Lorem ipsum dolor sit amet, 中文字符混排 consectetur adipiscing elit '.repeat(6)}end`;
+// The placeholder lands exactly where a 76-column QP line would break.
+const atBoundary = `${'x'.repeat(74)}${U}${'y'.repeat(80)}`;
+const TEXT = `${G}\n\n你好，世界！这是一封测试邮件。\n${longLine}\n${atBoundary}\nName: ${N}.\nTrailing space \nUnsubscribe: ${U}\n.leading dot line\n`;
+const HTML = `<!doctype html><html><body><p>${G}</p><p>你好，世界！</p><p>${longLine}</p><p>${atBoundary}</p><a href="${U}">退订</a> <b>${N}</b>${U}</body></html>`;
+
+const base: PrepareMessageInput = {
+  from: '码农周刊 <news@blog.example.cn>',
+  replyTo: { address: 'editor@example.com', name: 'The "Editor"' },
+  subject: 'Rust 异步编程入门：从 Future 到 Tokio — a very long subject line that needs folding for sure',
+  html: HTML,
+  text: TEXT,
+  date: new Date('2024-05-03T01:02:03Z'),
+  headers: { 'List-Id': 'Herald test <news.example.com>' },
+  greeting: { named: '{name}，您好！', anonymous: '您好！' },
+};
+
+const recipient = {
+  to: { address: 'ada@example.com', name: 'Ada <&"> 洛芙莱斯' },
+  messageId: '<digest-1.ada@herald.example.com>',
+  unsubscribeUrl: 'https://example.com/u/abc123?t=x&y=1',
+  unsubscribeMailto: 'unsubscribe@example.com',
+};
+
+function expected(s: string, values: { greeting: string; name: string; url: string }, html: boolean): string {
+  const v = html ? { greeting: escapeHtml(values.greeting), name: escapeHtml(values.name), url: escapeHtml(values.url) } : values;
+  return s.replaceAll(G, v.greeting).replaceAll(N, v.name).replaceAll(U, v.url);
+}
+
+describe('prepareMessage', () => {
+  it('builds a message that decodes exactly to the substituted text and HTML', async () => {
+    const raw = prepareMessage(base).build(recipient);
+    const mail = await simpleParser(raw);
+    const values = { greeting: 'Ada <&"> 洛芙莱斯，您好！', name: 'Ada <&"> 洛芙莱斯', url: recipient.unsubscribeUrl };
+    expect(mail.text).toBe(expected(TEXT, values, false));
+    expect(mail.html).toBe(expected(HTML, values, true));
+    expect(mail.html).toContain('<p>Ada &lt;&amp;&quot;&gt; 洛芙莱斯，您好！</p>');
+    expect(mail.html).toContain('href="https://example.com/u/abc123?t=x&amp;y=1"');
+  });
+
+  it('writes correct headers', async () => {
+    const raw = prepareMessage(base).build(recipient);
+    const mail = await simpleParser(raw);
+    expect(mail.subject).toBe(base.subject);
+    expect(mail.from?.value).toEqual([{ address: 'news@blog.example.cn', name: '码农周刊' }]);
+    expect(mail.replyTo?.value).toEqual([{ address: 'editor@example.com', name: 'The "Editor"' }]);
+    const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
+    expect(to?.value).toEqual([{ address: 'ada@example.com', name: 'Ada <&"> 洛芙莱斯' }]);
+    expect(mail.messageId).toBe('<digest-1.ada@herald.example.com>');
+    expect(mail.date?.toISOString()).toBe('2024-05-03T01:02:03.000Z');
+    const head = raw.toString('latin1').split('\r\n\r\n')[0] ?? '';
+    expect(head).toContain('List-Id: Herald test <news.example.com>\r\n');
+    expect(head).toContain('MIME-Version: 1.0\r\n');
+    expect(head).toContain('Date: Fri, 03 May 2024 01:02:03 +0000\r\n');
+    expect(head).toContain('List-Unsubscribe: <https://example.com/u/abc123?t=x&y=1>,\r\n <mailto:unsubscribe@example.com>\r\n');
+    expect(head).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n');
+    expect(head).toMatch(/Content-Type: multipart\/alternative;\s+boundary="----=_Herald_[0-9a-f]{24}"/);
+    // Non-ASCII never appears raw in headers.
+    expect(/[\u0080-\uffff]/.test(head)).toBe(false);
+  });
+
+  it('declares both parts as utf-8 quoted-printable, text first', () => {
+    const s = prepareMessage(base).build(recipient).toString('latin1');
+    const textAt = s.indexOf('Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n');
+    const htmlAt = s.indexOf('Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n');
+    expect(textAt).toBeGreaterThan(0);
+    expect(htmlAt).toBeGreaterThan(textAt);
+    expect(s.endsWith('--\r\n')).toBe(true);
+  });
+
+  it('keeps every line within 76 characters, 7-bit, CRLF only', () => {
+    const raw = prepareMessage(base).build(recipient);
+    const body = raw.toString('latin1').split('\r\n\r\n').slice(1).join('\r\n\r\n');
+    for (const line of body.split('\r\n')) expect(line.length).toBeLessThanOrEqual(76);
+    expect(raw.every((b) => b < 0x80)).toBe(true);
+    expect(/\r(?!\n)|(?<!\r)\n/.test(raw.toString('latin1'))).toBe(false);
+  });
+
+  it('uses the anonymous greeting and an empty name when the name is unknown', async () => {
+    const mail = await simpleParser(prepareMessage(base).build({ ...recipient, to: { address: 'x@example.com' } }));
+    expect(mail.text?.startsWith('您好！\n\n')).toBe(true);
+    expect(mail.text).toContain('Name: .');
+    const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
+    expect(to?.text).toBe('x@example.com');
+  });
+
+  it('prefers an explicit greeting name over the To name', async () => {
+    const mail = await simpleParser(prepareMessage(base).build({ ...recipient, name: 'Ada' }));
+    expect(mail.text?.startsWith('Ada，您好！')).toBe(true);
+  });
+
+  it('handles placeholders at the very start and end and adjacent placeholders', async () => {
+    const p = prepareMessage({ ...base, text: `${G}${N}${U}`, html: `${U}` });
+    const mail = await simpleParser(p.build(recipient));
+    const name = 'Ada <&"> 洛芙莱斯';
+    expect(mail.text).toBe(`${name}，您好！${name}${recipient.unsubscribeUrl}`);
+    expect(mail.html).toBe(escapeHtml(recipient.unsubscribeUrl));
+  });
+
+  it('omits List-Unsubscribe-Post for a non-https URL and mailto when absent', () => {
+    const head = prepareMessage(base).build({ ...recipient, unsubscribeUrl: 'http://localhost:8080/u/1', unsubscribeMailto: undefined }).toString('latin1');
+    expect(head).toContain('List-Unsubscribe: <http://localhost:8080/u/1>\r\n');
+    expect(head).not.toContain('List-Unsubscribe-Post');
+  });
+
+  it('encodes an IDN domain as punycode and exposes the envelope sender', async () => {
+    const p = prepareMessage({ ...base, from: 'news@bücher.example' });
+    expect(p.envelopeFrom).toBe('news@xn--bcher-kva.example');
+    const head = p.build({ ...recipient, to: { address: 'leser@bücher.example' } }).toString('latin1');
+    expect(head).toContain('From: news@xn--bcher-kva.example\r\n');
+    expect(head).toContain('To: leser@xn--bcher-kva.example\r\n');
+  });
+
+  it('rejects header injection', () => {
+    const p = prepareMessage(base);
+    expect(() => prepareMessage({ ...base, subject: 'Hi\r\nBcc: victim@example.com' })).toThrow(/line breaks/);
+    expect(() => prepareMessage({ ...base, from: 'a@example.com\nBcc: b@example.com' })).toThrow(/line breaks/);
+    expect(() => prepareMessage({ ...base, headers: { 'X-Tag': 'a\r\nBcc: x@example.com' } })).toThrow(/line breaks/);
+    expect(() => prepareMessage({ ...base, headers: { 'Bad Name': 'x' } })).toThrow(/not valid/);
+    expect(() => prepareMessage({ ...base, headers: { subject: 'x' } })).toThrow(/set by Herald/);
+    expect(() => p.build({ ...recipient, to: { address: 'a@example.com', name: 'Eve\r\nBcc: x@example.com' } })).toThrow(/line breaks/);
+    expect(() => p.build({ ...recipient, to: { address: 'a@example.com\r\nBcc: x@example.com' } })).toThrow(/line breaks/);
+    expect(() => p.build({ ...recipient, messageId: '<a@b>\r\nBcc: x@example.com' })).toThrow(/line breaks/);
+    expect(() => p.build({ ...recipient, unsubscribeUrl: 'https://x/\r\nBcc: x@example.com' })).toThrow(/line breaks/);
+    expect(() => p.build({ ...recipient, unsubscribeUrl: 'https://x/a b' })).toThrow(/URI/);
+    expect(() => p.build({ ...recipient, to: { address: 'not-an-address' } })).toThrow(/not a valid email address/);
+  });
+
+  it('builds a real rendered digest that round-trips', async () => {
+    const r = await renderDigest(engine(), { site: zhSite, articles: [zhArticle], moreCount: 2, date: new Date('2024-05-03T00:00:00Z') });
+    const p = prepareMessage({ from: 'news@blog.example.cn', subject: r.subject, html: r.html, text: r.text, date: new Date(), greeting: r.greeting });
+    const mail = await simpleParser(p.build({ ...recipient, to: { address: 'li@example.com', name: '李雷' } }));
+    expect(mail.subject).toBe(r.subject);
+    expect(mail.text).toBe(r.text.replace(G, '李雷，您好！').replace(U, recipient.unsubscribeUrl));
+    expect(mail.html).toBe(r.html.replace(G, '李雷，您好！').replace(U, escapeHtml(recipient.unsubscribeUrl)));
+  });
+});
+
+describe('per-recipient cost', () => {
+  it('shares the static buffers and only allocates per-recipient parts (20,000 messages)', () => {
+    const p = prepareMessage(base);
+    const spy = vi.spyOn(Buffer, 'concat');
+    const a = p.build(recipient);
+    const b = p.build({ ...recipient, to: { address: 'bob@example.com' }, messageId: '<2@x>' });
+    const listA = spy.mock.calls[0]?.[0] as Buffer[];
+    const listB = spy.mock.calls[1]?.[0] as Buffer[];
+    spy.mockRestore();
+    // Static pieces are the very same Buffer objects in every build.
+    const staticA = listA.filter((_, i) => i % 2 === 0);
+    const staticB = listB.filter((_, i) => i % 2 === 0);
+    expect(staticA.length).toBeGreaterThan(3);
+    for (const [i, buf] of staticA.entries()) expect(buf).toBe(staticB[i]);
+    // Everything else is small.
+    const perRecipient = listA.filter((_, i) => i % 2 === 1).reduce((n, x) => n + x.length, 0);
+    // Three headers plus 10 placeholder values in this fixture.
+    expect(perRecipient).toBeLessThan(1500);
+    expect(a.length - perRecipient).toBe(p.staticBytes);
+    expect(b.length).toBeLessThan(a.length);
+
+    const started = performance.now();
+    let bytes = 0;
+    for (let i = 0; i < 20_000; i++) {
+      bytes += p.build({ ...recipient, to: { address: `user${i}@example.com`, name: `User ${i}` }, messageId: `<${i}@herald>` }).length;
+    }
+    const ms = performance.now() - started;
+    expect(bytes).toBeGreaterThan(20_000 * p.staticBytes);
+    // Generous bound for slow CI; locally this is well under a second.
+    expect(ms).toBeLessThan(5000);
+  });
+});
