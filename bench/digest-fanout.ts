@@ -100,7 +100,7 @@ channels:
     pool: { maxConnections: ${CONNECTIONS} }
 `,
   );
-  const env = { HERALD_SECRET: 'bench-secret' };
+  const env = { ...process.env, HERALD_SECRET: 'bench-secret' };
   const config = loadConfig({ file: path.join(dir, 'herald.yaml'), env });
   const log = createLogger({ level: 'warn', pretty: false });
   let clock = Date.parse('2025-07-02T01:00:00+08:00');

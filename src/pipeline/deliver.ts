@@ -36,9 +36,42 @@ export interface ChannelRunResult {
   messages: string[];
 }
 
+/**
+ * Records sends in small batches: one transaction per ~50 sends instead of one each,
+ * which matters at thousands of emails a second. A send is recorded within 20 ms; a
+ * process killed inside that window re-sends those few (same Message-ID), exactly as
+ * it would a message caught in flight.
+ */
+class SentRecorder {
+  private items: Array<{ id: number; providerMessageId?: string; sentAt: Date }> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly h: Herald) {}
+
+  add(id: number, providerMessageId: string | undefined): void {
+    this.items.push({ id, providerMessageId, sentAt: this.h.now() });
+    if (this.items.length >= 50) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), 20);
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.items;
+    this.items = [];
+    if (batch.length > 0) {
+      this.writing = this.writing
+        .then(() => this.h.store.markSentMany(batch))
+        .catch((e) => this.h.log.error(`could not record ${batch.length} sent deliveries (they may be sent again): ${errorMessage(e)}`));
+    }
+    return this.writing;
+  }
+}
+
 /** How long a claim may stay 'sending' before another process may take it over. */
 export const CLAIM_LEASE_MS = 15 * 60_000;
-const BATCH = 200;
+const BATCH = 250;
 
 export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: DeliverOptions = {}): Promise<ChannelRunResult> {
   const result: ChannelRunResult = { channelId: channel.id, sent: 0, failed: 0, deferred: 0, messages: [] };
@@ -52,6 +85,7 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
   if (first.length === 0) return result;
 
   const adapter = h.adapter(channel);
+  const sentLog = new SentRecorder(h);
   const payloads = kind.payloads(channel, h);
   let downSince: number | undefined;
   let stopped: string | undefined; // set when the channel is given up (or paused) for this run
@@ -80,7 +114,7 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
       try {
         const r = await adapter.send(payload);
         downSince = undefined;
-        await h.store.markSent(d.id, r.providerMessageId, h.now());
+        sentLog.add(d.id, r.providerMessageId);
         if (r.note) result.messages.push(`${channel.id}: ${r.note}`);
         result.sent++;
         opts.onResult?.('sent');
@@ -135,18 +169,44 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
   }
 
   const concurrency = Math.max(1, kind.concurrency(channel));
-  let batch = first;
-  while (batch.length > 0) {
-    let next = 0;
-    const worker = async () => {
-      while (next < batch.length) {
-        const d = batch[next++] as Delivery;
-        await sendOne(d);
+  // A queue refilled ahead of need keeps every connection busy (no stall at batch ends);
+  // with concurrency 1 it is strictly in order, which keeps a chat's posts in order.
+  const queue: Delivery[] = [...first];
+  let exhausted = false;
+  let refilling: Promise<void> | undefined;
+  const refill = (): Promise<void> =>
+    (refilling ??= (async () => {
+      const more = await h.store.claim(channel.id, CLAIMANT, h.now(), BATCH);
+      if (more.length === 0) exhausted = true;
+      else queue.push(...more);
+    })().finally(() => {
+      refilling = undefined;
+    }));
+  const worker = async () => {
+    for (;;) {
+      const halted = Boolean(stopped || signal?.aborted);
+      if (!halted && !exhausted && queue.length <= concurrency) {
+        if (queue.length === 0) await refill();
+        else void refill();
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
-    if (stopped || signal?.aborted) break;
-    batch = await h.store.claim(channel.id, CLAIMANT, h.now(), BATCH);
+      const d = queue.shift();
+      if (!d) {
+        if (exhausted || halted) return;
+        continue;
+      }
+      await sendOne(d); // releases it untouched when halted
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    await sentLog.flush();
+  }
+  if (refilling) await refilling;
+  // Claimed by a last refill after the halt: give them back untouched.
+  if (queue.length > 0) {
+    await h.store.release(queue.map((d) => d.id), h.now(), true);
+    result.deferred += queue.length;
   }
   return result;
 }

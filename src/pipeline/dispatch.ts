@@ -59,7 +59,7 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
   const runs = await Promise.all(
     channels.map(async (ch) => {
       try {
-        const threads = sendThreads();
+        const threads = sendThreads(h.config.env);
         if (ch.type === 'email' && ch.smtp !== '' && threads > 1) {
           const pending = (await h.store.counts()).find((c) => c.channelId === ch.id)?.pending ?? 0;
           if (pending >= PARALLEL_MIN) return await deliverInWorkers(h, ch, threads, opts);

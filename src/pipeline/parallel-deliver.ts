@@ -11,11 +11,18 @@ import type { ChannelRunResult, DeliverOptions } from './deliver.ts';
 import type { Herald } from './herald.ts';
 import type { SendWorkerData, WorkerMessage } from './send-worker.ts';
 
-/** Below this many pending emails one thread is enough (a worker costs ~0.5 s to start). */
-export const PARALLEL_MIN = 1000;
+/** Below this many pending emails one thread is enough (a worker costs about a second to start). */
+export const PARALLEL_MIN = 500;
 
-export function sendThreads(): number {
-  return Math.min(4, availableParallelism());
+/**
+ * Send threads for one large fan-out: HERALD_SEND_THREADS (default 1, at most the core
+ * count). More threads help when the SMTP server is on another machine; when it shares
+ * this machine's cores (the benchmark's local sink) it needs the spare core itself, and
+ * each thread costs about 150 MB, so one thread is the default.
+ */
+export function sendThreads(env: Record<string, string | undefined> = process.env): number {
+  const forced = Number(env.HERALD_SEND_THREADS);
+  return Number.isInteger(forced) && forced >= 1 ? Math.min(forced, availableParallelism()) : 1;
 }
 
 export async function deliverInWorkers(h: Herald, channel: EmailChannelConfig, threads: number, opts: DeliverOptions = {}): Promise<ChannelRunResult> {
@@ -40,14 +47,15 @@ export async function deliverInWorkers(h: Herald, channel: EmailChannelConfig, t
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         let done = false;
         w.on('message', (m: WorkerMessage) => {
-          if (m.type === 'result') opts.onResult?.(m.outcome);
-          else if (m.type === 'done') {
-            done = true;
-            resolve(m.result as ChannelRunResult);
-          } else {
-            done = true;
-            reject(new Error(m.message));
+          if (m.type === 'result') {
+            opts.onResult?.(m.outcome);
+            return;
           }
+          done = true;
+          if (m.type === 'done') resolve(m.result as ChannelRunResult);
+          else reject(new Error(m.message));
+          // Its store and connections are closed; nothing else may keep the process alive.
+          void w.terminate();
         });
         w.on('error', reject);
         w.on('exit', (code) => {

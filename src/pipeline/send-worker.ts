@@ -39,18 +39,19 @@ try {
     now: () => new Date(Date.now() + data.clockOffsetMs),
     quiet: true,
   });
+  let result: unknown;
   try {
     const channel = h.channel(data.channelId);
     if (!channel) throw new Error(`unknown channel ${data.channelId}`);
-    const result = await deliverChannel(h, channel, {
+    result = await deliverChannel(h, channel, {
       signal: stop.signal,
       maxInRunWaitMs: data.maxInRunWaitMs,
       onResult: (outcome) => port.postMessage({ type: 'result', outcome } satisfies WorkerMessage),
     });
-    port.postMessage({ type: 'done', result } satisfies WorkerMessage);
   } finally {
     await h.close();
   }
+  port.postMessage({ type: 'done', result } satisfies WorkerMessage);
 } catch (e) {
   port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage);
 }

@@ -173,6 +173,8 @@ export interface Store {
   /** Give back claimed deliveries untouched (channel given up for this run). */
   release(ids: number[], nextAttemptAt: Date, uncountAttempt: boolean): Promise<void>;
   markSent(id: number, providerMessageId: string | undefined, now: Date): Promise<void>;
+  /** Several markSent in one transaction (the send loop batches them for large fan-outs). */
+  markSentMany(items: Array<{ id: number; providerMessageId?: string; sentAt: Date }>): Promise<void>;
   markRetry(id: number, error: string, nextAttemptAt: Date, countAttempt: boolean): Promise<void>;
   markFailed(id: number, error: string, now: Date): Promise<void>;
   /** failed → pending (attempts reset), optionally for one channel; returns how many. */

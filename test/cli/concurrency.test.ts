@@ -72,3 +72,16 @@ describe('concurrency and crashes', () => {
     for (const ids of repeats) expect(new Set(ids).size).toBe(1);
   });
 });
+
+describe('send threads', () => {
+  it('HERALD_SEND_THREADS=2 shares a large fan-out between threads, each email exactly once', async () => {
+    smtp = await startSmtpServer({ discard: true });
+    const site = await digestSite(smtp.url, 600, 'maxConnections: 4');
+    const r = await herald(['dispatch'], { cwd: site.dir, env: site.env(DUE, { HERALD_SEND_THREADS: '2' }) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('news: 600 sent, 0 failed');
+    const to = smtp.messages.map((m) => m.envelope.to[0]);
+    expect(to).toHaveLength(600);
+    expect(new Set(to).size).toBe(600);
+  });
+});

@@ -259,8 +259,8 @@ export class SqliteStore implements Store {
     const t = iso(now);
     return this.db
       .transaction(() => {
-        const { lastInsertRowid } = this.db
-          .prepare("INSERT INTO digests (channel_id, created_at, article_ids, status) VALUES (?, ?, ?, 'planning')")
+        const { lastInsertRowid } = this
+      .stmt("INSERT INTO digests (channel_id, created_at, article_ids, status) VALUES (?, ?, ?, 'planning')")
           .run(channelId, t, JSON.stringify(articleIds));
         const id = Number(lastInsertRowid);
         const mark = this.stmt("UPDATE decisions SET status = 'planned', digest_id = ?, decided_at = ? WHERE channel_id = ? AND article_id = ? AND status = 'waiting'");
@@ -295,8 +295,8 @@ export class SqliteStore implements Store {
   async claim(channelId: string, claimant: string, now: Date, limit: number): Promise<Delivery[]> {
     const t = iso(now);
     // One statement: SQLite runs it under the write lock, so two processes never claim the same row.
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .stmt(
         `UPDATE deliveries SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1
          WHERE id IN (SELECT id FROM deliveries WHERE channel_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?)
          RETURNING *`,
@@ -322,14 +322,21 @@ export class SqliteStore implements Store {
   }
 
   async markSent(id: number, providerMessageId: string | undefined, now: Date): Promise<void> {
-    this.db
-      .prepare("UPDATE deliveries SET status = 'sent', provider_message_id = ?, sent_at = ?, last_error = NULL, claimed_by = NULL WHERE id = ?")
+    this
+      .stmt("UPDATE deliveries SET status = 'sent', provider_message_id = ?, sent_at = ?, last_error = NULL, claimed_by = NULL WHERE id = ?")
       .run(providerMessageId ?? null, iso(now), id);
   }
 
+  async markSentMany(items: Array<{ id: number; providerMessageId?: string; sentAt: Date }>): Promise<void> {
+    const st = this.stmt("UPDATE deliveries SET status = 'sent', provider_message_id = ?, sent_at = ?, last_error = NULL, claimed_by = NULL WHERE id = ?");
+    this.db.transaction(() => {
+      for (const i of items) st.run(i.providerMessageId ?? null, iso(i.sentAt), i.id);
+    })();
+  }
+
   async markRetry(id: number, error: string, nextAttemptAt: Date, countAttempt: boolean): Promise<void> {
-    this.db
-      .prepare("UPDATE deliveries SET status = 'pending', last_error = ?, next_attempt_at = ?, attempts = attempts - ?, claimed_by = NULL WHERE id = ?")
+    this
+      .stmt("UPDATE deliveries SET status = 'pending', last_error = ?, next_attempt_at = ?, attempts = attempts - ?, claimed_by = NULL WHERE id = ?")
       .run(error, iso(nextAttemptAt), countAttempt ? 0 : 1, id);
   }
 
@@ -355,15 +362,15 @@ export class SqliteStore implements Store {
     const out: DeliverySummary = { pending: 0, sending: 0, sent: 0, failed: 0 };
     for (const r of this.stmt(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${where} GROUP BY status`).all(channelId, key) as Row[])
       out[r.status as Delivery['status']] = r.n as number;
-    const last = this.db
-      .prepare(`SELECT sent_at, provider_message_id FROM deliveries WHERE ${where} AND status = 'sent' ORDER BY sent_at DESC LIMIT 1`)
+    const last = this
+      .stmt(`SELECT sent_at, provider_message_id FROM deliveries WHERE ${where} AND status = 'sent' ORDER BY sent_at DESC LIMIT 1`)
       .get(channelId, key) as Row | undefined;
     if (last) {
       out.lastSentAt = last.sent_at as string;
       out.providerMessageId = opt(last.provider_message_id);
     }
-    const err = this.db
-      .prepare(`SELECT last_error FROM deliveries WHERE ${where} AND status = 'failed' ORDER BY id DESC LIMIT 1`)
+    const err = this
+      .stmt(`SELECT last_error FROM deliveries WHERE ${where} AND status = 'failed' ORDER BY id DESC LIMIT 1`)
       .pluck()
       .get(channelId, key);
     if (err) out.lastError = err as string;
@@ -418,14 +425,14 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const existing = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
         if (existing) {
-          this.db
-            .prepare('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), status = COALESCE(?, status), updated_at = ? WHERE id = ?')
+          this
+      .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), status = COALESCE(?, status), updated_at = ? WHERE id = ?')
             .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, s.status ?? null, t, existing.id);
           return { subscriber: toSubscriber(this.stmt('SELECT * FROM subscribers WHERE id = ?').get(existing.id) as Row), created: false };
         }
         const publicId = randomBytes(12).toString('base64url');
-        const r = this.db
-          .prepare('INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *')
+        const r = this
+      .stmt('INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *')
           .get(publicId, email, key, s.name ?? null, JSON.stringify(s.topics ?? []), s.status ?? 'active', t, t) as Row;
         return { subscriber: toSubscriber(r), created: true };
       })
