@@ -51,7 +51,10 @@ async function startSink(): Promise<{ port: number; kind: string; close: () => P
     for (let i = 0; i < 100; i++) {
       const ok = await new Promise<boolean>((resolve) => {
         const s = connect(port, '127.0.0.1');
-        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
         s.once('error', () => resolve(false));
       });
       if (ok) break;

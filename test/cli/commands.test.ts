@@ -139,8 +139,8 @@ describe('herald run', () => {
     // Real clock: articles dated "now" so they are due.
     const now = new Date().toISOString();
     site.write('posts/chips.md', seedArticle({ title: 'At start', date: now, slug: 'chips' }));
-    // Due in 3 s: long before the next scan (5 minutes), so only the wake-up timer can send it.
-    site.write('posts/soon.md', seedArticle({ title: 'Scheduled', date: new Date(Date.now() + 3000).toISOString(), slug: 'soon' }));
+    // Due in 8 s: long before the next scan (5 minutes), so only the wake-up timer can send it.
+    site.write('posts/soon.md', seedArticle({ title: 'Scheduled', date: new Date(Date.now() + 8000).toISOString(), slug: 'soon' }));
     const run = startHerald(['run'], { cwd: site.dir, env: site.env() });
     await smtp.waitForMessages(1, 30_000);
     site.write('posts/new.md', seedArticle({ title: 'Written later', date: now, slug: 'new' }));

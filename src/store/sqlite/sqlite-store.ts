@@ -310,7 +310,11 @@ export class SqliteStore implements Store {
     const stale = rows.filter((r) => !isAlive(r.claimed_by as string) || now.getTime() - Date.parse(r.claimed_at as string) > leaseMs).map((r) => r.id as number);
     if (stale.length === 0) return 0;
     const upd = this.stmt("UPDATE deliveries SET status = 'pending', claimed_by = NULL, last_error = 'interrupted while sending; resumed' WHERE id = ? AND status = 'sending'");
-    this.db.transaction(() => stale.forEach((id) => upd.run(id))).immediate();
+    this.db
+      .transaction(() => {
+        for (const id of stale) upd.run(id);
+      })
+      .immediate();
     return stale.length;
   }
 
@@ -318,7 +322,11 @@ export class SqliteStore implements Store {
     const upd = this.stmt(
       `UPDATE deliveries SET status = 'pending', claimed_by = NULL, next_attempt_at = ?, attempts = attempts - ? WHERE id = ? AND status = 'sending'`,
     );
-    this.db.transaction(() => ids.forEach((id) => upd.run(iso(nextAttemptAt), uncountAttempt ? 1 : 0, id))).immediate();
+    this.db
+      .transaction(() => {
+        for (const id of ids) upd.run(iso(nextAttemptAt), uncountAttempt ? 1 : 0, id);
+      })
+      .immediate();
   }
 
   async markSent(id: number, providerMessageId: string | undefined, now: Date): Promise<void> {
