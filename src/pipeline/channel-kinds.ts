@@ -13,6 +13,8 @@ export type ChannelConfig = EmailChannelConfig;
 export interface PayloadBuilder<P> {
   /** Render the payload for one claimed delivery. Throws a permanent DeliveryError when it cannot. */
   build(d: Delivery): Promise<P>;
+  /** Called with each claimed batch before its builds, to read what they need in one go. */
+  prefetch?(batch: Delivery[]): Promise<void>;
 }
 
 export interface ChannelKind<C extends ChannelConfig = ChannelConfig, P = unknown> {

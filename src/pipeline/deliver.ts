@@ -87,6 +87,7 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
   const adapter = h.adapter(channel);
   const sentLog = new SentRecorder(h);
   const payloads = kind.payloads(channel, h);
+  await payloads.prefetch?.(first);
   let downSince: number | undefined;
   let stopped: string | undefined; // set when the channel is given up (or paused) for this run
 
@@ -178,7 +179,10 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
     (refilling ??= (async () => {
       const more = await h.store.claim(channel.id, CLAIMANT, h.now(), BATCH);
       if (more.length === 0) exhausted = true;
-      else queue.push(...more);
+      else {
+        await payloads.prefetch?.(more);
+        queue.push(...more);
+      }
     })().finally(() => {
       refilling = undefined;
     }));

@@ -189,6 +189,8 @@ export interface Store {
   getSubscriber(email: string): Promise<Subscriber | undefined>;
   getSubscriberById(id: number): Promise<Subscriber | undefined>;
   getSubscriberByPublicId(publicId: string): Promise<Subscriber | undefined>;
+  /** Many at once (the send loop reads a claimed batch's recipients in one query). */
+  subscribersByIds(ids: number[]): Promise<Map<number, Subscriber>>;
   /** Insert or update by address (case-insensitive). */
   upsertSubscriber(s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus }, now: Date): Promise<{ subscriber: Subscriber; created: boolean }>;
   removeSubscriber(email: string): Promise<boolean>;

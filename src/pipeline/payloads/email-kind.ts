@@ -12,7 +12,7 @@ import type { Article } from '../../content/article.ts';
 import { escapeHtml, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
 import { type GreetingForms, renderDigest, renderSingle } from '../../render/email/render-email.ts';
 import { PLACEHOLDERS } from '../../render/placeholders.ts';
-import type { Delivery } from '../../store/types.ts';
+import type { Delivery, Subscriber } from '../../store/types.ts';
 import { unsubscribeUrl } from '../../util/tokens.ts';
 import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
 import type { Herald } from '../herald.ts';
@@ -92,9 +92,17 @@ async function emailBody(h: Herald, c: EmailChannelConfig, d: Delivery): Promise
 function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailPayload> {
   const bodies = new Map<string, Promise<Body>>();
   const preview = emailKind.isPreview(c);
+  // Recipients of the claimed batch, read in one query; a miss falls back to a single read.
+  const recipients = new Map<number, Subscriber>();
   return {
+    async prefetch(batch) {
+      const found = await h.store.subscribersByIds(batch.flatMap((d) => (d.subscriberId === undefined ? [] : [d.subscriberId])));
+      for (const [id, s] of found) recipients.set(id, s);
+    },
     async build(d) {
-      const s = d.subscriberId === undefined ? undefined : await h.store.getSubscriberById(d.subscriberId);
+      const id = d.subscriberId;
+      const s = id === undefined ? undefined : (recipients.get(id) ?? (await h.store.getSubscriberById(id)));
+      if (id !== undefined) recipients.delete(id);
       if (!s) throw permanent(`${c.id}: subscriber was removed before sending; not sent`);
       if (s.status !== 'active') throw permanent(`${c.id}: subscriber is ${s.status}; not sent`);
       const key = d.kind === 'digest' ? `d:${d.digestId}:${d.variant}` : `a:${d.articleId}`;

@@ -417,6 +417,14 @@ export class SqliteStore implements Store {
     return r && toSubscriber(r);
   }
 
+  async subscribersByIds(ids: number[]): Promise<Map<number, Subscriber>> {
+    const out = new Map<number, Subscriber>();
+    if (ids.length === 0) return out;
+    const rows = this.stmt('SELECT s.* FROM subscribers s JOIN json_each(?) j ON s.id = j.value').all(JSON.stringify(ids)) as Row[];
+    for (const r of rows) out.set(r.id as number, toSubscriber(r));
+    return out;
+  }
+
   async getSubscriberByPublicId(publicId: string): Promise<Subscriber | undefined> {
     const r = this.stmt('SELECT * FROM subscribers WHERE public_id = ?').get(publicId) as Row | undefined;
     return r && toSubscriber(r);
