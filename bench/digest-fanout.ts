@@ -13,6 +13,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { EmailChannelConfig } from '../src/channels/email/email-config.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { runPass } from '../src/pipeline/dispatch.ts';
 import { createHerald } from '../src/pipeline/herald.ts';
@@ -123,7 +124,7 @@ channels:
 
   // MJML compile time for this digest (what one distinct body costs).
   const scanned = (await h.store.listArticles()).map((s) => s.article).sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
-  const c = config.channels[0]!;
+  const c = config.channels[0] as EmailChannelConfig;
   const compileStart = performance.now();
   const body = await renderEmailBody(h, c, { kind: 'digest', articles: scanned, date: new Date(clock) });
   const compileMs = performance.now() - compileStart;

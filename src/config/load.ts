@@ -2,14 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parseDocument } from 'yaml';
+import { discordSecrets } from '../channels/discord/discord-config.ts';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
+import { telegramSecrets } from '../channels/telegram/telegram-config.ts';
+import type { ChannelConfig } from '../pipeline/channel-kinds.ts';
 import type { ContentSettings, SiteSettings } from '../content/site.ts';
 import { registerSecret, registerUrlSecrets } from '../util/secrets.ts';
 import { PROJECT_ROOT } from '../util/project-root.ts';
 import { InterpolationError, interpolate } from './interpolate.ts';
 import { configSchema } from './schema.ts';
 
-export type ChannelConfig = EmailChannelConfig;
+export type { ChannelConfig };
 
 export interface HeraldConfig {
   /** Absolute path of the config file. */
@@ -93,7 +96,11 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
   const rel = (p: string) => path.resolve(dir, p);
 
   const channels = Object.entries(c.channels).map(([id, ch]) => ({ ...(ch as object), id }) as ChannelConfig);
-  for (const ch of channels) if (ch.type === 'email') registerUrlSecrets(ch.smtp);
+  for (const ch of channels) {
+    if (ch.type === 'email') registerUrlSecrets(ch.smtp);
+    else if (ch.type === 'telegram') telegramSecrets(ch).forEach(registerSecret);
+    else if (ch.type === 'discord') discordSecrets(ch).forEach(registerSecret);
+  }
   registerSecret(env.HERALD_SECRET);
 
   const contentDir = rel(c.content.dir);

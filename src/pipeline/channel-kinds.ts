@@ -2,13 +2,24 @@
  * What the pipeline needs to know about each platform. Adding a platform means a folder
  * in channels/ (config schema + adapter), its renderer in render/, and an entry here.
  */
+import type { DiscordChannelConfig } from '../channels/discord/discord-config.ts';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
+import type { TelegramChannelConfig } from '../channels/telegram/telegram-config.ts';
 import type { ChannelAdapter } from '../channels/types.ts';
 import type { Delivery } from '../store/types.ts';
+import type { Article } from '../content/article.ts';
+import { discordKind } from './payloads/discord-kind.ts';
 import { emailKind } from './payloads/email-kind.ts';
+import { telegramKind } from './payloads/telegram-kind.ts';
 import type { Herald } from './herald.ts';
 
-export type ChannelConfig = EmailChannelConfig;
+export type ChannelConfig = EmailChannelConfig | TelegramChannelConfig | DiscordChannelConfig;
+
+export interface PayloadDescription {
+  method: string;
+  fields: Record<string, unknown>;
+  limits: Array<{ field: string; length: number; limit: number }>;
+}
 
 export interface PayloadBuilder<P> {
   /** Render the payload for one claimed delivery. Throws a permanent DeliveryError when it cannot. */
@@ -28,10 +39,14 @@ export interface ChannelKind<C extends ChannelConfig = ChannelConfig, P = unknow
   payloads(c: C, h: Herald): PayloadBuilder<P>;
   /** Sends in flight at once; 1 keeps a chat's posts in order. */
   concurrency(c: C): number;
+  /** Chat kinds: render one article for `herald preview` (email previews render HTML files instead). */
+  preview?(h: Herald, c: C, article: Article): Promise<{ payload: P; description: PayloadDescription }>;
 }
 
 const kinds: Record<ChannelConfig['type'], ChannelKind<never, unknown>> = {
   email: emailKind as ChannelKind<never, unknown>,
+  telegram: telegramKind as ChannelKind<never, unknown>,
+  discord: discordKind as ChannelKind<never, unknown>,
 };
 
 export function channelKind(c: ChannelConfig): ChannelKind<ChannelConfig, unknown> {

@@ -69,6 +69,11 @@ class SentRecorder {
   }
 }
 
+/** HTTP statuses that mean no post can reach this destination (bad token, no access, gone). */
+function isChannelWide(code: number | string | undefined): boolean {
+  return code === 401 || code === 403 || code === 404;
+}
+
 /** How long a claim may stay 'sending' before another process may take it over. */
 export const CLAIM_LEASE_MS = 15 * 60_000;
 const BATCH = 250;
@@ -90,6 +95,10 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
   await payloads.prefetch?.(first);
   let downSince: number | undefined;
   let stopped: string | undefined; // set when the channel is given up (or paused) for this run
+  let resumeAt: Date | undefined; // when deliveries released because of `stopped` are due again
+  let channelFailure: string | undefined; // a channel-wide permanent failure (bad token, no access)
+  // Chat posts keep their order: a delivery that must wait holds back the ones after it.
+  const ordered = kind.audience === 'destination';
 
   const wait = (ms: number) => sleep(ms, undefined, { signal }).catch(() => undefined);
 
@@ -108,8 +117,15 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
     }
     for (let inRunTry = 0; ; inRunTry++) {
       if (stopped || signal?.aborted) {
-        await h.store.release([d.id], stopped ? new Date(h.now().getTime() + retry.backoffMs) : h.now(), true);
+        await h.store.release([d.id], stopped ? (resumeAt ?? new Date(h.now().getTime() + retry.backoffMs)) : h.now(), true);
         result.deferred++;
+        return;
+      }
+      if (channelFailure) {
+        // Every post to this destination fails the same way: record it without calling again.
+        await h.store.markFailed(d.id, channelFailure, h.now());
+        result.failed++;
+        opts.onResult?.('failed');
         return;
       }
       try {
@@ -152,16 +168,25 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
           result.failed++;
           result.messages.push(`${decision.reason} (delivery ${d.id} to ${d.recipient})`);
           h.log.error(`${decision.reason} (delivery ${d.id})`);
+          if (ordered && isDeliveryError(e) && isChannelWide(e.code)) channelFailure = decision.reason;
           opts.onResult?.('failed');
         } else {
           await h.store.markRetry(d.id, decision.reason, decision.at, decision.countAttempt);
           result.deferred++;
           if (!decision.countAttempt) {
-            // A long flood wait: keep the chat's order by pausing the whole channel until then.
+            // A long flood wait: pause the whole channel until then (and keep a chat's order).
             stopped = `${channel.id}: provider asked to wait until ${decision.at.toISOString()}; deliveries stay pending until then`;
+            resumeAt = decision.at;
             result.paused = stopped;
             result.messages.push(stopped);
-          } else h.log.warn(`${decision.reason}; will retry at ${decision.at.toISOString()}`);
+          } else {
+            h.log.warn(`${decision.reason}; will retry at ${decision.at.toISOString()}`);
+            if (ordered) {
+              stopped = `${channel.id}: ${decision.reason}; this and later posts wait until ${decision.at.toISOString()} to keep their order`;
+              resumeAt = decision.at;
+              result.messages.push(stopped);
+            }
+          }
           opts.onResult?.('retry');
         }
         return;
@@ -209,7 +234,11 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
   if (refilling) await refilling;
   // Claimed by a last refill after the halt: give them back untouched.
   if (queue.length > 0) {
-    await h.store.release(queue.map((d) => d.id), h.now(), true);
+    await h.store.release(
+      queue.map((d) => d.id),
+      stopped ? (resumeAt ?? new Date(h.now().getTime() + retry.backoffMs)) : h.now(),
+      true,
+    );
     result.deferred += queue.length;
   }
   return result;

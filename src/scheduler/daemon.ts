@@ -5,6 +5,7 @@
  * overlap; a request during a pass runs one more pass after it.
  */
 import { watch } from 'chokidar';
+import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import cron from 'node-cron';
 import { articleStatus } from '../content/article.ts';
 import { runPass } from '../pipeline/dispatch.ts';
@@ -83,7 +84,7 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
   }
 
   const tasks = h.config.channels
-    .filter((c) => c.enabled && c.type === 'email' && c.mode === 'digest')
+    .filter((c): c is EmailChannelConfig => c.enabled && c.type === 'email' && c.mode === 'digest')
     .map((c) => cron.schedule(c.schedule, () => void pass(`${c.id} digest schedule`), { timezone: h.config.site.timezone, name: `digest-${c.id}` }));
   const scanTimer = setInterval(() => void pass('scan interval'), h.config.content.scanMs);
   const watcher = watch(h.config.content.dir, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 } });

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { EmailChannelConfig } from '../../src/channels/email/email-config.ts';
 import { ConfigError, loadConfig } from '../../src/config/load.ts';
 import { redact } from '../../src/util/secrets.ts';
 
@@ -55,7 +56,7 @@ describe('loadConfig', () => {
 `;
     const { dir, file } = setup(yaml, 'SMTP_URL=smtp://u:dotenvpass@mail.example.com:2525\nCRON=0 9 * * *\n');
     const c = loadConfig({ file, cwd: dir, env: undefined as never });
-    const ch = c.channels[0]!;
+    const ch = c.channels[0] as EmailChannelConfig;
     expect(ch.smtp).toBe('smtp://u:dotenvpass@mail.example.com:2525');
     expect(ch.subject).toBe('Weekly');
     expect(ch.schedule).toBe('0 9 * * *');
@@ -63,7 +64,7 @@ describe('loadConfig', () => {
     expect(redact('failed: dotenvpass')).toBe('failed: ***');
     process.env.CRON = '0 10 * * *';
     try {
-      expect(loadConfig({ file, cwd: dir }).channels[0]!.schedule).toBe('0 10 * * *');
+      expect((loadConfig({ file, cwd: dir }).channels[0] as EmailChannelConfig).schedule).toBe('0 10 * * *');
     } finally {
       delete process.env.CRON;
     }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Article } from '../../content/article.ts';
 import { articleStatus, matchesTopics } from '../../content/article.ts';
 import { scanContent } from '../../content/scan.ts';
+import { channelKind } from '../../pipeline/channel-kinds.ts';
 import { personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
 import { planChannel } from '../../pipeline/plan.ts';
 import { unsubscribeUrl } from '../../util/tokens.ts';
@@ -24,9 +25,25 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
         if (!o.digest && !articleRef) throw new UsageError('give an article (id or path) with --channel <id>, or --digest <channel>');
         const scan = await scanContent(h.config.content, h.config.site);
         const now = h.now();
-        const channel = requireChannel(h, o.digest ?? o.channel, (c) =>
+        const found = requireChannel(h, o.digest ?? o.channel, (c) =>
           o.digest && !(c.type === 'email' && c.mode === 'digest') ? `channel "${c.id}" is not an email digest channel` : undefined,
         );
+        const findArticle = (ref: string) => {
+          const article = scan.articles.find((a) => a.id === ref || a.file === ref);
+          if (article) return article;
+          const bad = scan.problems.find((p) => p.file === ref);
+          throw new UsageError(bad ? `${bad.file}: ${bad.reason}` : `no article "${ref}" (see \`herald articles\`)`);
+        };
+        if (found.type !== 'email') {
+          // Chat posts: print the exact request and how close each field is to its limit.
+          const kind = channelKind(found);
+          const { description } = await kind.preview!(h, found, findArticle(articleRef as string));
+          console.log(`${found.id} (${found.type}${kind.isPreview(found) ? ', preview mode' : ''}): ${description.method}`);
+          console.log(JSON.stringify(description.fields, null, 2));
+          for (const l of description.limits) console.log(`${l.field}: ${l.length} / ${l.limit}${l.length > l.limit ? '  OVER THE LIMIT' : ''}`);
+          return EXIT.ok;
+        }
+        const channel = found;
         let label: string;
         let content: Parameters<typeof renderEmailBody>[2];
         if (o.digest) {
@@ -47,11 +64,7 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
           content = { kind: 'digest', articles, date: now };
           label = `digest-${now.toISOString().slice(0, 10)}`;
         } else {
-          const article = scan.articles.find((a) => a.id === articleRef || a.file === articleRef);
-          if (!article) {
-            const bad = scan.problems.find((p) => p.file === articleRef);
-            throw new UsageError(bad ? `${bad.file}: ${bad.reason}` : `no article "${articleRef}" (see \`herald articles\`)`);
-          }
+          const article = findArticle(articleRef as string);
           content = { kind: 'post', article };
           label = article.id.replace(/[^A-Za-z0-9_-]+/g, '_');
         }

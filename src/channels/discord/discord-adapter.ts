@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { type RateLimitData, REST, type RESTOptions, Routes, WebhookClient } from 'discord.js';
+import { redact, registerSecret } from '../../util/secrets.ts';
+import { transient } from '../errors.ts';
+import type { ChannelAdapter, SendResult } from '../types.ts';
+import { type DiscordChannelConfig, discordTarget } from './discord-config.ts';
+import { type DiscordErrorContext, mapDiscordError } from './discord-errors.ts';
+import type { DiscordPayload } from './discord-payload.ts';
+
+/**
+ * Posts rendered payloads to Discord with discord.js: through a webhook
+ * (WebhookClient, `?wait=true` so Discord returns the message and its id) or as
+ * a bot (REST `POST /channels/{id}/messages`). One client per adapter, so
+ * discord.js's per-route buckets pace consecutive sends from the rate-limit
+ * headers; short 429s are waited out by discord.js, long or global ones are
+ * thrown as rate-limited for the pipeline to schedule.
+ */
+export interface DiscordAdapterOptions {
+  /** Per attempt (default 15 s). With one retry, a send gives up after about 30 s. */
+  timeoutMs?: number;
+  /** discord.js retries after a 5xx, a timeout or a reset connection (default 1). */
+  retries?: number;
+  /** Rate-limit waits longer than this are thrown instead of waited (default 60 s). */
+  maxRateLimitWaitMs?: number;
+  /** Told about every rate limit discord.js meets (for logs). */
+  onRateLimited?: (info: { route: string; retryAfterMs: number; global: boolean }) => void;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_MAX_WAIT_MS = 60_000;
+
+export function createDiscordAdapter(config: DiscordChannelConfig, opts: DiscordAdapterOptions = {}): ChannelAdapter<DiscordPayload> {
+  const target = discordTarget(config);
+  if (target.mode === 'preview') {
+    throw new Error(`${config.id}: no Discord webhookUrl or bot token configured; use the preview (outbox) adapter`);
+  }
+  const secret = target.mode === 'bot' ? target.token : target.webhookToken;
+  registerSecret(secret);
+
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxWaitMs = opts.maxRateLimitWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  const restOptions: Partial<RESTOptions> = {
+    api: target.apiRoot,
+    version: '10',
+    timeout: timeoutMs,
+    retries: opts.retries ?? 1,
+    // Asked by discord.js before every wait, after a 429 and before a pre-emptive bucket
+    // wait alike (its RateLimited event only fires for the latter), so we also report here.
+    // true = throw RateLimitError instead of sleeping.
+    rejectOnRateLimit: (d: RateLimitData) => {
+      opts.onRateLimited?.({ route: redact(d.route), retryAfterMs: waitOf(d), global: d.global });
+      return d.scope === 'global' || waitOf(d) > maxWaitMs;
+    },
+    userAgentAppendix: 'Herald',
+  };
+  const ctx: DiscordErrorContext = {
+    channelId: config.id,
+    target: target.mode === 'bot' ? `channel ${config.threadId ?? target.channelId}` : `webhook ${target.webhookId}`,
+    secrets: [secret],
+    timeoutMs,
+  };
+
+  const webhook = target.mode === 'webhook' ? new WebhookClient({ id: target.webhookId, token: target.webhookToken }, { rest: restOptions }) : undefined;
+  const rest = webhook?.rest ?? new REST(restOptions).setToken(secret);
+
+  const post = async (payload: DiscordPayload): Promise<{ id: string }> => {
+    if (webhook !== undefined) {
+      return webhook.send({
+        ...(payload.content === undefined ? {} : { content: payload.content }),
+        embeds: payload.embeds,
+        allowedMentions: payload.allowed_mentions,
+        ...(payload.username === undefined ? {} : { username: payload.username }),
+        ...(payload.avatar_url === undefined ? {} : { avatarURL: payload.avatar_url }),
+        // discord.js always adds ?wait=true, so the created message (and its id) comes back.
+        ...(threadOf(payload, config) === undefined ? {} : { threadId: threadOf(payload, config) }),
+      });
+    }
+    // discord.js forgets the token after a 401; set it again so every send gets Discord's real answer.
+    rest.setToken(secret);
+    const channelId = threadOf(payload, config) ?? (target.mode === 'bot' ? target.channelId : '');
+    const body = {
+      ...(payload.content === undefined ? {} : { content: payload.content }),
+      embeds: payload.embeds,
+      allowed_mentions: payload.allowed_mentions,
+      // A retry after a timeout or 5xx may reach Discord twice; with the same nonce
+      // enforced, Discord returns the first message instead of posting a second.
+      nonce: nonceFor(channelId, payload),
+      enforce_nonce: true,
+    };
+    return (await rest.post(Routes.channelMessages(channelId), { body })) as { id: string };
+  };
+
+  const inFlight = new Set<Promise<unknown>>();
+  let closed = false;
+
+  return {
+    channelId: config.id,
+    type: 'discord',
+    preview: false,
+    async send(payload: DiscordPayload): Promise<SendResult> {
+      if (closed) throw transient(`${config.id}: the Discord adapter is closed`);
+      const attempt = post(payload);
+      inFlight.add(attempt);
+      try {
+        const message = await attempt;
+        return { providerMessageId: message.id };
+      } catch (e) {
+        throw mapDiscordError(e, ctx);
+      } finally {
+        inFlight.delete(attempt);
+      }
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.allSettled([...inFlight]);
+      if (webhook !== undefined) webhook.destroy();
+      else {
+        rest.clearHashSweeper();
+        rest.clearHandlerSweeper();
+      }
+    },
+  };
+}
+
+/** The longest of the waits discord.js reports; the fields differ between a 429 and a pre-emptive wait. */
+function waitOf(d: RateLimitData): number {
+  return Math.max(d.retryAfter, d.timeToReset, d.sublimitTimeout);
+}
+
+function threadOf(payload: DiscordPayload, config: DiscordChannelConfig): string | undefined {
+  return payload.threadId ?? config.threadId;
+}
+
+/** Discord nonces are at most 25 characters; the same post to the same channel gets the same one. */
+function nonceFor(channelId: string, payload: DiscordPayload): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([channelId, payload.content ?? '', payload.embeds]))
+    .digest('base64url');
+  return digest.slice(0, 25);
+}

@@ -1,0 +1,19 @@
+import { createDiscordAdapter } from '../../channels/discord/discord-adapter.ts';
+import { type DiscordChannelConfig, discordDestination, isDiscordPreview } from '../../channels/discord/discord-config.ts';
+import { describeDiscordPayload } from '../../render/discord/describe-payload.ts';
+import { renderDiscordPost } from '../../render/discord/render-post.ts';
+import { postKind } from './post-kind.ts';
+
+export const discordKind = postKind({
+  type: 'discord',
+  destination: (c: DiscordChannelConfig) => discordDestination(c),
+  isPreview: (c) => isDiscordPreview(c),
+  createAdapter: (c) => createDiscordAdapter(c),
+  render: (h, c, article) =>
+    renderDiscordPost(h.engine, {
+      site: h.config.site,
+      article,
+      channel: { template: c.template, color: c.color, mention: c.mention, username: c.username, avatarUrl: c.avatarUrl, threadId: c.threadId },
+    }),
+  describe: describeDiscordPayload,
+});

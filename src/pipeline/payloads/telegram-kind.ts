@@ -1,0 +1,18 @@
+import { createTelegramAdapter } from '../../channels/telegram/telegram-adapter.ts';
+import { isTelegramPreview, type TelegramChannelConfig } from '../../channels/telegram/telegram-config.ts';
+import { describeTelegramPayload, renderTelegramPost } from '../../render/telegram/render-post.ts';
+import { postKind } from './post-kind.ts';
+
+export const telegramKind = postKind({
+  type: 'telegram',
+  destination: (c: TelegramChannelConfig) => `chat:${c.chat}${c.thread === undefined ? '' : `/thread:${c.thread}`}`,
+  isPreview: (c) => isTelegramPreview(c),
+  createAdapter: (c) => createTelegramAdapter(c),
+  render: (h, c, article) =>
+    renderTelegramPost(h.engine, {
+      site: h.config.site,
+      article,
+      channel: { template: c.template, disableNotification: c.disableNotification, linkPreview: c.linkPreview, chat: c.chat, thread: c.thread },
+    }),
+  describe: describeTelegramPayload,
+});
