@@ -184,6 +184,8 @@ export interface Store {
   deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary>;
   counts(): Promise<DeliveryCounts[]>;
   recentFailures(limit: number): Promise<Delivery[]>;
+  /** Newest first; optionally only one status or channel. */
+  recentDeliveries(opts: { status?: DeliveryStatus; channelId?: string; limit: number }): Promise<Delivery[]>;
   nextAttemptAt(channelId: string): Promise<string | undefined>;
 
   getSubscriber(email: string): Promise<Subscriber | undefined>;
@@ -198,4 +200,6 @@ export interface Store {
   /** Pages through subscribers ordered by id, `status` filter optional. */
   subscribers(opts?: { status?: SubscriberStatus; afterId?: number; limit?: number }): Promise<Subscriber[]>;
   subscriberCounts(): Promise<Record<SubscriberStatus, number>>;
+  /** Case-insensitive substring search in address and name. */
+  searchSubscribers(query: string, limit: number): Promise<Subscriber[]>;
 }

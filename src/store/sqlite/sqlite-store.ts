@@ -401,6 +401,13 @@ export class SqliteStore implements Store {
     return (this.stmt("SELECT * FROM deliveries WHERE status = 'failed' ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map(toDelivery);
   }
 
+  async recentDeliveries(opts: { status?: Delivery['status']; channelId?: string; limit: number }): Promise<Delivery[]> {
+    const rows = this.stmt(
+      'SELECT * FROM deliveries WHERE (? IS NULL OR status = ?) AND (? IS NULL OR channel_id = ?) ORDER BY id DESC LIMIT ?',
+    ).all(opts.status ?? null, opts.status ?? null, opts.channelId ?? null, opts.channelId ?? null, opts.limit) as Row[];
+    return rows.map(toDelivery);
+  }
+
   async nextAttemptAt(channelId: string): Promise<string | undefined> {
     return opt(this.stmt("SELECT MIN(next_attempt_at) FROM deliveries WHERE channel_id = ? AND status = 'pending'").pluck().get(channelId));
   }
@@ -480,6 +487,12 @@ export class SqliteStore implements Store {
       ? this.stmt('SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?').all(opts.status, opts.afterId ?? 0, limit)
       : this.stmt('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?').all(opts.afterId ?? 0, limit);
     return (rows as Row[]).map(toSubscriber);
+  }
+
+  async searchSubscribers(query: string, limit: number): Promise<Subscriber[]> {
+    const like = `%${query.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = this.stmt("SELECT * FROM subscribers WHERE email_key LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?").all(like, like, limit) as Row[];
+    return rows.map(toSubscriber);
   }
 
   async subscriberCounts(): Promise<Record<SubscriberStatus, number>> {

@@ -1,0 +1,43 @@
+/**
+ * Herald's web server (Fastify): reader pages (sign-up, confirm, unsubscribe, preferences)
+ * and the editors' dashboard. Thin: every action calls the pipeline or the store.
+ */
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Herald } from '../pipeline/herald.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { assetRoutes } from './assets.ts';
+import { readerRoutes } from './reader/routes.ts';
+
+export interface ServerOptions {
+  /** Run a pipeline pass now (the publish hook and "send now" buttons); the daemon passes its own. */
+  triggerPass?: () => Promise<void>;
+}
+
+export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, trustProxy: true });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        frameSrc: ["'self'"],
+        frameAncestors: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+  });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(cookie);
+  app.get('/healthz', async (_req, reply) => {
+    const ok = await h.store.ping();
+    return reply.code(ok ? 200 : 503).send({ ok });
+  });
+  await app.register(assetRoutes);
+  await app.register(readerRoutes, { h });
+  await app.register(adminRoutes, { h, triggerPass: opts.triggerPass });
+  return app;
+}
