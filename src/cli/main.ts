@@ -5,6 +5,7 @@ import { errorMessage } from '../util/secrets.ts';
 import { registerInspectCommands } from './commands/inspect-commands.ts';
 import { registerPreviewCommand } from './commands/preview-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
+import { registerServeCommand } from './commands/serve-command.ts';
 import { registerSendCommands } from './commands/send-commands.ts';
 import { registerSubscribersCommand } from './commands/subscribers-command.ts';
 import { EXIT, outcome, UsageError } from './exit.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
   registerPreviewCommand(program, g);
   registerSubscribersCommand(program, g);
   registerRunCommand(program, g);
+  registerServeCommand(program, g);
   for (const c of program.commands) c.exitOverride();
   return { program, exitCode: () => outcome.code };
 }

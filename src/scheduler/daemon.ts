@@ -18,6 +18,8 @@ export interface DaemonOptions {
   onPass?: (r: Awaited<ReturnType<typeof runPass>>) => void;
   /** Debounce for file changes. */
   changeDelayMs?: number;
+  /** Receives the function that runs a pass now (the web hook and dashboard buttons use it). */
+  expose?: (trigger: () => Promise<void>) => void;
 }
 
 const MAX_TIMER_MS = 6 * 3_600_000;
@@ -94,6 +96,7 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
   });
   watcher.on('error', (e) => h.log.warn(`watching ${h.config.content.dir}: ${errorMessage(e)}`));
 
+  opts.expose?.(() => pass('requested'));
   h.log.info(`Herald is running: ${h.config.channels.filter((c) => c.enabled).length} channel(s), content in ${h.config.content.dir}; Ctrl-C to stop`);
   await pass('start');
 

@@ -41,6 +41,7 @@ content:
 store:
   url: sqlite:data/herald.db
 server:
+  port: 0
   publicUrl: https://news.example.com/herald/
 outbox: outbox
 delivery:

@@ -2,42 +2,11 @@
 import type { Command } from 'commander';
 import { articleStatus } from '../../content/article.ts';
 import { scanContent } from '../../content/scan.ts';
+import { articleChannelState, type ChannelState } from '../../pipeline/article-state.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
 import { nextScheduled } from '../../pipeline/digest-schedule.ts';
-import type { Herald } from '../../pipeline/herald.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, openConfig, withHerald } from '../session.ts';
-
-interface ChannelState {
-  state: string;
-  time?: string;
-  messageId?: string;
-  sent?: number;
-  pending?: number;
-  failed?: number;
-  error?: string;
-}
-
-async function articleChannelState(h: Herald, channelId: string, articleId: string): Promise<ChannelState> {
-  const decision = (await h.store.decisions(channelId)).get(articleId);
-  if (!decision) return { state: 'not-due' };
-  if (decision.status !== 'planned') return { state: decision.status };
-  const direct = await h.store.deliverySummary(channelId, { articleId });
-  const viaDigest = decision.digestId !== undefined ? await h.store.deliverySummary(channelId, { digestId: decision.digestId }) : undefined;
-  const s = {
-    pending: direct.pending + direct.sending + (viaDigest ? viaDigest.pending + viaDigest.sending : 0),
-    sent: direct.sent + (viaDigest?.sent ?? 0),
-    failed: direct.failed + (viaDigest?.failed ?? 0),
-  };
-  const state = s.pending > 0 ? 'pending' : s.failed > 0 && s.sent > 0 ? 'partly-failed' : s.failed > 0 ? 'failed' : s.sent > 0 ? 'sent' : 'planned';
-  return {
-    state,
-    time: direct.lastSentAt ?? viaDigest?.lastSentAt,
-    messageId: direct.providerMessageId ?? viaDigest?.providerMessageId,
-    ...s,
-    error: direct.lastError ?? viaDigest?.lastError,
-  };
-}
 
 export function registerInspectCommands(program: Command, g: () => GlobalOptions): void {
   program

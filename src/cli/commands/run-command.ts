@@ -2,33 +2,35 @@ import type { Command } from 'commander';
 import { runDaemon } from '../../scheduler/daemon.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, withHerald } from '../session.ts';
+import { startServer, untilStopped } from './serve-command.ts';
 
 export function registerRunCommand(program: Command, g: () => GlobalOptions): void {
   program
     .command('run')
-    .description('run Herald: watch the content, post new articles, send digests on schedule (Ctrl-C stops cleanly)')
-    .action(act(async () =>
-      withHerald(g(), async (h) => {
-        const stop = new AbortController();
-        let signals = 0;
-        const onSignal = (sig: NodeJS.Signals) => {
-          signals++;
-          if (signals > 1) {
-            h.log.warn(`${sig} again: exiting now; deliveries in flight are resumed by the next run`);
-            process.exit(130);
+    .description('run Herald: watch the content, post new articles, send digests on schedule, serve the web pages (Ctrl-C stops cleanly)')
+    .option('--no-server', 'do not start the web server')
+    .action(
+      act(async (o: { server: boolean }) =>
+        withHerald(g(), async (h) => {
+          // The server starts first: a port in use stops `run` at once (exit 1) instead of
+          // leaving readers' unsubscribe links dead.
+          let trigger: (() => Promise<void>) | undefined;
+          const app = o.server ? await startServer(h, async () => trigger?.()) : undefined;
+          const stop = untilStopped(h);
+          try {
+            await runDaemon(h, {
+              signal: stop.signal,
+              expose: (t) => {
+                trigger = t;
+              },
+            });
+          } finally {
+            await app?.close();
+            stop.dispose();
           }
-          stop.abort();
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-        try {
-          await runDaemon(h, { signal: stop.signal });
-        } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-        }
-        h.log.info('stopped');
-        return EXIT.ok;
-      }),
-    ));
+          h.log.info('stopped');
+          return EXIT.ok;
+        }),
+      ),
+    );
 }
