@@ -84,9 +84,28 @@ export interface Subscriber {
   name?: string;
   topics: string[];
   status: SubscriberStatus;
+  /** Paused by the reader: keeps their choices, receives nothing until resumed. */
+  paused: boolean;
+  /** When the last confirmation email was sent (re-sends are throttled by it). */
+  confirmSentAt?: string;
+  /** When the reader confirmed their address. */
+  confirmedAt?: string;
   createdAt: string;
   updatedAt: string;
 }
+
+/** What a web sign-up did: new or renewed requests need a confirmation email, the others none. */
+export type SignUpOutcome =
+  | 'created' // a new pending subscriber
+  | 'pending' // still awaiting confirmation; name and topics replaced by the latest request
+  | 'renewed' // had unsubscribed and asked again: pending once more
+  | 'active' // already subscribed: nothing changed
+  | 'bounced'; // address known to bounce: nothing changed
+
+export type ConfirmOutcome =
+  | 'confirmed' // pending → active
+  | 'already' // was active already
+  | 'stale'; // unsubscribed after the link was issued, or bounced: nothing changed
 
 export interface Digest {
   id: number;
@@ -202,4 +221,29 @@ export interface Store {
   subscriberCounts(): Promise<Record<SubscriberStatus, number>>;
   /** Case-insensitive substring search in address and name. */
   searchSubscribers(query: string, limit: number): Promise<Subscriber[]>;
+
+  /**
+   * A reader's sign-up request (double opt-in), atomic: a new address becomes 'pending';
+   * a pending or unsubscribed one is (again) pending with this name and topics; an active or
+   * bounced one is left as it is. Never a second row for one address.
+   */
+  signUp(s: { email: string; name?: string; topics: string[] }, now: Date): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome }>;
+  /**
+   * Take the right to send a confirmation email now: true (and confirm_sent_at = now) when none
+   * was sent within `minIntervalMs`. Atomic, so two requests at once send one email.
+   */
+  claimConfirmationSend(id: number, now: Date, minIntervalMs: number): Promise<boolean>;
+  /** Undo a claim whose email could not be sent, so the reader may ask again at once. */
+  releaseConfirmationSend(id: number, claimedAt: Date): Promise<void>;
+  /**
+   * A confirmation link was followed. `issuedAt` is when the link was made: a reader who
+   * unsubscribed after that is not re-subscribed by an old link.
+   */
+  confirmSubscriber(id: number, issuedAt: Date, now: Date): Promise<{ subscriber: Subscriber; outcome: ConfirmOutcome } | undefined>;
+  /** Stop everything for this reader: status 'unsubscribed' (a bounced one stays bounced) and pending deliveries cancelled. */
+  unsubscribe(id: number, now: Date): Promise<{ subscriber: Subscriber; cancelled: number } | undefined>;
+  /** The reader's own changes; pausing cancels their pending deliveries. `name: null` clears it. */
+  updatePreferences(id: number, p: { name: string | null; topics: string[]; paused: boolean }, now: Date): Promise<Subscriber | undefined>;
+  /** Mark a subscriber's pending deliveries failed with this reason; returns how many. */
+  cancelPendingDeliveries(subscriberId: number, reason: string, now: Date): Promise<number>;
 }

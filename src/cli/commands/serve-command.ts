@@ -3,12 +3,13 @@ import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { runPass } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
-import { buildServer } from '../../server/app.ts';
 import { errorMessage } from '../../util/secrets.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, withHerald } from '../session.ts';
 
 export async function startServer(h: Herald, triggerPass: () => Promise<void>): Promise<FastifyInstance> {
+  // Loaded only by the commands that serve, so every other command starts faster.
+  const { buildServer } = await import('../../server/app.ts');
   const app = await buildServer(h, { triggerPass });
   try {
     await app.listen({ port: h.config.server.port, host: h.config.server.host });

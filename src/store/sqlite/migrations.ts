@@ -80,4 +80,16 @@ export const migrations: Migration[] = [
       CREATE INDEX deliveries_article ON deliveries(article_id);
     `,
   },
+  {
+    version: 2,
+    name: 'web sign-up: pause, confirmation',
+    sql: `
+      ALTER TABLE subscribers ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+      -- When the last confirmation email went out: re-sends are throttled by it.
+      ALTER TABLE subscribers ADD COLUMN confirm_sent_at TEXT;
+      -- When the reader confirmed their address (proof of consent).
+      ALTER TABLE subscribers ADD COLUMN confirmed_at TEXT;
+      CREATE INDEX deliveries_subscriber ON deliveries(subscriber_id, status);
+    `,
+  },
 ];

@@ -13,6 +13,8 @@ import type {
   Digest,
   StoredArticle,
   Store,
+  ConfirmOutcome,
+  SignUpOutcome,
   Subscriber,
   SubscriberStatus,
 } from '../types.ts';
@@ -53,6 +55,9 @@ function toSubscriber(r: Row): Subscriber {
     name: opt(r.name),
     topics: JSON.parse(r.topics as string) as string[],
     status: r.status as SubscriberStatus,
+    paused: r.paused === 1,
+    confirmSentAt: opt(r.confirm_sent_at),
+    confirmedAt: opt(r.confirmed_at),
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };
@@ -207,7 +212,8 @@ export class SqliteStore implements Store {
        VALUES (@dedupeKey, @channelId, @kind, @articleId, @digestId, @subscriberId, @recipient, @variant, 'pending', 0, @t, @messageId, @manual, @t)
        ON CONFLICT (dedupe_key) DO NOTHING`,
     );
-    const page = this.stmt("SELECT * FROM subscribers WHERE status = 'active' AND id > ? ORDER BY id LIMIT ?");
+    // Paused readers keep their choices but get nothing planned for them.
+    const page = this.stmt("SELECT * FROM subscribers WHERE status = 'active' AND paused = 0 AND id > ? ORDER BY id LIMIT ?");
     let planned = 0;
     this.db
       .transaction(() => {
@@ -354,9 +360,13 @@ export class SqliteStore implements Store {
 
   async resetFailed(channelId: string | undefined, now: Date): Promise<number> {
     const t = iso(now);
+    // A retry must not undo an unsubscribe or a pause: those deliveries stay failed.
+    const reachable = "(subscriber_id IS NULL OR subscriber_id IN (SELECT id FROM subscribers WHERE status = 'active' AND paused = 0))";
     const r = channelId
-      ? this.stmt("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed' AND channel_id = ?").run(t, channelId)
-      : this.stmt("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed'").run(t);
+      ? this
+          .stmt(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed' AND channel_id = ? AND ${reachable}`)
+          .run(t, channelId)
+      : this.stmt(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed' AND ${reachable}`).run(t);
     return r.changes;
   }
 
@@ -493,6 +503,106 @@ export class SqliteStore implements Store {
     const like = `%${query.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = this.stmt("SELECT * FROM subscribers WHERE email_key LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?").all(like, like, limit) as Row[];
     return rows.map(toSubscriber);
+  }
+
+  // ── reader self-service (web sign-up, confirm, unsubscribe, preferences) ──
+
+  async signUp(s: { email: string; name?: string; topics: string[] }, now: Date): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome }> {
+    const t = iso(now);
+    const email = s.email.trim();
+    const key = email.toLowerCase();
+    const topics = JSON.stringify(s.topics);
+    return this.db
+      .transaction(() => {
+        const row = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
+        if (!row) {
+          const publicId = randomBytes(12).toString('base64url');
+          const r = this
+            .stmt(
+              "INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
+            )
+            .get(publicId, email, key, s.name ?? null, topics, t, t) as Row;
+          return { subscriber: toSubscriber(r), outcome: 'created' as const };
+        }
+        const status = row.status as SubscriberStatus;
+        // Without a login anyone can submit any address, so a confirmed reader's choices are never touched here.
+        if (status === 'active' || status === 'bounced') return { subscriber: toSubscriber(row), outcome: status };
+        const r = this
+          .stmt("UPDATE subscribers SET status = 'pending', name = ?, topics = ?, paused = 0, updated_at = ? WHERE id = ? RETURNING *")
+          .get(s.name ?? null, topics, t, row.id) as Row;
+        return { subscriber: toSubscriber(r), outcome: status === 'pending' ? ('pending' as const) : ('renewed' as const) };
+      })
+      .immediate();
+  }
+
+  async claimConfirmationSend(id: number, now: Date, minIntervalMs: number): Promise<boolean> {
+    const earliest = iso(new Date(now.getTime() - minIntervalMs));
+    return (
+      this.stmt('UPDATE subscribers SET confirm_sent_at = ? WHERE id = ? AND (confirm_sent_at IS NULL OR confirm_sent_at <= ?)').run(iso(now), id, earliest)
+        .changes === 1
+    );
+  }
+
+  async releaseConfirmationSend(id: number, claimedAt: Date): Promise<void> {
+    this.stmt('UPDATE subscribers SET confirm_sent_at = NULL WHERE id = ? AND confirm_sent_at = ?').run(id, iso(claimedAt));
+  }
+
+  async confirmSubscriber(id: number, issuedAt: Date, now: Date): Promise<{ subscriber: Subscriber; outcome: ConfirmOutcome } | undefined> {
+    return this.db
+      .transaction(() => {
+        const row = this.stmt('SELECT * FROM subscribers WHERE id = ?').get(id) as Row | undefined;
+        if (!row) return undefined;
+        const s = toSubscriber(row);
+        if (s.status === 'active') return { subscriber: s, outcome: 'already' as const };
+        const current = s.status === 'pending' || (s.status === 'unsubscribed' && Date.parse(s.updatedAt) <= issuedAt.getTime());
+        if (!current) return { subscriber: s, outcome: 'stale' as const };
+        const t = iso(now);
+        const r = this
+          .stmt("UPDATE subscribers SET status = 'active', paused = 0, confirmed_at = ?, updated_at = ? WHERE id = ? RETURNING *")
+          .get(t, t, id) as Row;
+        return { subscriber: toSubscriber(r), outcome: 'confirmed' as const };
+      })
+      .immediate();
+  }
+
+  async unsubscribe(id: number, now: Date): Promise<{ subscriber: Subscriber; cancelled: number } | undefined> {
+    return this.db
+      .transaction(() => {
+        const row = this.stmt('SELECT * FROM subscribers WHERE id = ?').get(id) as Row | undefined;
+        if (!row) return undefined;
+        // updated_at keeps the moment of unsubscribing (a repeat leaves it), and a bounce stays on record.
+        if (row.status !== 'unsubscribed' && row.status !== 'bounced') {
+          this.stmt("UPDATE subscribers SET status = 'unsubscribed', updated_at = ? WHERE id = ?").run(iso(now), id);
+        }
+        const cancelled = this.cancelPending(id, 'unsubscribed');
+        return { subscriber: toSubscriber(this.stmt('SELECT * FROM subscribers WHERE id = ?').get(id) as Row), cancelled };
+      })
+      .immediate();
+  }
+
+  async updatePreferences(id: number, p: { name: string | null; topics: string[]; paused: boolean }, now: Date): Promise<Subscriber | undefined> {
+    return this.db
+      .transaction(() => {
+        const r = this
+          .stmt('UPDATE subscribers SET name = ?, topics = ?, paused = ?, updated_at = ? WHERE id = ? RETURNING *')
+          .get(p.name, JSON.stringify(p.topics), p.paused ? 1 : 0, iso(now), id) as Row | undefined;
+        if (!r) return undefined;
+        if (p.paused) this.cancelPending(id, 'paused');
+        return toSubscriber(r);
+      })
+      .immediate();
+  }
+
+  async cancelPendingDeliveries(subscriberId: number, reason: string, _now: Date): Promise<number> {
+    return this.cancelPending(subscriberId, reason);
+  }
+
+  /** 'sending' rows are already on the wire; the send loop skips a reader who is no longer active. */
+  private cancelPending(subscriberId: number, reason: string): number {
+    return this.stmt("UPDATE deliveries SET status = 'failed', last_error = ?, claimed_by = NULL WHERE subscriber_id = ? AND status = 'pending'").run(
+      reason,
+      subscriberId,
+    ).changes;
   }
 
   async subscriberCounts(): Promise<Record<SubscriberStatus, number>> {

@@ -1,0 +1,138 @@
+/**
+ * The double opt-in email: "confirm your subscription", with a signed link valid 48 h.
+ * Sent through the first email channel's SMTP settings (or its outbox in preview mode,
+ * like the channel itself). Sending happens after the HTTP answer, so the page looks and
+ * takes the same whether or not an email went out (no probing which addresses exist).
+ */
+import type { EmailChannelConfig } from '../../channels/email/email-config.ts';
+import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
+import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
+import type { ChannelAdapter, EmailPayload } from '../../channels/types.ts';
+import { compileMjml } from '../../render/email/compile-mjml.ts';
+import { escapeHtml, prepareMessage } from '../../render/email/prepared-message.ts';
+import { tidyText } from '../../render/email/render-email.ts';
+import { defusePlaceholders, PLACEHOLDERS } from '../../render/placeholders.ts';
+import type { Herald } from '../../pipeline/herald.ts';
+import type { Subscriber } from '../../store/types.ts';
+import { unsubscribeUrl } from '../../util/tokens.ts';
+import { CONFIRM_TTL_MS, confirmToken } from './links.ts';
+
+export const CONFIRM_RESEND_MS = 5 * 60_000;
+
+/** Rendered once; each email splices its own link in place of this. */
+const LINK = 'https://herald.invalid/confirm-link';
+
+export interface ConfirmationMailer {
+  /** False when no email channel is configured: there is nothing to send confirmations with. */
+  readonly available: boolean;
+  /**
+   * Send a confirmation to this subscriber in the background, unless one went out within
+   * 5 minutes. A failed send is logged and frees the throttle so the reader can ask again.
+   */
+  request(s: Subscriber): void;
+  /** Wait for the emails in flight, then close the connection. */
+  close(): Promise<void>;
+}
+
+interface Rendered {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export function createConfirmationMailer(h: Herald): ConfirmationMailer {
+  const channel = h.config.channels.find((c): c is EmailChannelConfig => c.type === 'email');
+  const inFlight = new Set<Promise<void>>();
+  let adapter: ChannelAdapter<EmailPayload> | undefined;
+  let rendered: Promise<Rendered> | undefined;
+
+  const getAdapter = (c: EmailChannelConfig) => {
+    adapter ??=
+      c.smtp === ''
+        ? (createOutboxAdapter({ channelId: c.id, type: 'email', dir: h.config.outboxDir }) as ChannelAdapter<EmailPayload>)
+        : createSmtpAdapter({ channelId: c.id, url: c.smtp, pool: { maxConnections: 1 }, tls: c.tls });
+    return adapter;
+  };
+
+  const render = () => {
+    if (!rendered) {
+      rendered = renderConfirmation(h);
+      rendered.catch(() => {
+        rendered = undefined;
+      });
+    }
+    return rendered;
+  };
+
+  async function send(c: EmailChannelConfig, s: Subscriber): Promise<void> {
+    const r = await render();
+    const link = new URL(`confirm/${confirmToken(h.secret, s.publicId, h.now())}`, h.config.server.publicUrl).toString();
+    const lang = h.engine.i18n.resolve(h.config.site.language);
+    const greeting = { named: h.engine.i18n.t(lang, 'greeting_named'), anonymous: h.engine.i18n.t(lang, 'greeting_anonymous') };
+    const html = r.html.replaceAll(LINK, escapeHtml(link));
+    const prepared = prepareMessage({
+      from: c.from,
+      replyTo: c.replyTo,
+      subject: r.subject,
+      html,
+      text: r.text.replaceAll(LINK, link),
+      greeting,
+      date: h.now(),
+    });
+    const messageId = h.messageId(c.id, `confirm.${s.publicId}.${Date.now().toString(36)}`);
+    // The reader's own unsubscribe link: "I never asked for this" in a mail client then stops any further confirmation.
+    const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
+    const raw = prepared.build({ to: { address: s.email, name: s.name }, messageId, unsubscribeUrl: unsubscribe, unsubscribeMailto: c.unsubscribeMailto, name: s.name });
+    const previewHtml = html
+      .replaceAll(PLACEHOLDERS.greeting, escapeHtml(s.name ? greeting.named.replace('{name}', s.name) : greeting.anonymous))
+      .replaceAll(PLACEHOLDERS.name, escapeHtml(s.name ?? ''))
+      .replaceAll(PLACEHOLDERS.unsubscribeUrl, escapeHtml(unsubscribe));
+    await getAdapter(c).send({ kind: 'email', envelope: { from: prepared.envelopeFrom, to: s.email }, messageId, raw, html: previewHtml, subject: r.subject });
+  }
+
+  return {
+    available: channel !== undefined,
+    request(s) {
+      if (!channel) {
+        h.log.error(`subscriber #${s.id} signed up, but no email channel is configured to send the confirmation`);
+        return;
+      }
+      const job = (async () => {
+        const claimedAt = h.now();
+        if (!(await h.store.claimConfirmationSend(s.id, claimedAt, CONFIRM_RESEND_MS))) return;
+        try {
+          await send(channel, s);
+          h.log.info(`${channel.id}: sent a confirmation email to subscriber #${s.id}`);
+        } catch (e) {
+          h.log.error(`${channel.id}: confirmation email to subscriber #${s.id} failed: ${(e as Error).message}`);
+          await h.store.releaseConfirmationSend(s.id, claimedAt);
+        }
+      })().catch((e: unknown) => h.log.error(`confirmation email: ${(e as Error).message}`));
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job));
+    },
+    async close() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      await adapter?.close();
+      adapter = undefined;
+    },
+  };
+}
+
+async function renderConfirmation(h: Herald): Promise<Rendered> {
+  const site = { ...h.config.site, title: defusePlaceholders(h.config.site.title) };
+  const lang = h.engine.i18n.resolve(site.language);
+  const subject = h.engine.i18n.t(lang, 'confirm_subject', { site: site.title }).replace(/\s+/g, ' ').trim();
+  const data = {
+    site,
+    lang,
+    subject,
+    preview: h.engine.i18n.t(lang, 'confirm_intro', { site: site.title }),
+    confirm_url: LINK,
+    expires_hours: CONFIRM_TTL_MS / 3_600_000,
+    recipient: { greeting: PLACEHOLDERS.greeting, name: PLACEHOLDERS.name },
+    unsubscribe_url: PLACEHOLDERS.unsubscribeUrl,
+  };
+  const [mjml, text] = await Promise.all([h.engine.render('email/confirm.mjml.liquid', data), h.engine.render('email/confirm.txt.liquid', data)]);
+  return { subject, html: await compileMjml(mjml, 'email/confirm.mjml.liquid'), text: tidyText(text) };
+}

@@ -1,0 +1,59 @@
+/**
+ * Unsubscribe, RFC 8058. GET only shows a page with one button: mail scanners fetch every
+ * link, so a GET must never unsubscribe. POST (the button, or a mail client's one-click
+ * `List-Unsubscribe=One-Click`) unsubscribes at once: no cookie, login or CSRF token (the
+ * signed token is the authority), no redirect, 200 every time it is repeated.
+ */
+import type { FastifyInstance } from 'fastify';
+import { tokenParams } from './forms.ts';
+import { readUnsubscribeToken } from './links.ts';
+import { maskEmail, type Reader } from './reader-context.ts';
+import { notFound, signUpLink } from './shared-pages.ts';
+
+export async function unsubscribeRoutes(app: FastifyInstance, { reader }: { reader: Reader }): Promise<void> {
+  const { h, t } = reader;
+
+  // The body carries nothing we need, whatever its type (form, multipart, text, JSON, empty):
+  // one-click must work with every mail client, so it is drained and ignored, never parsed.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { bodyLimit: 16 * 1024 }, (_req, payload, done) => {
+    payload.on('error', done);
+    payload.on('end', () => done(null, undefined));
+    payload.resume();
+  });
+
+  const subscriberOf = async (params: unknown) => {
+    const p = tokenParams.safeParse(params);
+    const publicId = p.success ? readUnsubscribeToken(h.secret, p.data.token) : undefined;
+    const s = publicId === undefined ? undefined : await h.store.getSubscriberByPublicId(publicId);
+    return s && p.success ? { s, token: p.data.token } : undefined;
+  };
+
+  const unsubscribed = (reply: Parameters<typeof notFound>[1], email: string) =>
+    reader.message(reply, 200, {
+      title: t('reader_unsubscribed_title'),
+      text: [t('reader_unsubscribed_text', { email: maskEmail(email) })],
+      links: [signUpLink(reader, 'reader_resubscribe')],
+    });
+
+  app.get('/unsubscribe/:token', async (req, reply) => {
+    const found = await subscriberOf(req.params);
+    if (!found) return notFound(reader, reply);
+    if (found.s.status === 'unsubscribed') return unsubscribed(reply, found.s.email);
+    return reader.page(reply, 'unsubscribe', t('reader_unsubscribe_title'), {
+      email: maskEmail(found.s.email),
+      preferences_url: `../preferences/${found.token}`,
+    });
+  });
+
+  app.post('/unsubscribe/:token', async (req, reply) => {
+    const found = await subscriberOf(req.params);
+    if (!found) return notFound(reader, reply);
+    const result = await h.store.unsubscribe(found.s.id, h.now());
+    if (!result) return notFound(reader, reply);
+    if (found.s.status !== 'unsubscribed') {
+      h.log.info(`subscriber #${found.s.id} unsubscribed${result.cancelled > 0 ? ` (${result.cancelled} pending deliveries cancelled)` : ''}`);
+    }
+    return unsubscribed(reply, found.s.email);
+  });
+}
