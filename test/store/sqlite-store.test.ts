@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../src/store/sqlite/migrations.ts';
 import { openStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
 const now = new Date('2025-07-01T00:00:00Z');
@@ -34,7 +35,7 @@ describe('SqliteStore', () => {
   it('applies migrations once, even when opened again', async () => {
     const a = await open();
     const b = await open(a.file);
-    expect(b.db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(1);
+    expect(b.db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(migrations.length);
   });
 
   it('plans idempotently by dedupe key', async () => {

@@ -129,19 +129,26 @@ export interface DiscordView {
   fields: Array<{ name: string; value: string; inline: boolean }>;
 }
 
+/** Discord shows `\<` as `<`: drop markdown escapes so the approximation reads like the client. */
+function unescapeMarkdown(s: string): string;
+function unescapeMarkdown(s: string | undefined): string | undefined;
+function unescapeMarkdown(s: string | undefined): string | undefined {
+  return s?.replace(/\\([\\`*_~|<>#[\]()@:.!-])/g, '$1');
+}
+
 /** Plain data for the template (escaped there); the colour is rebuilt from the number, so it is always a hex colour. */
 export function discordView(p: DiscordPayload): DiscordView {
   const [e] = p.embeds;
   return {
-    content: p.content,
+    content: unescapeMarkdown(p.content),
     color: `#${((e.color ?? 0x5865f2) & 0xffffff).toString(16).padStart(6, '0')}`,
-    title: e.title,
+    title: unescapeMarkdown(e.title),
     url: safeHref(e.url),
-    description: e.description,
+    description: unescapeMarkdown(e.description),
     image: safeHref(e.image?.url),
-    author: e.author?.name,
-    footer: e.footer?.text,
+    author: unescapeMarkdown(e.author?.name),
+    footer: unescapeMarkdown(e.footer?.text),
     timestamp: e.timestamp,
-    fields: (e.fields ?? []).map((f) => ({ name: f.name, value: f.value, inline: f.inline === true })),
+    fields: (e.fields ?? []).map((f) => ({ name: unescapeMarkdown(f.name), value: unescapeMarkdown(f.value), inline: f.inline === true })),
   };
 }

@@ -19,7 +19,7 @@ async function channelStates(h: Herald, articleIds: string[]) {
   for (const id of articleIds) out.set(id, []);
   for (const c of h.config.channels) {
     const decisions = await h.store.decisions(c.id);
-    for (const id of articleIds) out.get(id)!.push({ channel: c.id, type: c.type, ...(await articleChannelState(h, c.id, id, decisions)) });
+    for (const id of articleIds) out.get(id)!.push({ channel: c.id, type: c.type, sent: 0, pending: 0, failed: 0, ...(await articleChannelState(h, c.id, id, decisions)) });
   }
   return out;
 }
@@ -99,7 +99,7 @@ export async function articlePages(app: FastifyInstance, { ctx }: { ctx: AdminCo
     const { id, channel } = req.params as { id: string; channel: string };
     const c = h.channel(channel);
     const found = await findArticle(h, id);
-    if (!c || c.type !== 'email' || !found) return reply.code(404).header('content-type', 'text/plain; charset=utf-8').send('not found');
+    if (c?.type !== 'email' || !found) return reply.code(404).header('content-type', 'text/plain; charset=utf-8').send('not found');
     const { html } = await emailPreview(h, c, { kind: 'post', article: found.article });
     return reply
       .header('content-type', 'text/html; charset=utf-8')

@@ -1,0 +1,174 @@
+/**
+ * A dashboard under test: a temp site (two articles), a real SMTP server for the email
+ * channel, a fake Telegram Bot API for the telegram channel, a Discord channel in
+ * preview mode, and the Fastify server built in-process (requests via app.inject).
+ *
+ *   const t = await startAdmin();
+ *   await t.login();                              // session cookie kept in t.cookies
+ *   const page = await t.get('/admin/articles');  // every body is recorded in t.bodies
+ *   await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });  // _csrf added
+ *   await t.close();
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { loadConfig } from '../../../src/config/load.ts';
+import { createHerald, type Herald } from '../../../src/pipeline/herald.ts';
+import { buildServer } from '../../../src/server/app.ts';
+import { makeSite, SECRET, seedArticle, type TestSite } from '../../helpers/site.ts';
+import { startSmtpServer, type TestSmtpServer } from '../../helpers/smtp-server.ts';
+import { startTelegramApi, type TestTelegramApi } from '../../helpers/telegram-api.ts';
+
+export const ADMIN_USER = 'editor';
+export const ADMIN_PASSWORD = 'correct-horse-battery-staple-42';
+export const HOOK_TOKEN = 'hook-token-5f0c2d9e-SECRET';
+export const BOT_TOKEN = '123456:ABC-secret-token';
+export const NOW = '2025-07-02T09:00:00+08:00';
+
+export interface AdminOptions {
+  /** Extra or replacing environment (set a key to undefined to drop it). */
+  env?: Record<string, string | undefined>;
+  language?: string;
+  publicUrl?: string;
+  triggerPass?: () => Promise<void>;
+}
+
+export interface AdminHarness {
+  site: TestSite;
+  smtp: TestSmtpServer;
+  tg: TestTelegramApi;
+  h: Herald;
+  app: FastifyInstance;
+  /** Every response body the test saw, to check that no secret was ever shown. */
+  bodies: string[];
+  logs: string[];
+  cookies: Map<string, string>;
+  csrf: string;
+  get(url: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** Form post; the session's CSRF token is added unless `_csrf` is given (use null to leave it out). */
+  post(url: string, form?: Record<string, string | null>, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  login(user?: string, password?: string): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export function setCookies(res: LightMyRequestResponse): string[] {
+  const v = res.headers['set-cookie'];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** The value of a hidden `_csrf` field on a page. */
+export function csrfOf(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no _csrf field on the page');
+  return m[1]!;
+}
+
+export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness> {
+  const smtp = await startSmtpServer();
+  const tg = await startTelegramApi({ tokens: [BOT_TOKEN] });
+  const site = makeSite({
+    language: opts.language ?? 'en',
+    channels: `  newsletter:
+    type: email
+    smtp: ${smtp.url}
+    from: Test News <news@example.com>
+    mode: digest
+    schedule: "0 8 * * 1"
+  tg-news:
+    type: telegram
+    token: "${BOT_TOKEN}"
+    chat: "@news"
+    apiRoot: ${tg.apiRoot}
+    pace: { perChat: 6000, perToken: 100 }
+  discord-news:
+    type: discord
+    webhookUrl: ""
+    color: "#1a73e8"
+`,
+  });
+  site.write(
+    'posts/europe-ai.md',
+    seedArticle({
+      title: 'Europe’s AI <gigafactory> rush',
+      date: '2025-07-02T08:00:00+08:00',
+      slug: 'europe-ai',
+      image: '/img/cover.jpg',
+      summary: 'The Commission received 76 expressions of interest & more.',
+      tags: ['AI'],
+      topics: ['chips'],
+    }),
+  );
+  site.write('posts/second.md', '---\ntitle: Second post\ndate: 2025-07-02T08:30:00+08:00\ntags: [notes]\n---\n\nA short second post.\n');
+  const env: Record<string, string | undefined> = {
+    HERALD_SECRET: SECRET,
+    HERALD_NOW: NOW,
+    HERALD_ADMIN_USER: ADMIN_USER,
+    HERALD_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    HERALD_HOOK_TOKEN: HOOK_TOKEN,
+    ...opts.env,
+  };
+  const config = loadConfig({ file: site.configFile, cwd: site.dir, env });
+  if (opts.publicUrl) config.server.publicUrl = opts.publicUrl;
+  const logs: string[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void logs.push(s) });
+  const h = await createHerald(config, { log });
+  await h.store.upsertSubscriber({ email: 'alice@example.com', name: 'Alice', status: 'active' }, h.now());
+  await h.store.upsertSubscriber({ email: 'bob@example.com', name: 'Bob', topics: ['chips'], status: 'active' }, h.now());
+  const app = await buildServer(h, { triggerPass: opts.triggerPass });
+  const cookies = new Map<string, string>();
+  const bodies: string[] = [];
+
+  const remember = (res: LightMyRequestResponse) => {
+    bodies.push(res.body);
+    for (const c of setCookies(res)) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      if (value === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c)) cookies.delete(name);
+      else cookies.set(name, value);
+    }
+    return res;
+  };
+  const cookieHeader = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+
+  const t: AdminHarness = {
+    site,
+    smtp,
+    tg,
+    h,
+    app,
+    bodies,
+    logs,
+    cookies,
+    csrf: '',
+    async get(url, headers = {}) {
+      return remember(await app.inject({ method: 'GET', url, headers: { cookie: cookieHeader(), ...headers } }));
+    },
+    async post(url, form = {}, headers = {}) {
+      const fields: Record<string, string> = {};
+      if (!('_csrf' in form)) fields._csrf = t.csrf;
+      for (const [k, v] of Object.entries(form)) if (v !== null) fields[k] = v;
+      return remember(
+        await app.inject({
+          method: 'POST',
+          url,
+          headers: { cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          payload: new URLSearchParams(fields).toString(),
+        }),
+      );
+    },
+    async login(user = ADMIN_USER, password = ADMIN_PASSWORD) {
+      const page = await t.get('/admin/login');
+      const res = await t.post('/admin/login', { _csrf: csrfOf(page.body), user, password, next: '/admin/articles' });
+      if (res.statusCode === 303 && cookies.has('herald_admin')) t.csrf = csrfOf((await t.get('/admin/articles')).body);
+      return res;
+    },
+    async close() {
+      await app.close();
+      await h.close();
+      await smtp.close();
+      await tg.close();
+    },
+  };
+  return t;
+}

@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { confirmToken, preferencesToken } from '../../../src/server/reader/links.ts';
+import type { Subscriber } from '../../../src/store/types.ts';
+import { unsubscribeUrl } from '../../../src/util/tokens.ts';
+import { SECRET } from '../../helpers/site.ts';
+import type { TestServer } from '../helpers.ts';
+import { form } from '../helpers.ts';
+import { clientIp, pathOf, rawHeader, startReader } from './fixtures.ts';
+
+let t: TestServer;
+let ada: Subscriber;
+let bob: Subscriber;
+beforeEach(async () => {
+  t = await startReader();
+  ada = (await t.h.store.upsertSubscriber({ email: 'ada@example.com', name: 'Ada', status: 'active' }, t.clock.now)).subscriber;
+  bob = (await t.h.store.upsertSubscriber({ email: 'bob@example.com', status: 'active' }, t.clock.now)).subscriber;
+});
+afterEach(async () => {
+  await t.close();
+});
+
+/** Exactly the link the digest emails carry (src/pipeline/payloads/email-kind.ts). */
+const emailLink = (s: Subscriber) => pathOf(unsubscribeUrl(t.h.config.server.publicUrl, SECRET, s.publicId));
+const statusOf = async (s: Subscriber) => (await t.h.store.getSubscriberById(s.id))!.status;
+
+async function planDigestFor(...subs: Subscriber[]) {
+  await t.h.store.applyPlan(
+    {
+      channelId: 'news',
+      createChannelAt: t.clock.now.toISOString(),
+      decisions: [],
+      deliveries: subs.map((s, i) => ({ channelId: 'news', kind: 'digest' as const, subscriberId: s.id, recipient: s.email, dedupeKey: `d${i}` })),
+      fanouts: [],
+    },
+    t.clock.now,
+  );
+}
+
+describe('GET /unsubscribe/:token', () => {
+  it('shows one button posting to the same URL, and unsubscribes no one', async () => {
+    const res = await t.app.inject({ method: 'GET', url: emailLink(ada) });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<h1>退订 测试新闻</h1>');
+    expect(res.body).toContain('ad…@example.com');
+    expect(res.body).not.toContain('ada@example.com');
+    // One form, no action (= this URL), one button.
+    expect(res.body.match(/<form/g)).toHaveLength(1);
+    expect(res.body).toContain('<form method="post">');
+    expect(res.body.match(/<button/g)).toHaveLength(1);
+    expect(res.headers['x-robots-tag']).toContain('noindex');
+    expect(await statusOf(ada)).toBe('active');
+  });
+
+  it('answers a forged token with 404', async () => {
+    const link = emailLink(ada);
+    const res = await t.app.inject({ method: 'GET', url: `${link.slice(0, -3)}xyz` });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('POST /unsubscribe/:token (RFC 8058 one-click)', () => {
+  it('unsubscribes at once with List-Unsubscribe=One-Click: 200, no redirect, no cookie, pending deliveries cancelled', async () => {
+    await planDigestFor(ada, bob);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: emailLink(ada),
+      payload: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.body).toContain('<h1>您已退订</h1>');
+    expect(res.body).toContain('href="../subscribe"');
+    expect(await statusOf(ada)).toBe('unsubscribed');
+    const byRecipient = new Map((await t.h.store.recentDeliveries({ limit: 10 })).map((d) => [d.recipient, d]));
+    expect(byRecipient.get('ada@example.com')).toMatchObject({ status: 'failed', lastError: 'unsubscribed' });
+    expect(byRecipient.get('bob@example.com')).toMatchObject({ status: 'pending' });
+    expect(await statusOf(bob)).toBe('active');
+  });
+
+  it('accepts an empty body, multipart and text bodies too, and repeats with 200', async () => {
+    const link = emailLink(ada);
+    const empty = await t.app.inject({ method: 'POST', url: link });
+    expect(empty.statusCode).toBe(200);
+    expect(await statusOf(ada)).toBe('unsubscribed');
+    const boundary = '----x';
+    const multipart = await t.app.inject({
+      method: 'POST',
+      url: link,
+      payload: `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(multipart.statusCode).toBe(200);
+    const text = await t.app.inject({ method: 'POST', url: link, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'text/plain' } });
+    expect(text.statusCode).toBe(200);
+    const json = await t.app.inject({ method: 'POST', url: link, payload: '{not json', headers: { 'content-type': 'application/json' } });
+    expect(json.statusCode).toBe(200);
+    expect(json.body).toContain('<h1>您已退订</h1>');
+  });
+
+  it('answers forged and wrong-purpose tokens with 404 and changes nothing', async () => {
+    const link = emailLink(ada);
+    const forged = [
+      `${link.slice(0, -3)}xyz`,
+      `/unsubscribe/${preferencesToken(SECRET, ada.publicId)}`,
+      `/unsubscribe/${confirmToken(SECRET, ada.publicId, t.clock.now)}`,
+      pathOf(unsubscribeUrl(t.h.config.server.publicUrl, 'other-secret', ada.publicId)),
+      '/unsubscribe/nonsense',
+    ];
+    for (const url of forged) {
+      const res = await t.app.inject({ method: 'POST', url, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(res.statusCode, url).toBe(404);
+    }
+    expect(await statusOf(ada)).toBe('active');
+  });
+
+  it('shows the unsubscribed page on a later GET, and a bounced address stays bounced', async () => {
+    await t.app.inject({ method: 'POST', url: emailLink(ada) });
+    const later = await t.app.inject({ method: 'GET', url: emailLink(ada) });
+    expect(later.statusCode).toBe(200);
+    expect(later.body).toContain('<h1>您已退订</h1>');
+    await t.h.store.setSubscriberStatus(bob.id, 'bounced', t.clock.now);
+    expect((await t.app.inject({ method: 'POST', url: emailLink(bob) })).statusCode).toBe(200);
+    expect(await statusOf(bob)).toBe('bounced');
+  });
+
+  it('works from the List-Unsubscribe header of a real email', async () => {
+    const f = form({ email: 'lin@example.com' });
+    await t.app.inject({ method: 'POST', url: '/subscribe', payload: f.payload, headers: { ...f.headers, ...clientIp() } });
+    await t.smtp.waitForMessages(1);
+    const [mail] = await t.smtp.parsed();
+    const header = rawHeader(mail!, 'list-unsubscribe') ?? '';
+    const url = /<(https:[^>]+)>/.exec(header)?.[1];
+    expect(url).toBeDefined();
+    const res = await t.app.inject({ method: 'POST', url: pathOf(url!), payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.statusCode).toBe(200);
+    expect((await t.h.store.getSubscriber('lin@example.com'))!.status).toBe('unsubscribed');
+  });
+});
