@@ -1,11 +1,9 @@
 /** dispatch, digest, retry, send: the commands that plan and send. */
 import type { Command } from 'commander';
-import { articleStatus } from '../../content/article.ts';
 import { deliverChannel } from '../../pipeline/deliver.ts';
 import { runPass, type PassResult } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
-import { articleDeliveries } from '../../pipeline/plan.ts';
-import { scanAndRecord } from '../../pipeline/scan.ts';
+import { planManualSend } from '../../pipeline/manual-send.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { progressFor } from '../progress.ts';
 import { describePass } from '../report.ts';
@@ -81,46 +79,21 @@ export function registerSendCommands(program: Command, g: () => GlobalOptions): 
     .action(act(async (articleRef: string, o: { channel: string; force?: boolean }) =>
       withHerald(g(), async (h) => {
         const channel = requireChannel(h, o.channel);
-        const scan = await scanAndRecord(h);
-        const article = scan.articles.find((a) => a.id === articleRef || a.file === articleRef || a.file.replace(/\.(md|markdown)$/, '') === articleRef);
-        if (!article) {
-          const bad = scan.problems.find((p) => p.file === articleRef);
-          throw new UsageError(bad ? `${bad.file} cannot be sent: ${bad.reason}` : `no article "${articleRef}" (give its id or its path under content.dir; see \`herald articles\`)`);
+        const plan = await planManualSend(h, channel, articleRef, o.force === true);
+        switch (plan.outcome) {
+          case 'not-found':
+            throw new UsageError(plan.problem ? `${articleRef} cannot be sent: ${plan.problem}` : `no article "${articleRef}" (give its id or its path under content.dir; see \`herald articles\`)`);
+          case 'not-published':
+            console.error(`${plan.article.id} is ${plan.status}, not published; use --force to send it anyway`);
+            return EXIT.failed;
+          case 'already-sent':
+            console.error(`${plan.article.id} was already sent to ${channel.id}${plan.at ? ` at ${plan.at}` : ''}; use --force to send it again`);
+            return EXIT.failed;
+          case 'no-recipients':
+            console.log(`${plan.article.id}: no recipient on ${channel.id} matches this article's topics; nothing sent`);
+            return EXIT.ok;
         }
-        const status = articleStatus(article, h.now());
-        if (status !== 'published' && !o.force) {
-          console.error(`${article.id} is ${status}, not published; use --force to send it anyway`);
-          return EXIT.failed;
-        }
-        const before = await h.store.deliverySummary(channel.id, { articleId: article.id });
-        const decision = (await h.store.decisions(channel.id)).get(article.id);
-        const inDigest = decision?.digestId !== undefined ? await h.store.deliverySummary(channel.id, { digestId: decision.digestId }) : undefined;
-        const alreadySent = before.sent > 0 || (inDigest?.sent ?? 0) > 0;
-        if (alreadySent && !o.force) {
-          console.error(`${article.id} was already sent to ${channel.id}${before.lastSentAt ? ` at ${before.lastSentAt}` : ''}; use --force to send it again`);
-          return EXIT.failed;
-        }
-        const now = h.now();
-        const key = `manual:${channel.id}:${article.id}:${now.getTime()}`;
-        const { deliveries, fanouts } = articleDeliveries(h, channel, article, key, true);
-        const created = !(await h.store.getChannel(channel.id));
-        // Recorded as planned, so the automatic path (or the next digest) never sends it again.
-        const keepDecision = decision && decision.status === 'planned';
-        const { planned } = await h.store.applyPlan(
-          {
-            channelId: channel.id,
-            createChannelAt: created ? now.toISOString() : undefined,
-            decisions: keepDecision ? [] : [{ articleId: article.id, status: 'planned' }],
-            overrideWaiting: true,
-            deliveries,
-            fanouts,
-          },
-          now,
-        );
-        if (planned === 0) {
-          console.log(`${article.id}: no recipient on ${channel.id} matches this article's topics; nothing sent`);
-          return EXIT.ok;
-        }
+        const { planned } = plan;
         const bar = progressFor(planned);
         const run = await deliverChannel(h, channel, { onResult: () => bar.tick() }).finally(() => bar.stop());
         console.log(`${channel.id}: ${run.sent} sent, ${run.failed} failed, ${run.deferred} left pending`);

@@ -1,0 +1,53 @@
+/**
+ * An editor's "send this article to this channel now" (the CLI's `herald send` and the
+ * dashboard's "send now" button): scan, refuse what is not published or already sent
+ * unless forced, and plan it as a manual delivery. Both callers then deliver the
+ * channel, so either path sees in the ledger what the other did.
+ */
+import { type Article, type ArticleStatus, articleStatus } from '../content/article.ts';
+import type { ChannelConfig } from './channel-kinds.ts';
+import type { Herald } from './herald.ts';
+import { articleDeliveries } from './plan.ts';
+import { scanAndRecord } from './scan.ts';
+
+export type ManualSendPlan =
+  | { outcome: 'not-found'; problem?: string }
+  | { outcome: 'not-published'; article: Article; status: ArticleStatus }
+  | { outcome: 'already-sent'; article: Article; at?: string }
+  | { outcome: 'no-recipients'; article: Article }
+  | { outcome: 'planned'; article: Article; planned: number };
+
+/** An article by id, or by its path under content.dir (with or without the extension). */
+function matches(a: Article, ref: string): boolean {
+  return a.id === ref || a.file === ref || a.file.replace(/\.(md|markdown)$/, '') === ref;
+}
+
+export async function planManualSend(h: Herald, channel: ChannelConfig, articleRef: string, force: boolean): Promise<ManualSendPlan> {
+  const scan = await scanAndRecord(h);
+  const article = scan.articles.find((a) => matches(a, articleRef));
+  if (!article) return { outcome: 'not-found', problem: scan.problems.find((p) => p.file === articleRef)?.reason };
+  const status = articleStatus(article, h.now());
+  if (status !== 'published' && !force) return { outcome: 'not-published', article, status };
+  const before = await h.store.deliverySummary(channel.id, { articleId: article.id });
+  const decision = (await h.store.decisions(channel.id)).get(article.id);
+  const inDigest = decision?.digestId !== undefined ? await h.store.deliverySummary(channel.id, { digestId: decision.digestId }) : undefined;
+  if ((before.sent > 0 || (inDigest?.sent ?? 0) > 0) && !force) return { outcome: 'already-sent', article, at: before.lastSentAt ?? inDigest?.lastSentAt };
+  const now = h.now();
+  const key = `manual:${channel.id}:${article.id}:${now.getTime()}`;
+  const { deliveries, fanouts } = articleDeliveries(h, channel, article, key, true);
+  const created = !(await h.store.getChannel(channel.id));
+  // Recorded as planned, so the automatic path (or the next digest) never sends it again.
+  const keepDecision = decision?.status === 'planned';
+  const { planned } = await h.store.applyPlan(
+    {
+      channelId: channel.id,
+      createChannelAt: created ? now.toISOString() : undefined,
+      decisions: keepDecision ? [] : [{ articleId: article.id, status: 'planned' }],
+      overrideWaiting: true,
+      deliveries,
+      fanouts,
+    },
+    now,
+  );
+  return planned === 0 ? { outcome: 'no-recipients', article } : { outcome: 'planned', article, planned };
+}
