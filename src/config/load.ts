@@ -20,7 +20,7 @@ export interface HeraldConfig {
   site: SiteSettings;
   content: ContentSettings & { lookbackMs: number; maxAgeMs: number; scanMs: number };
   store: { path: string };
-  server: { port: number; host: string; publicUrl: string };
+  server: { port: number; host: string; publicUrl: string; trustProxy: boolean | string };
   delivery: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; giveUpAfterMs: number };
   outboxDir: string;
   /** Template roots, highest priority first; the bundled templates/ is always last. */
@@ -120,6 +120,7 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
     server: {
       port: c.server.port,
       host: c.server.host,
+      trustProxy: c.server.trustProxy,
       publicUrl: (c.server.publicUrl ?? `http://localhost:${c.server.port}/`).replace(/\/?$/, '/'),
     },
     delivery: {

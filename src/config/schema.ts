@@ -38,9 +38,15 @@ const server = z
     port: z.number().int().min(0).max(65535).default(8080),
     host: z.string().default('127.0.0.1'),
     publicUrl: httpUrl.optional(),
+    /**
+     * Whose X-Forwarded-For to believe for the client address (rate limits, logs):
+     * a proxy-addr list such as "loopback" or "10.0.0.0/8", or true/false. Believing
+     * everyone would let any client pick its own address and dodge the limits.
+     */
+    trustProxy: z.union([z.boolean(), z.string().min(1)]).default('loopback'),
   })
   .strict()
-  .default({ port: 8080, host: '127.0.0.1' });
+  .default({ port: 8080, host: '127.0.0.1', trustProxy: 'loopback' });
 
 const delivery = z
   .object({

@@ -17,7 +17,7 @@ export interface ServerOptions {
 }
 
 export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, trustProxy: true });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, trustProxy: h.config.server.trustProxy });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

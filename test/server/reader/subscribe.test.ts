@@ -184,6 +184,16 @@ describe('POST /subscribe', () => {
     expect((await subscribe({ email: 'other@example.com' }, { 'x-forwarded-for': '198.51.100.8' })).statusCode).toBe(200);
   });
 
+  it('believes X-Forwarded-For only from a local proxy: a direct client cannot dodge the limit by inventing addresses', async () => {
+    const direct = (i: number) => {
+      const f = form({ email: `d${i}@example.com` });
+      return t.app.inject({ method: 'POST', url: '/subscribe', payload: f.payload, remoteAddress: '198.51.100.20', headers: { ...f.headers, 'x-forwarded-for': `203.0.113.${i}` } });
+    };
+    for (let i = 0; i < 10; i++) expect((await direct(i)).statusCode).toBe(200);
+    expect((await direct(10)).statusCode).toBe(429);
+    expect(await t.h.store.getSubscriber('d10@example.com')).toBeUndefined();
+  });
+
   it('keeps the sign-up working when the confirmation cannot be sent, and lets the reader ask again at once', async () => {
     await t.smtp.close();
     const res = await subscribe({ email: 'ada@example.com' });
