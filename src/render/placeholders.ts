@@ -12,6 +12,8 @@ export const PLACEHOLDERS = {
   name: '%%HERALD_NAME%%',
   /** The recipient's one-click unsubscribe URL. */
   unsubscribeUrl: '%%HERALD_UNSUBSCRIBE_URL%%',
+  /** The recipient's preferences page (topics, name, pause). */
+  preferencesUrl: '%%HERALD_PREFERENCES_URL%%',
 } as const;
 
 export type PlaceholderKey = keyof typeof PLACEHOLDERS;

@@ -28,3 +28,8 @@ export function verifyToken(secret: string, purpose: TokenPurpose, token: string
 export function unsubscribeUrl(publicUrl: string, secret: string, subscriberPublicId: string): string {
   return new URL(`unsubscribe/${signToken(secret, 'unsubscribe', subscriberPublicId)}`, publicUrl).toString();
 }
+
+/** The reader's preferences page (topics, name, pause), linked from every email's footer. */
+export function preferencesUrl(publicUrl: string, secret: string, subscriberPublicId: string): string {
+  return new URL(`preferences/${signToken(secret, 'preferences', subscriberPublicId)}`, publicUrl).toString();
+}

@@ -8,6 +8,7 @@ import { engine, zhArticle, zhSite } from './fixtures.ts';
 const G = PLACEHOLDERS.greeting;
 const N = PLACEHOLDERS.name;
 const U = PLACEHOLDERS.unsubscribeUrl;
+const PREFS = PLACEHOLDERS.preferencesUrl;
 
 const longLine = `${'Lorem ipsum dolor sit amet, 中文字符混排 consectetur adipiscing elit '.repeat(6)}end`;
 // The placeholder lands exactly where a 76-column QP line would break.
@@ -140,10 +141,11 @@ describe('prepareMessage', () => {
   it('builds a real rendered digest that round-trips', async () => {
     const r = await renderDigest(engine(), { site: zhSite, articles: [zhArticle], moreCount: 2, date: new Date('2024-05-03T00:00:00Z') });
     const p = prepareMessage({ from: 'news@blog.example.cn', subject: r.subject, html: r.html, text: r.text, date: new Date(), greeting: r.greeting });
-    const mail = await simpleParser(p.build({ ...recipient, to: { address: 'li@example.com', name: '李雷' } }));
+    const prefs = 'https://blog.example.cn/herald/preferences/tok?a=1&b=2';
+    const mail = await simpleParser(p.build({ ...recipient, preferencesUrl: prefs, to: { address: 'li@example.com', name: '李雷' } }));
     expect(mail.subject).toBe(r.subject);
-    expect(mail.text).toBe(r.text.replace(G, '李雷，您好！').replace(U, recipient.unsubscribeUrl));
-    expect(mail.html).toBe(r.html.replace(G, '李雷，您好！').replace(U, escapeHtml(recipient.unsubscribeUrl)));
+    expect(mail.text).toBe(r.text.replace(G, '李雷，您好！').replace(U, recipient.unsubscribeUrl).replace(PREFS, prefs));
+    expect(mail.html).toBe(r.html.replace(G, '李雷，您好！').replace(U, escapeHtml(recipient.unsubscribeUrl)).replace(PREFS, escapeHtml(prefs)));
   });
 });
 

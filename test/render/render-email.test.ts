@@ -88,6 +88,7 @@ describe('renderDigest (Chinese site)', async () => {
         '',
         '-- ',
         '您收到这封邮件，是因为您订阅了 码农周刊。',
+        '选择主题：%%HERALD_PREFERENCES_URL%%',
         '退订：%%HERALD_UNSUBSCRIBE_URL%%',
         '',
       ].join('\n'),

@@ -8,7 +8,7 @@ import { scanContent } from '../../content/scan.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
 import { personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
 import { planChannel } from '../../pipeline/plan.ts';
-import { unsubscribeUrl } from '../../util/tokens.ts';
+import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { type GlobalOptions, requireChannel, withHerald } from '../session.ts';
 
@@ -70,17 +70,19 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
         }
         const body = await renderEmailBody(h, channel, content);
         const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
+        const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
         const raw = body.prepared.build({
           to: { address: SAMPLE.email, name: SAMPLE.name },
           messageId: h.messageId(channel.id, `preview.${now.getTime()}`),
           unsubscribeUrl: unsubscribe,
+          preferencesUrl: preferences,
           unsubscribeMailto: channel.unsubscribeMailto,
           name: SAMPLE.name,
         });
         const dir = path.join(h.config.outboxDir, 'previews', channel.id);
         mkdirSync(dir, { recursive: true });
         const file = path.join(dir, `${label}.html`);
-        writeFileSync(file, personalHtml(body, { name: SAMPLE.name, unsubscribeUrl: unsubscribe }));
+        writeFileSync(file, personalHtml(body, { name: SAMPLE.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }));
         writeFileSync(file.replace(/\.html$/, '.eml'), raw);
         console.log(`subject: ${body.subject}`);
         console.log(`size: ${raw.length} bytes (HTML ${Buffer.byteLength(body.html)} bytes)`);

@@ -13,7 +13,7 @@ import { escapeHtml, type PreparedMessage, prepareMessage } from '../../render/e
 import { type GreetingForms, renderDigest, renderSingle } from '../../render/email/render-email.ts';
 import { PLACEHOLDERS } from '../../render/placeholders.ts';
 import type { Delivery, Subscriber } from '../../store/types.ts';
-import { unsubscribeUrl } from '../../util/tokens.ts';
+import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
 import type { Herald } from '../herald.ts';
 
@@ -25,12 +25,13 @@ interface Body {
 }
 
 /** The HTML as one recipient sees it: only for preview files, real sends splice the MIME body. */
-export function personalHtml(body: Body, r: { name?: string; unsubscribeUrl: string }): string {
+export function personalHtml(body: Body, r: { name?: string; unsubscribeUrl: string; preferencesUrl?: string }): string {
   const greeting = r.name ? body.greeting.named.replace('{name}', r.name) : body.greeting.anonymous;
   return body.html
     .replaceAll(PLACEHOLDERS.greeting, escapeHtml(greeting))
     .replaceAll(PLACEHOLDERS.name, escapeHtml(r.name ?? ''))
-    .replaceAll(PLACEHOLDERS.unsubscribeUrl, escapeHtml(r.unsubscribeUrl));
+    .replaceAll(PLACEHOLDERS.unsubscribeUrl, escapeHtml(r.unsubscribeUrl))
+    .replaceAll(PLACEHOLDERS.preferencesUrl, escapeHtml(r.preferencesUrl ?? r.unsubscribeUrl));
 }
 
 async function loadArticles(h: Herald, ids: string[]): Promise<Article[]> {
@@ -115,14 +116,16 @@ function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailP
       const b = await body;
       const messageId = d.messageId ?? h.messageId(c.id, `x${d.id}`);
       const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
+      const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, s.publicId);
       const raw = b.prepared.build({
         to: { address: s.email, name: s.name },
         messageId,
         unsubscribeUrl: unsubscribe,
+        preferencesUrl: preferences,
         unsubscribeMailto: c.unsubscribeMailto,
         name: s.name,
       });
-      const html = preview ? personalHtml(b, { name: s.name, unsubscribeUrl: unsubscribe }) : undefined;
+      const html = preview ? personalHtml(b, { name: s.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }) : undefined;
       return { kind: 'email', envelope: { from: b.prepared.envelopeFrom, to: s.email }, messageId, raw, html, subject: b.subject };
     },
   };

@@ -48,6 +48,8 @@ export interface RecipientParts {
   unsubscribeUrl: string;
   /** `mailto:` URI or a bare address, added to List-Unsubscribe. */
   unsubscribeMailto?: string;
+  /** The reader's preferences page; without one, footers link to the unsubscribe page (which links on to it). */
+  preferencesUrl?: string;
   /** Name for the greeting; defaults to to.name. */
   name?: string;
 }
@@ -65,7 +67,7 @@ type Part = 'text' | 'html';
 /** What goes between two static buffers: the recipient headers or a placeholder value. */
 type Slot = { kind: 'headers' } | { kind: 'value'; key: PlaceholderKey; part: Part };
 
-const PLACEHOLDER_RE = /%%HERALD_(GREETING|NAME|UNSUBSCRIBE_URL)%%/g;
+const PLACEHOLDER_RE = /%%HERALD_(GREETING|NAME|UNSUBSCRIBE_URL|PREFERENCES_URL)%%/g;
 const KEY_BY_TOKEN = new Map<string, PlaceholderKey>(
   (Object.entries(PLACEHOLDERS) as [PlaceholderKey, string][]).map(([key, token]) => [token, key]),
 );
@@ -180,6 +182,7 @@ function recipientValues(r: RecipientParts, greeting: GreetingForms) {
     greeting: name === '' ? greeting.anonymous : greeting.named.replaceAll('{name}', name),
     name,
     unsubscribeUrl: r.unsubscribeUrl,
+    preferencesUrl: r.preferencesUrl ?? r.unsubscribeUrl,
   };
   const cache = new Map<string, Buffer>();
   return {

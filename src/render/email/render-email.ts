@@ -134,6 +134,7 @@ function recipientVariables() {
   return {
     recipient: { greeting: PLACEHOLDERS.greeting, name: PLACEHOLDERS.name },
     unsubscribe_url: PLACEHOLDERS.unsubscribeUrl,
+    preferences_url: PLACEHOLDERS.preferencesUrl,
   };
 }
 

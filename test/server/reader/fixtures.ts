@@ -33,8 +33,6 @@ export function pathOf(url: string): string {
   return new URL(url).pathname.replace(/^\/herald/, '');
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** A header as written (mailparser turns List-* headers into objects). */
 export function rawHeader(mail: ParsedMail, key: string): string | undefined {
   return mail.headerLines

@@ -4,6 +4,7 @@ import type { Subscriber } from '../../../src/store/types.ts';
 import { unsubscribeUrl } from '../../../src/util/tokens.ts';
 import type { TestServer } from '../helpers.ts';
 import { form } from '../helpers.ts';
+import { runPass } from '../../../src/pipeline/dispatch.ts';
 import { pathOf, startReader } from './fixtures.ts';
 
 let t: TestServer;
@@ -128,5 +129,19 @@ describe('POST /preferences/:token', () => {
     const post = await t.app.inject({ method: 'POST', url, payload: f.payload, headers: f.headers });
     expect(post.statusCode).toBe(409);
     expect(await current()).toMatchObject({ name: 'Ada', status: 'unsubscribed' });
+  });
+
+  it('every digest links each reader to their own preferences page, in the HTML and the text part', async () => {
+    const r = await runPass(t.h, { channels: ['news'], forceDigest: 'news' });
+    expect(r.ok).toBe(true);
+    await t.smtp.waitForMessages(1);
+    const [mail] = await t.smtp.parsed();
+    const html = String(mail!.html);
+    const link = /href="(https:\/\/news\.example\.com\/herald\/preferences\/[^"]+)"/.exec(html)?.[1];
+    expect(link).toBeDefined();
+    expect(mail!.text).toContain(link);
+    const page = await t.app.inject({ method: 'GET', url: pathOf(link!) });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('value="Ada"');
   });
 });
