@@ -33,8 +33,12 @@ export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(cookie);
   app.get('/healthz', async (_req, reply) => {
-    const ok = await h.store.ping();
-    return reply.code(ok ? 200 : 503).send({ ok });
+    // A store that cannot be reached may throw rather than answer false: unhealthy either way, never a 500.
+    const ok = await h.store.ping().then(
+      (v) => v === true,
+      () => false,
+    );
+    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ ok });
   });
   await app.register(assetRoutes);
   await app.register(readerRoutes, { h });

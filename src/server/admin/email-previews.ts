@@ -8,14 +8,16 @@ import { scanContent } from '../../content/scan.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import { type EmailContent, personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
 import { planChannel } from '../../pipeline/plan.ts';
-import { unsubscribeUrl } from '../../util/tokens.ts';
+import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 
 const SAMPLE = { name: 'Preview Reader', publicId: 'preview' };
 
 export async function emailPreview(h: Herald, channel: EmailChannelConfig, content: EmailContent): Promise<{ subject: string; html: string }> {
   const body = await renderEmailBody(h, channel, content);
   const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
-  return { subject: body.subject, html: personalHtml(body, { name: SAMPLE.name, unsubscribeUrl: unsubscribe }) };
+  // Both footer links as a reader gets them (a sample reader's, so they lead nowhere real).
+  const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
+  return { subject: body.subject, html: personalHtml(body, { name: SAMPLE.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }) };
 }
 
 export interface NextDigest {

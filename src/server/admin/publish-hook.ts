@@ -36,17 +36,21 @@ export async function publishHook(app: FastifyInstance, opts: HookOptions): Prom
       return;
     }
     running = (async () => {
-      do {
-        again = false;
-        try {
-          await pass();
-        } catch (e) {
-          h.log.error(`publish hook: pass failed: ${errorMessage(e)}`);
-        }
-      } while (again);
-    })().finally(() => {
-      running = undefined;
-    });
+      try {
+        do {
+          again = false;
+          try {
+            await pass();
+          } catch (e) {
+            h.log.error(`publish hook: pass failed: ${errorMessage(e)}`);
+          }
+        } while (again);
+      } finally {
+        // Cleared in the same step that saw `again` false: a call arriving after this starts a new pass,
+        // never lands in a gap where it would only set `again` on a loop that has already ended.
+        running = undefined;
+      }
+    })();
   };
 
   // A shutdown waits for a pass in flight, so the store is not closed under it.

@@ -15,7 +15,7 @@ import { loadConfig } from '../../../src/config/load.ts';
 import { createHerald, type Herald } from '../../../src/pipeline/herald.ts';
 import { buildServer } from '../../../src/server/app.ts';
 import { makeSite, SECRET, seedArticle, type TestSite } from '../../helpers/site.ts';
-import { startSmtpServer, type TestSmtpServer } from '../../helpers/smtp-server.ts';
+import { startSmtpServer, type TestSmtpServer, type TestSmtpServerOptions } from '../../helpers/smtp-server.ts';
 import { startTelegramApi, type TestTelegramApi } from '../../helpers/telegram-api.ts';
 
 export const ADMIN_USER = 'editor';
@@ -30,6 +30,10 @@ export interface AdminOptions {
   language?: string;
   publicUrl?: string;
   triggerPass?: () => Promise<void>;
+  /** Options for the test SMTP server (e.g. `auth`, which puts the credentials into the channel's smtp URL). */
+  smtp?: TestSmtpServerOptions;
+  /** Rewrite the channel's smtp URL (e.g. wrong credentials); gets the test server's URL. */
+  smtpUrl?: (url: string) => string;
 }
 
 export interface AdminHarness {
@@ -47,6 +51,8 @@ export interface AdminHarness {
   /** Form post; the session's CSRF token is added unless `_csrf` is given (use null to leave it out). */
   post(url: string, form?: Record<string, string | null>, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   login(user?: string, password?: string): Promise<LightMyRequestResponse>;
+  /** GET the page a post/redirect/get answer leads to (asserts it is a 303). */
+  follow(res: LightMyRequestResponse): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -63,13 +69,13 @@ export function csrfOf(html: string): string {
 }
 
 export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness> {
-  const smtp = await startSmtpServer();
+  const smtp = await startSmtpServer(opts.smtp);
   const tg = await startTelegramApi({ tokens: [BOT_TOKEN] });
   const site = makeSite({
     language: opts.language ?? 'en',
     channels: `  newsletter:
     type: email
-    smtp: ${smtp.url}
+    smtp: ${opts.smtpUrl ? opts.smtpUrl(smtp.url) : smtp.url}
     from: Test News <news@example.com>
     mode: digest
     schedule: "0 8 * * 1"
@@ -163,6 +169,12 @@ export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness>
       if (res.statusCode === 303 && cookies.has('herald_admin')) t.csrf = csrfOf((await t.get('/admin/articles')).body);
       return res;
     },
+    async follow(res) {
+      if (res.statusCode !== 303 || typeof res.headers.location !== 'string') {
+        throw new Error(`expected a 303 redirect, got ${res.statusCode}: ${res.body.slice(0, 300)}`);
+      }
+      return t.get(res.headers.location);
+    },
     async close() {
       await app.close();
       await h.close();
@@ -171,4 +183,66 @@ export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness>
     },
   };
   return t;
+}
+
+/** Text of a piece of HTML: tags dropped, the entities Liquid and the templates write decoded, spaces collapsed. */
+export function textOf(html: string): string {
+  return decodeHtml(html.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+}
+
+export function decodeHtml(s: string): string {
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(Number.parseInt(n, 16)))
+    .replace(/&amp;/g, '&');
+}
+
+export interface FlashMessage {
+  kind: 'ok' | 'error' | 'info';
+  text: string;
+  lines: string[];
+}
+
+/** The flash message shown at the top of a dashboard page, if any. */
+export function flashOf(html: string): FlashMessage | undefined {
+  const m = /<div class="flash flash-(ok|error|info)" role="(?:alert|status)">\s*<p>([\s\S]*?)<\/p>([\s\S]*?)<\/div>/.exec(html);
+  if (!m) return undefined;
+  const lines = [...(m[3] ?? '').matchAll(/<li>([\s\S]*?)<\/li>/g)].map((l) => textOf(l[1] ?? ''));
+  return { kind: m[1] as FlashMessage['kind'], text: textOf(m[2] ?? ''), lines };
+}
+
+/** Every secret a test harness configures: none may ever be in a response body or a log line. */
+export const SECRETS = [ADMIN_PASSWORD, HOOK_TOKEN, BOT_TOKEN, SECRET];
+
+/** Where a secret showed up: `body #n` or `log #n`, with the secret's first characters. Empty when none did. */
+export function leaks(t: AdminHarness, extra: string[] = []): string[] {
+  const found: string[] = [];
+  const secrets = [...SECRETS, ...extra];
+  t.bodies.forEach((b, i) => {
+    for (const s of secrets) if (b.includes(s)) found.push(`body #${i} shows ${s.slice(0, 6)}…`);
+  });
+  t.logs.forEach((l, i) => {
+    for (const s of secrets) if (l.includes(s)) found.push(`log #${i} shows ${s.slice(0, 6)}…`);
+  });
+  return found;
+}
+
+/** A promise with its resolve function, for awaiting an event instead of sleeping. */
+export interface Deferred<T = void> {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

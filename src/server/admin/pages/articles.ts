@@ -126,7 +126,8 @@ export async function articlePages(app: FastifyInstance, { ctx }: { ctx: AdminCo
     const p = { id, channel: c.id };
     switch (r.outcome) {
       case 'not-found':
-        return redirectWith(req, reply, back, { kind: 'error', text: tr(h, 'admin_send_not_found', p), lines: r.problem ? [r.problem] : [] });
+        // Back to the list: the article's own page would only say "not found".
+        return redirectWith(req, reply, '/admin/articles', { kind: 'error', text: tr(h, 'admin_send_not_found', p), lines: r.problem ? [r.problem] : [] });
       case 'not-published':
         return redirectWith(req, reply, back, { kind: 'error', text: tr(h, 'admin_send_not_published', { ...p, status: tr(h, `admin_status_${r.status}`) }) });
       case 'already-sent':

@@ -57,7 +57,12 @@ export async function digestPages(app: FastifyInstance, { ctx }: { ctx: AdminCon
     if (!isDigestChannel(c)) return redirectWith(req, reply, '/admin/digests', { kind: 'error', text: tr(h, 'admin_not_digest_channel') });
     try {
       const r = await runPass(h, { channels: [c.id], forceDigest: c.id, maxInRunWaitMs: 15_000 });
-      return redirectWith(req, reply, '/admin/digests', passFlash(h, tr(h, r.ok ? 'admin_digest_sent' : 'admin_digest_problems', { channel: c.id }), r));
+      // "Digest sent" only when an email went out (a new digest, or one still pending from before).
+      const digest = r.digests.find((d) => d.channelId === c.id);
+      const run = r.runs.find((x) => x.channelId === c.id);
+      const none = r.ok && (digest === undefined || digest.skipped !== undefined) && !(run && (run.sent || run.failed || run.deferred));
+      const flash = passFlash(h, tr(h, !r.ok ? 'admin_digest_problems' : none ? 'admin_digest_none_sent' : 'admin_digest_sent', { channel: c.id }), r);
+      return redirectWith(req, reply, '/admin/digests', none ? { ...flash, kind: 'info' } : flash);
     } catch (e) {
       return redirectWith(req, reply, '/admin/digests', { kind: 'error', text: tr(h, 'admin_send_failed', { channel: c.id }), lines: [errorMessage(e)] });
     }

@@ -1,0 +1,236 @@
+/** Dashboard subscribers: counts, search, CSV export and import. */
+import { parse as parseCsv } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AdminHarness, flashOf, leaks, startAdmin, textOf } from './helpers.ts';
+
+let t: AdminHarness | undefined;
+afterEach(async () => {
+  if (t) {
+    expect(leaks(t)).toEqual([]);
+    await t.close();
+  }
+  t = undefined;
+});
+
+async function loggedIn(): Promise<AdminHarness> {
+  t = await startAdmin();
+  expect((await t.login()).statusCode).toBe(303);
+  return t;
+}
+
+/** The counts table: status → number. */
+function countsOf(html: string): Record<string, number> {
+  const table = /<table class="counts">([\s\S]*?)<\/table>/.exec(html)![1]!;
+  const heads = [...table.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1]!);
+  const cells = [...table.matchAll(/<td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
+  return Object.fromEntries(heads.map((h, i) => [h, cells[i]!]));
+}
+
+/** Search results as [email, name, topics, status]. */
+function resultsOf(html: string): string[][] {
+  const body = /<caption id="results-caption">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1];
+  if (body === undefined) return [];
+  return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((r) => [...r[1]!.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].slice(0, 4).map((c) => textOf(c[1]!)));
+}
+
+async function seed(h: AdminHarness['h']): Promise<void> {
+  const now = h.now();
+  await h.store.upsertSubscriber({ email: 'wei.zhang@example.org', name: 'Zhang Wei', topics: ['chips', 'policy'], status: 'active' }, now);
+  await h.store.upsertSubscriber({ email: 'pending@example.com', status: 'pending' }, now);
+  await h.store.upsertSubscriber({ email: 'left@example.com', name: 'Left', status: 'unsubscribed' }, now);
+  await h.store.upsertSubscriber({ email: 'left2@example.com', status: 'unsubscribed' }, now);
+  await h.store.upsertSubscriber({ email: 'bounce@example.net', status: 'bounced' }, now);
+}
+
+describe('GET /admin/subscribers', () => {
+  it('shows the counts by status', async () => {
+    t = await loggedIn();
+    expect(countsOf((await t.get('/admin/subscribers')).body)).toEqual({ active: 2, pending: 0, unsubscribed: 0, bounced: 0 });
+    await seed(t.h);
+    const r = await t.get('/admin/subscribers');
+    expect(r.statusCode).toBe(200);
+    expect(countsOf(r.body)).toEqual({ active: 3, pending: 1, unsubscribed: 2, bounced: 1 });
+    // Without a query, no list of addresses.
+    expect(r.body).not.toContain('alice@example.com');
+    expect(r.body).not.toContain('results-caption');
+  });
+
+  it('searches address and name by substring, case-insensitively', async () => {
+    t = await loggedIn();
+    await seed(t.h);
+    const byEmail = await t.get('/admin/subscribers?q=ALI');
+    expect(resultsOf(byEmail.body)).toEqual([['alice@example.com', 'Alice', 'all topics', 'active']]);
+    expect(byEmail.body).toContain('<caption id="results-caption">1 subscriber matches &#34;ALI&#34;</caption>');
+    expect(byEmail.body).toContain('<input id="q" name="q" type="search" value="ALI" maxlength="200">');
+
+    const byName = await t.get('/admin/subscribers?q=zhang%20w');
+    expect(resultsOf(byName.body)).toEqual([['wei.zhang@example.org', 'Zhang Wei', 'chips, policy', 'active']]);
+
+    const domain = await t.get('/admin/subscribers?q=example.com');
+    expect(resultsOf(domain.body).map((x) => x[0])).toEqual(['alice@example.com', 'bob@example.com', 'pending@example.com', 'left@example.com', 'left2@example.com']);
+    expect(resultsOf(domain.body).map((x) => x[3])).toEqual(['active', 'active', 'pending', 'unsubscribed', 'unsubscribed']);
+
+    // LIKE wildcards are plain characters.
+    for (const q of ['%', '_', 'left_']) {
+      const r = await t.get(`/admin/subscribers?q=${encodeURIComponent(q)}`);
+      expect(resultsOf(r.body), q).toEqual([]);
+      expect(textOf(r.body)).toContain(`No subscriber matches "${q}".`);
+    }
+    // The query is shown escaped, never as markup.
+    const xss = await t.get(`/admin/subscribers?q=${encodeURIComponent('"><script>alert(1)</script>')}`);
+    expect(xss.statusCode).toBe(200);
+    expect(xss.body).not.toContain('<script>');
+    expect(xss.body).toContain('value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+    // A blank or repeated query is no search.
+    for (const q of ['q=%20%20', 'q=a&q=b']) {
+      const r = await t.get(`/admin/subscribers?${q}`);
+      expect(r.statusCode).toBe(200);
+      expect(r.body).not.toContain('results-caption');
+    }
+  });
+});
+
+describe('GET /admin/subscribers/export.csv', () => {
+  it('downloads every subscriber as CSV, fields escaped', async () => {
+    t = await loggedIn();
+    await seed(t.h);
+    await t.h.store.upsertSubscriber({ email: 'quote@example.com', name: 'Doe, "JJ"', topics: ['a b', 'c'], status: 'active' }, t.h.now());
+    const r = await t.get('/admin/subscribers/export.csv');
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(r.headers['content-disposition']).toBe('attachment; filename="subscribers-2025-07-02.csv"');
+    expect(r.headers['cache-control']).toBe('no-store');
+    const lines = r.body.split('\n');
+    expect(lines[0]).toBe('email,name,topics,status');
+    expect(lines).toContain('alice@example.com,Alice,,active');
+    expect(lines).toContain('bob@example.com,Bob,chips,active');
+    expect(lines).toContain('wei.zhang@example.org,Zhang Wei,chips;policy,active');
+    expect(lines).toContain('left@example.com,Left,,unsubscribed');
+    expect(lines).toContain('bounce@example.net,,,bounced');
+    // A comma and quotes in a name: quoted, quotes doubled.
+    expect(lines).toContain('quote@example.com,"Doe, ""JJ""",a b;c,active');
+    expect(parseCsv(r.body, { columns: true })).toHaveLength(8);
+  });
+
+  it('needs a session: no addresses for anyone else', async () => {
+    t = await startAdmin();
+    const r = await t.get('/admin/subscribers/export.csv');
+    expect(r.statusCode).toBe(303);
+    expect(r.body).not.toContain('alice@example.com');
+  });
+});
+
+describe('POST /admin/subscribers/import', () => {
+  it('adds and updates, keeps who unsubscribed, and reports invalid lines by number', async () => {
+    t = await loggedIn();
+    await t.h.store.upsertSubscriber({ email: 'left@example.com', status: 'unsubscribed' }, t.h.now());
+    const csv = ['email,name,topics', 'new@example.com,New Reader,chips;policy', 'not-an-email,Nobody,', '', 'BOB@example.com,Robert,', 'left@example.com,Back Again,', ',empty,'].join('\n');
+    const r = await t.post('/admin/subscribers/import', { csv });
+    expect(r.headers.location).toBe('/admin/subscribers');
+    const page = await t.follow(r);
+    const flash = flashOf(page.body)!;
+    expect(flash.kind).toBe('error');
+    expect(flash.text).toBe('Imported 3 subscriber(s): 1 added, 2 updated, 2 invalid row(s) skipped.');
+    expect(flash.lines).toContain('line 3: "not-an-email" is not a valid email address; row skipped');
+    expect(flash.lines).toContain('line 7: "" is not a valid email address; row skipped');
+    // (The "kept as they were" line is not checked here: the pipeline also counts the updated *active* Bob in it; see the report.)
+
+    const added = await t.h.store.getSubscriber('new@example.com');
+    expect(added).toMatchObject({ name: 'New Reader', topics: ['chips', 'policy'], status: 'active' });
+    // Addresses compare case-insensitively: Bob was updated, not duplicated.
+    expect(await t.h.store.getSubscriber('bob@example.com')).toMatchObject({ name: 'Robert', status: 'active' });
+    expect(await t.h.store.getSubscriber('left@example.com')).toMatchObject({ status: 'unsubscribed' });
+    expect(countsOf(page.body)).toEqual({ active: 3, pending: 0, unsubscribed: 1, bounced: 0 });
+    expect(await t.h.store.getSubscriber('not-an-email')).toBeUndefined();
+  });
+
+  it('someone who unsubscribed or bounced stays so, and the report says so', async () => {
+    t = await loggedIn();
+    await t.h.store.upsertSubscriber({ email: 'left@example.com', status: 'unsubscribed' }, t.h.now());
+    await t.h.store.upsertSubscriber({ email: 'bounce@example.net', status: 'bounced' }, t.h.now());
+    const r = await t.post('/admin/subscribers/import', { csv: 'email,name\nleft@example.com,Back\nbounce@example.net,\n' });
+    expect(flashOf((await t.follow(r)).body)).toEqual({
+      kind: 'ok',
+      text: 'Imported 2 subscriber(s): 0 added, 2 updated, 0 invalid row(s) skipped.',
+      lines: ['2 existing unsubscribed or bounced address(es) kept as they were.'],
+    });
+    expect(await t.h.store.getSubscriber('left@example.com')).toMatchObject({ name: 'Back', status: 'unsubscribed' });
+    expect(await t.h.store.getSubscriber('bounce@example.net')).toMatchObject({ status: 'bounced' });
+  });
+
+  it('a clean import is an ok flash', async () => {
+    t = await loggedIn();
+    const r = await t.post('/admin/subscribers/import', { csv: '\uFEFFEmail,Name\r\nc1@example.com,"Smith, Ann"\r\nc2@example.com,\r\n' });
+    expect(flashOf((await t.follow(r)).body)).toEqual({ kind: 'ok', text: 'Imported 2 subscriber(s): 2 added, 0 updated, 0 invalid row(s) skipped.', lines: [] });
+    expect(await t.h.store.getSubscriber('c1@example.com')).toMatchObject({ name: 'Smith, Ann', status: 'active' });
+  });
+
+  it('empty import, no email column, unreadable CSV → error flash, nothing imported', async () => {
+    t = await loggedIn();
+    for (const csv of ['', '   \n\n', null]) {
+      const r = await t.post('/admin/subscribers/import', csv === null ? {} : { csv });
+      expect(r.headers.location).toBe('/admin/subscribers');
+      expect(flashOf((await t.follow(r)).body)).toEqual({ kind: 'error', text: 'Nothing to import; paste the CSV text first.', lines: [] });
+    }
+    const noHeader = await t.post('/admin/subscribers/import', { csv: 'name,topics\nx,y\n' });
+    expect(flashOf((await t.follow(noHeader)).body)).toEqual({
+      kind: 'error',
+      text: 'Nothing was imported.',
+      lines: ['line 1 must be a header with an "email" column (email,name,topics), got "name,topics"'],
+    });
+    const broken = await t.post('/admin/subscribers/import', { csv: 'email,name\n"x@example.com,unterminated\n' });
+    const flash = flashOf((await t.follow(broken)).body)!;
+    expect(flash.text).toBe('Nothing was imported.');
+    expect(flash.lines[0]).toMatch(/^not a readable CSV file: /);
+    expect((await t.h.store.subscriberCounts()).active).toBe(2);
+  });
+
+  it('a body over the import limit → 413 page, nothing imported', async () => {
+    t = await loggedIn();
+    const big = `email\n${'someone@example.com\n'.repeat(Math.ceil((5 * 1024 * 1024) / 20) + 10)}`;
+    const r = await t.post('/admin/subscribers/import', { csv: big });
+    expect(r.statusCode).toBe(413);
+    expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(r.body).toContain('<h1>Too large</h1>');
+    expect(r.body).toContain('What you sent is too large.');
+    expect(await t.h.store.getSubscriber('someone@example.com')).toBeUndefined();
+    // Larger than an ordinary form is fine, though: the import has its own, higher limit.
+    const medium = `email\n${Array.from({ length: 5000 }, (_, i) => `reader${i}@example.com`).join('\n')}\n`;
+    expect(medium.length).toBeGreaterThan(64 * 1024);
+    const ok = await t.post('/admin/subscribers/import', { csv: medium });
+    expect(flashOf((await t.follow(ok)).body)).toMatchObject({ kind: 'ok', text: 'Imported 5000 subscriber(s): 5000 added, 0 updated, 0 invalid row(s) skipped.' });
+  });
+
+  it('a long report is capped on the page', async () => {
+    t = await loggedIn();
+    const csv = `email\n${Array.from({ length: 150 }, (_, i) => `bad${i}`).join('\n')}\n`;
+    const flash = flashOf((await t.follow(await t.post('/admin/subscribers/import', { csv }))).body)!;
+    expect(flash.lines).toHaveLength(101);
+    expect(flash.lines[0]).toBe('line 2: "bad0" is not a valid email address; row skipped');
+    expect(flash.lines[100]).toBe('… and 50 more');
+  });
+
+  it('import then export round-trips', async () => {
+    t = await loggedIn();
+    const imported = [
+      ['email', 'name', 'topics'],
+      ['rt1@example.com', 'Doe, "JJ"', 'chips;policy'],
+      ['rt2@example.com', '', ''],
+      ['rt3@example.com', '王 小明', '算力与芯片'],
+      ['rt4@example.com', 'Line\nBreak', 'a b'],
+    ];
+    const csv = stringify(imported);
+    const r = await t.post('/admin/subscribers/import', { csv });
+    expect(flashOf((await t.follow(r)).body)).toMatchObject({ kind: 'ok', text: 'Imported 4 subscriber(s): 4 added, 0 updated, 0 invalid row(s) skipped.' });
+    const exported = await t.get('/admin/subscribers/export.csv');
+    const rows = (text: string) => parseCsv(text, { columns: true }) as Array<Record<string, string>>;
+    const mine = rows(exported.body).filter((x) => x.email!.startsWith('rt'));
+    expect(mine.map((x) => [x.email, x.name, x.topics])).toEqual(imported.slice(1));
+    expect(mine.every((x) => x.status === 'active')).toBe(true);
+    // The export imports back as it is: everyone updated, nothing changed.
+    const again = await t.post('/admin/subscribers/import', { csv: exported.body });
+    expect(flashOf((await t.follow(again)).body)).toMatchObject({ kind: 'ok', text: 'Imported 6 subscriber(s): 0 added, 6 updated, 0 invalid row(s) skipped.' });
+    expect((await t.get('/admin/subscribers/export.csv')).body).toBe(exported.body);
+  });
+});
