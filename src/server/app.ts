@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Herald } from '../pipeline/herald.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { assetRoutes } from './assets.ts';
+import { basePath, stripBase } from './base-path.ts';
 import { readerRoutes } from './reader/routes.ts';
 
 export interface ServerOptions {
@@ -17,7 +18,15 @@ export interface ServerOptions {
 }
 
 export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, trustProxy: h.config.server.trustProxy });
+  const base = basePath(h.config.server.publicUrl);
+  const https = h.config.server.publicUrl.startsWith('https:');
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: h.config.server.trustProxy,
+    // Served under publicUrl's path: the same routes whether or not a proxy strips it.
+    rewriteUrl: (req) => stripBase(base, req.url ?? '/'),
+  });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -27,6 +36,8 @@ export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<
         frameSrc: ["'self'"],
         frameAncestors: ["'self'"],
         formAction: ["'self'"],
+        // Only when Herald is reached over https: on a plain-http install it would send forms and styles to a port that is not there.
+        upgradeInsecureRequests: https ? [] : null,
       },
     },
   });

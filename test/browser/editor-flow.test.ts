@@ -95,14 +95,14 @@ async function frameText(page: Page, title: string, text: string): Promise<strin
 
 describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
   it('logs in, previews an article on every channel, sends it to Telegram now, and sees it delivered', async () => {
-    tab = await openTab(browser);
+    tab = await openTab(browser, { proxy: { publicUrl: t.publicUrl, origin: t.origin } });
     const { page } = tab;
 
-    // 1. /admin asks for a login first.
-    const login = await page.goto(`${t.origin}/admin`);
+    // 1. /admin asks for a login first. Herald is served under publicUrl's path (/herald/), as behind a proxy.
+    const login = await page.goto(`${t.origin}/herald/admin`);
     expect(login?.status()).toBe(200);
-    expect(login?.request().redirectedFrom()?.url()).toBe(`${t.origin}/admin`);
-    expect(path(page)).toBe('/admin/login?next=%2Fadmin');
+    expect(login?.request().redirectedFrom()?.url()).toBe(`${t.origin}/herald/admin`);
+    expect(path(page)).toBe('/herald/admin/login?next=%2Fadmin');
     expect(await heading(page)).toBe('Log in to the dashboard');
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await screenshot(page, 'admin-01-login');
@@ -113,7 +113,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
     expect(articles.status()).toBe(200);
 
     // 2. The articles list.
-    expect(path(page)).toBe('/admin/articles');
+    expect(path(page)).toBe('/herald/admin/articles');
     expect(await heading(page)).toBe('Articles');
     const row = page.getByRole('row', { name: new RegExp(`^${TITLE}`) });
     expect(await row.count()).toBe(1);
@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
 
     // 3. One article: the three previews.
     expect((await clickAndWait(page, page.getByRole('link', { name: TITLE }))).status()).toBe(200);
-    expect(path(page)).toBe('/admin/articles/europe-ai');
+    expect(path(page)).toBe('/herald/admin/articles/europe-ai');
     expect(await heading(page)).toBe(TITLE);
     const telegram = page.getByRole('figure', { name: 'Telegram post (approximation)' });
     expect(await telegram.textContent()).toContain(TITLE);
@@ -143,7 +143,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
     const sent = await clickAndWait(page, page.getByRole('button', { name: 'Send now to tg-news' }));
     expect(sent.status()).toBe(200);
     expect(sent.request().redirectedFrom()?.method()).toBe('POST');
-    expect(path(page)).toBe('/admin/articles/europe-ai');
+    expect(path(page)).toBe('/herald/admin/articles/europe-ai');
     const flash = page.getByRole('status');
     expect(await flash.textContent()).toContain('europe-ai: sent to tg-news.');
     expect(await flash.textContent()).toContain('tg-news: 1 sent, 0 failed, 0 left pending for a later attempt');
@@ -163,14 +163,14 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
 
     // 5. The list shows the delivery too.
     await clickAndWait(page, page.getByRole('link', { name: '← Articles' }));
-    expect(path(page)).toBe('/admin/articles');
+    expect(path(page)).toBe('/herald/admin/articles');
     expect(await row.textContent()).toMatch(new RegExp(`tg-news: sent .+ message id ${messageId}\\b`));
     expect(await page.getByRole('row', { name: new RegExp(`^${SECOND}`) }).textContent()).toContain('tg-news: not due');
     await screenshot(page, 'admin-05-articles-after-send');
 
     // 6. Digests: Monday's digest as readers will get it.
     await clickAndWait(page, page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Digests' }));
-    expect(path(page)).toBe('/admin/digests');
+    expect(path(page)).toBe('/herald/admin/digests');
     expect(await heading(page)).toBe('Digests');
     const digest = page.getByRole('region', { name: /^newsletter/ });
     expect(await digest.getByRole('listitem').allTextContents()).toEqual([expect.stringContaining(SECOND), expect.stringContaining(TITLE)]);
@@ -181,23 +181,23 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
 
     // 7. Deliveries: the Telegram post, sent, with its message id.
     await clickAndWait(page, page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Deliveries' }));
-    expect(path(page)).toBe('/admin/deliveries');
+    expect(path(page)).toBe('/herald/admin/deliveries');
     expect(await heading(page)).toBe('Deliveries');
     const delivery = page.getByRole('region', { name: /^Latest/ }).getByRole('row', { name: /tg-news/ });
     expect(await delivery.count()).toBe(1);
     expect(await delivery.getByRole('cell').allTextContents()).toEqual(['tg-news', 'europe-ai', 'chat:@news', 'sent', expect.any(String), messageId]);
-    expect(await delivery.getByRole('link', { name: 'europe-ai' }).getAttribute('href')).toBe('/admin/articles/europe-ai');
+    expect(await delivery.getByRole('link', { name: 'europe-ai' }).getAttribute('href')).toBe('/herald/admin/articles/europe-ai');
     expect(unexpectedProblems(tab)).toEqual([]);
     await screenshot(page, 'admin-07-deliveries');
 
     // 8. Subscribers: counts, and a search typed in the box.
     await clickAndWait(page, page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Subscribers' }));
-    expect(path(page)).toBe('/admin/subscribers');
+    expect(path(page)).toBe('/herald/admin/subscribers');
     expect(await heading(page)).toBe('Subscribers');
     expect(await page.getByRole('table', { name: 'Subscribers by status' }).getByRole('cell').allTextContents()).toEqual(['2', '0', '0', '0']);
     await page.getByLabel('Email address or name contains').pressSequentially('alice');
     await clickAndWait(page, page.getByRole('button', { name: 'Search' }));
-    expect(path(page)).toBe('/admin/subscribers?q=alice');
+    expect(path(page)).toBe('/herald/admin/subscribers?q=alice');
     const results = page.getByRole('table', { name: '1 subscriber matches "alice"' });
     expect(await results.getByRole('rowheader').allTextContents()).toEqual(['alice@example.com']);
     expect(unexpectedProblems(tab)).toEqual([]);

@@ -68,6 +68,23 @@ describe('security headers', () => {
     for (const r of admin) expect(r.headers['cache-control'], r.raw.req.url).toBe('no-store');
   });
 
+  it('upgrade-insecure-requests only when publicUrl is https (a plain-http install keeps working)', async () => {
+    const secure = await startAdmin({ publicUrl: 'https://news.example.com/' });
+    try {
+      expect((await secure.get('/admin/login')).headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    } finally {
+      await secure.close();
+    }
+    const plain = await startAdmin({ publicUrl: 'http://192.168.1.20:8080/' });
+    try {
+      const r = await plain.get('/admin/login');
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('the preview frames swap in their own, stricter policy', async () => {
     t = await startAdmin();
     await t.login();

@@ -6,6 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { FastifyReply } from 'fastify';
+import { basePath, publicPath } from '../base-path.ts';
 
 export interface AdminCredentials {
   user: string;
@@ -106,22 +107,25 @@ export class SessionStore {
 
 export interface CookiePolicy {
   secure: boolean;
+  /** The dashboard's path as the browser sees it (under publicUrl's path). */
+  path: string;
 }
 
 export function cookiePolicy(publicUrl: string): CookiePolicy {
+  const path = publicPath(basePath(publicUrl), '/admin');
   try {
-    return { secure: new URL(publicUrl).protocol === 'https:' };
+    return { secure: new URL(publicUrl).protocol === 'https:', path };
   } catch {
-    return { secure: false };
+    return { secure: false, path };
   }
 }
 
 export function setCookie(reply: FastifyReply, policy: CookiePolicy, name: string, value: string, maxAgeSec: number): void {
-  reply.setCookie(name, value, { path: '/admin', httpOnly: true, sameSite: 'lax', secure: policy.secure, maxAge: maxAgeSec });
+  reply.setCookie(name, value, { path: policy.path, httpOnly: true, sameSite: 'lax', secure: policy.secure, maxAge: maxAgeSec });
 }
 
 export function clearCookie(reply: FastifyReply, policy: CookiePolicy, name: string): void {
-  reply.clearCookie(name, { path: '/admin', httpOnly: true, sameSite: 'lax', secure: policy.secure });
+  reply.clearCookie(name, { path: policy.path, httpOnly: true, sameSite: 'lax', secure: policy.secure });
 }
 
 export const SESSION_MAX_AGE_SEC = ABSOLUTE_MS / 1000;

@@ -193,8 +193,8 @@ describe('GET /admin/articles/:id', () => {
     // Personalised for a sample reader, never a real subscriber, with both footer links as a reader gets them.
     expect(frame.body).toContain('Preview Reader');
     expect(frame.body).not.toContain('alice@example.com');
-    expect(frame.body).toMatch(/<a href="https:\/\/news\.example\.com\/herald\/unsubscribe\/[\w.-]+"[^>]*>Unsubscribe<\/a>/);
-    expect(frame.body).toMatch(/<a href="https:\/\/news\.example\.com\/herald\/preferences\/[\w.-]+"[^>]*>Choose topics<\/a>/);
+    expect(frame.body).toMatch(/<a href="https:\/\/news\.example\.com\/unsubscribe\/[\w.-]+"[^>]*>Unsubscribe<\/a>/);
+    expect(frame.body).toMatch(/<a href="https:\/\/news\.example\.com\/preferences\/[\w.-]+"[^>]*>Choose topics<\/a>/);
     expect(frame.body).not.toContain('%%HERALD_');
   });
 

@@ -113,7 +113,8 @@ export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness>
     ...opts.env,
   };
   const config = loadConfig({ file: site.configFile, cwd: site.dir, env });
-  if (opts.publicUrl) config.server.publicUrl = opts.publicUrl;
+  // At the root of its host unless a test says otherwise (test/server/admin/base-path.test.ts covers a path prefix).
+  config.server.publicUrl = opts.publicUrl ?? 'https://news.example.com/';
   const logs: string[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => void logs.push(s) });
   const h = await createHerald(config, { log });
