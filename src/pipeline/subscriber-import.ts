@@ -1,12 +1,17 @@
 /**
  * Subscriber CSV, both ways: the one set of rules for `herald subscribers import|export`
- * and the dashboard. Header `email,name,topics` (topics `;`-separated); invalid rows are
- * reported by line number (the header is line 1) and skipped; addresses compare
- * case-insensitively; someone who unsubscribed (or bounced) stays that way.
+ * and the dashboard. Header `email,name,topics` and optionally `status` (topics
+ * `;`-separated); invalid rows are reported by line number (the header is line 1) and
+ * skipped; addresses compare case-insensitively. Someone who unsubscribed (or bounced)
+ * stays that way: an import never signs them up again, while an `unsubscribed` or
+ * `bounced` status in the file is honoured (an imported suppression list wins).
+ * Cells that a spreadsheet would read as a formula are exported with a leading `'`,
+ * which the import takes off again.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import type { SubscriberStatus } from '../store/types.ts';
 import type { Herald } from './herald.ts';
 
 const emailSchema = z.email();
@@ -24,6 +29,29 @@ export function checkEmail(v: string): string | undefined {
   return emailSchema.safeParse(e).success ? e : undefined;
 }
 
+/**
+ * CSV (formula) injection, the OWASP way: a cell starting with `=`, `+`, `-`, `@`, tab or
+ * CR (or the full-width `＝＋－＠` some spreadsheets read the same way) gets a leading `'`,
+ * so a spreadsheet shows it as text. A cell that already starts with `'`s before such a
+ * character gets one more, so that taking one off on import gives back exactly what was
+ * exported.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+const GUARDED = /^'+[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+export function guardFormula(cell: string): string {
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+/** Undoes guardFormula: `'` followed by a formula character loses that one quote. */
+export function unguardFormula(cell: string): string {
+  return GUARDED.test(cell) ? cell.slice(1) : cell;
+}
+
+export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = ['active', 'pending', 'unsubscribed', 'bounced'];
+/** What a status cell may hold, for messages. */
+export const EXPECTED_STATUSES = 'active, pending, unsubscribed or bounced';
+
 /** The file as a whole is unusable (not CSV, no header): nothing was imported. */
 export class CsvImportError extends Error {
   constructor(message: string) {
@@ -35,7 +63,17 @@ export class CsvImportError extends Error {
 export interface InvalidRow {
   /** 1-based line of the record; the header is line 1. */
   line: number;
+  /** The cell that made the row invalid (with any formula guard taken off). */
   value: string;
+  /** Which cell: not a valid address, or a status other than EXPECTED_STATUSES. */
+  column: 'email' | 'status';
+}
+
+/** One line saying why a row was skipped: `"x" is not a valid email address; row skipped`. */
+export function describeInvalidRow(r: InvalidRow): string {
+  return r.column === 'status'
+    ? `"${r.value}" is not a valid status (expected ${EXPECTED_STATUSES}); row skipped`
+    : `"${r.value}" is not a valid email address; row skipped`;
 }
 
 export interface ImportResult {
@@ -46,10 +84,12 @@ export interface ImportResult {
   invalid: InvalidRow[];
 }
 
-export async function importSubscribersCsv(h: Herald, csv: string | Buffer): Promise<ImportResult> {
+const isSuppressed = (s: SubscriberStatus) => s === 'unsubscribed' || s === 'bounced';
+
+export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv: string | Buffer): Promise<ImportResult> {
   let records: string[][];
   try {
-    records = parseCsv(csv, { bom: true, relax_column_count: true, skip_empty_lines: false }) as string[][];
+    records = parseCsv(csv, { bom: true, relax_column_count: true, skip_empty_lines: false, cast: unguardFormula }) as string[][];
   } catch (e) {
     throw new CsvImportError(`not a readable CSV file: ${(e as Error).message}`);
   }
@@ -65,31 +105,48 @@ export async function importSubscribersCsv(h: Herald, csv: string | Buffer): Pro
     const raw = row[col('email')] ?? '';
     const email = checkEmail(raw);
     if (!email) {
-      result.invalid.push({ line, value: raw });
+      result.invalid.push({ line, value: raw, column: 'email' });
+      continue;
+    }
+    const rawStatus = col('status') >= 0 ? (row[col('status')] ?? '') : '';
+    const wanted = rawStatus.trim() === '' ? undefined : SUBSCRIBER_STATUSES.find((s) => s === rawStatus.trim().toLowerCase());
+    if (rawStatus.trim() !== '' && wanted === undefined) {
+      result.invalid.push({ line, value: rawStatus, column: 'status' });
       continue;
     }
     const name = col('name') >= 0 ? row[col('name')]?.trim() || undefined : undefined;
     const topics = col('topics') >= 0 ? splitTopics(row[col('topics')], ';') : undefined;
-    // Someone who unsubscribed stays unsubscribed: an import never signs them up again.
     const existing = await h.store.getSubscriber(email);
-    const status = !existing || existing.status === 'pending' ? 'active' : undefined;
-    if (existing && status === undefined) result.kept++;
-    const { created } = await h.store.upsertSubscriber({ email, name, topics, status }, now);
-    if (created) result.added++;
-    else result.updated++;
+    if (!existing) {
+      // A new address: as the row says (an unsubscribed or bounced one is on record, so it stays suppressed), else active.
+      await h.store.upsertSubscriber({ email, name, topics, status: wanted ?? 'active' }, now);
+      result.added++;
+      continue;
+    }
+    // Someone who unsubscribed or bounced stays so: an import never signs them up again.
+    let status: SubscriberStatus | undefined;
+    if (isSuppressed(existing.status)) result.kept++;
+    // As the reader's own unsubscribe does, which also cancels their pending deliveries.
+    else if (wanted === 'unsubscribed') await h.store.unsubscribe(existing.id, now);
+    else if (wanted === 'bounced') status = 'bounced';
+    // No status (or `active`) makes a pending address active; `pending` changes nothing.
+    else if (existing.status === 'pending' && wanted !== 'pending') status = 'active';
+    await h.store.upsertSubscriber({ email, name, topics, status }, now);
+    if (status === 'bounced') await h.store.cancelPendingDeliveries(existing.id, 'bounced', now);
+    result.updated++;
   }
   return result;
 }
 
 export const EXPORT_HEADER = ['email', 'name', 'topics', 'status'];
 
-/** Every subscriber as CSV (`email,name,topics,status`), a page of rows at a time. */
-export async function exportSubscribersCsv(h: Herald, write: (chunk: string) => void): Promise<void> {
+/** Every subscriber as CSV (`email,name,topics,status`), a page of rows at a time, formulas guarded. */
+export async function exportSubscribersCsv(h: Pick<Herald, 'store'>, write: (chunk: string) => void): Promise<void> {
   write(stringify([EXPORT_HEADER]));
   for (let after = 0; ; ) {
     const page = await h.store.subscribers({ afterId: after, limit: 1000 });
     if (page.length === 0) break;
-    write(stringify(page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status])));
+    write(stringify(page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status]), { cast: { string: guardFormula } }));
     after = page[page.length - 1]!.id;
   }
 }

@@ -129,6 +129,32 @@ describe('subscribers', () => {
     expect((await herald(['subscribers', 'remove', 'LIN@example.com'], { cwd: site.dir, env })).code).toBe(0);
     expect((await herald(['subscribers', 'remove', 'lin@example.com'], { cwd: site.dir, env })).code).toBe(1);
   });
+
+  it('import honours a status column, counts only unsubscribed or bounced addresses as kept; export guards formulas', async () => {
+    const site = makeSite({ channels: '  news: { type: email, from: "N <n@example.com>" }\n' });
+    const env = site.env(T);
+    await herald(['subscribers', 'add', 'bob@example.com', '--name', 'Bob'], { cwd: site.dir, env });
+    const file = (name: string, text: string) => {
+      writeFileSync(path.join(site.dir, name), text);
+      return path.join(site.dir, name);
+    };
+    const active = await herald(['subscribers', 'import', file('active.csv', 'email\nbob@example.com\n')], { cwd: site.dir, env });
+    expect(active.code).toBe(0);
+    expect(active.stdout).toBe('imported 1 subscriber(s): 0 added, 1 updated, 0 invalid row(s) skipped\n');
+
+    const statuses = file('statuses.csv', 'email,name,topics,status\nbob@example.com,Bob,,unsubscribed\nnew@example.com,=cmd(),,bounced\nx@example.com,,,nope\n');
+    const imp = await herald(['subscribers', 'import', statuses], { cwd: site.dir, env });
+    expect(imp.code).toBe(1);
+    expect(imp.stderr).toContain(`${statuses}:4: "nope" is not a valid status (expected active, pending, unsubscribed or bounced); row skipped`);
+    expect(imp.stdout).toBe('imported 2 subscriber(s): 1 added, 1 updated, 1 invalid row(s) skipped\n');
+
+    const again = await herald(['subscribers', 'import', file('again.csv', 'email,status\nbob@example.com,active\nnew@example.com,\n')], { cwd: site.dir, env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('imported 2 subscriber(s): 0 added, 2 updated, 0 invalid row(s) skipped; 2 existing unsubscribed or bounced address(es) kept as they were\n');
+
+    const exp = await herald(['subscribers', 'export'], { cwd: site.dir, env });
+    expect(exp.stdout).toBe("email,name,topics,status\nbob@example.com,Bob,,unsubscribed\nnew@example.com,'=cmd(),,bounced\n");
+  });
 });
 
 describe('herald run', () => {

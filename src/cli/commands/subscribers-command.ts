@@ -1,7 +1,7 @@
 /** herald subscribers add | remove | list | import | export */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkEmail, CsvImportError, exportSubscribersCsv, importSubscribersCsv, splitTopics } from '../../pipeline/subscriber-import.ts';
+import { checkEmail, CsvImportError, describeInvalidRow, exportSubscribersCsv, importSubscribersCsv, splitTopics } from '../../pipeline/subscriber-import.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { type GlobalOptions, withHerald } from '../session.ts';
 
@@ -65,7 +65,9 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
 
   sub
     .command('import <file>')
-    .description('import a CSV with header email,name,topics (topics separated by ";"); existing addresses are updated')
+    .description(
+      'import a CSV with header email,name,topics[,status] (topics separated by ";"); existing addresses are updated, an unsubscribed or bounced status is honoured, and no one who unsubscribed or bounced is signed up again',
+    )
     .action(act(async (file: string) =>
       withHerald(g(), async (h) => {
         let text: Buffer;
@@ -82,7 +84,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
           throw e;
         }
         const { added, updated, kept } = result;
-        const bad = result.invalid.map((r) => `${file}:${r.line}: "${r.value}" is not a valid email address; row skipped`);
+        const bad = result.invalid.map((r) => `${file}:${r.line}: ${describeInvalidRow(r)}`);
         for (const b of bad) console.error(b);
         console.log(`imported ${added + updated} subscriber(s): ${added} added, ${updated} updated, ${bad.length} invalid row(s) skipped${kept ? `; ${kept} existing unsubscribed or bounced address(es) kept as they were` : ''}`);
         return bad.length > 0 ? EXIT.failed : EXIT.ok;

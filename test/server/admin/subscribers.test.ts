@@ -113,6 +113,27 @@ describe('GET /admin/subscribers/export.csv', () => {
     expect(parseCsv(r.body, { columns: true })).toHaveLength(8);
   });
 
+  it('guards cells a spreadsheet would run as a formula; the guarded file imports back unchanged', async () => {
+    t = await loggedIn();
+    await t.h.store.upsertSubscriber({ email: 'evil@example.com', name: '=HYPERLINK("http://evil")', topics: ['-x', '@y'], status: 'active' }, t.h.now());
+    await t.h.store.upsertSubscriber({ email: 'plus@example.com', name: '+1 555 0100', status: 'unsubscribed' }, t.h.now());
+    const r = await t.get('/admin/subscribers/export.csv');
+    const lines = r.body.split('\n');
+    expect(lines).toContain(`evil@example.com,"'=HYPERLINK(""http://evil"")",'-x;@y,active`);
+    expect(lines).toContain("plus@example.com,'+1 555 0100,,unsubscribed");
+    const cells = (parseCsv(r.body) as string[][]).flat();
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+
+    const again = await t.post('/admin/subscribers/import', { csv: r.body });
+    expect(flashOf((await t.follow(again)).body)).toEqual({
+      kind: 'ok',
+      text: 'Imported 4 subscriber(s): 0 added, 4 updated, 0 invalid row(s) skipped.',
+      lines: ['1 existing unsubscribed or bounced address(es) kept as they were.'],
+    });
+    expect(await t.h.store.getSubscriber('evil@example.com')).toMatchObject({ name: '=HYPERLINK("http://evil")', topics: ['-x', '@y'] });
+    expect((await t.get('/admin/subscribers/export.csv')).body).toBe(r.body);
+  });
+
   it('needs a session: no addresses for anyone else', async () => {
     t = await startAdmin();
     const r = await t.get('/admin/subscribers/export.csv');
@@ -120,6 +141,9 @@ describe('GET /admin/subscribers/export.csv', () => {
     expect(r.body).not.toContain('alice@example.com');
   });
 });
+
+const INVALID = 'is not a valid email address; row skipped';
+const BAD_STATUS = 'is not a valid status (expected active, pending, unsubscribed or bounced); row skipped';
 
 describe('POST /admin/subscribers/import', () => {
   it('adds and updates, keeps who unsubscribed, and reports invalid lines by number', async () => {
@@ -132,9 +156,12 @@ describe('POST /admin/subscribers/import', () => {
     const flash = flashOf(page.body)!;
     expect(flash.kind).toBe('error');
     expect(flash.text).toBe('Imported 3 subscriber(s): 1 added, 2 updated, 2 invalid row(s) skipped.');
-    expect(flash.lines).toContain('line 3: "not-an-email" is not a valid email address; row skipped');
-    expect(flash.lines).toContain('line 7: "" is not a valid email address; row skipped');
-    // (The "kept as they were" line is not checked here: the pipeline also counts the updated *active* Bob in it; see the report.)
+    // Only Left is kept as they were: Bob was active, and an active address is no "kept" one.
+    expect(flash.lines).toEqual([
+      '1 existing unsubscribed or bounced address(es) kept as they were.',
+      `line 3: "not-an-email" ${INVALID}`,
+      `line 7: "" ${INVALID}`,
+    ]);
 
     const added = await t.h.store.getSubscriber('new@example.com');
     expect(added).toMatchObject({ name: 'New Reader', topics: ['chips', 'policy'], status: 'active' });
@@ -157,6 +184,35 @@ describe('POST /admin/subscribers/import', () => {
     });
     expect(await t.h.store.getSubscriber('left@example.com')).toMatchObject({ name: 'Back', status: 'unsubscribed' });
     expect(await t.h.store.getSubscriber('bounce@example.net')).toMatchObject({ status: 'bounced' });
+  });
+
+  it('honours a status column: suppressions win, no one is signed up again, a bad status is reported by line', async () => {
+    t = await loggedIn();
+    await seed(t.h);
+    const csv = [
+      'email,name,topics,status',
+      'alice@example.com,Alice,,unsubscribed',
+      'bob@example.com,Bob,chips,bounced',
+      'left@example.com,Left,,active',
+      'pending@example.com,,,',
+      'new-left@example.com,,,unsubscribed',
+      'new-wait@example.com,,,pending',
+      'wei.zhang@example.org,Zhang Wei,,subscribed',
+    ].join('\n');
+    const page = await t.follow(await t.post('/admin/subscribers/import', { csv }));
+    expect(flashOf(page.body)).toEqual({
+      kind: 'error',
+      text: 'Imported 6 subscriber(s): 2 added, 4 updated, 1 invalid row(s) skipped.',
+      lines: ['1 existing unsubscribed or bounced address(es) kept as they were.', `line 8: "subscribed" ${BAD_STATUS}`],
+    });
+    expect(await t.h.store.getSubscriber('alice@example.com')).toMatchObject({ status: 'unsubscribed' });
+    expect(await t.h.store.getSubscriber('bob@example.com')).toMatchObject({ status: 'bounced' });
+    expect(await t.h.store.getSubscriber('left@example.com')).toMatchObject({ status: 'unsubscribed' });
+    expect(await t.h.store.getSubscriber('pending@example.com')).toMatchObject({ status: 'active' });
+    expect(await t.h.store.getSubscriber('new-left@example.com')).toMatchObject({ status: 'unsubscribed' });
+    expect(await t.h.store.getSubscriber('new-wait@example.com')).toMatchObject({ status: 'pending' });
+    expect(await t.h.store.getSubscriber('wei.zhang@example.org')).toMatchObject({ topics: ['chips', 'policy'], status: 'active' });
+    expect(countsOf(page.body)).toEqual({ active: 2, pending: 1, unsubscribed: 4, bounced: 2 });
   });
 
   it('a clean import is an ok flash', async () => {
@@ -207,7 +263,7 @@ describe('POST /admin/subscribers/import', () => {
     const csv = `email\n${Array.from({ length: 150 }, (_, i) => `bad${i}`).join('\n')}\n`;
     const flash = flashOf((await t.follow(await t.post('/admin/subscribers/import', { csv }))).body)!;
     expect(flash.lines).toHaveLength(101);
-    expect(flash.lines[0]).toBe('line 2: "bad0" is not a valid email address; row skipped');
+    expect(flash.lines[0]).toBe(`line 2: "bad0" ${INVALID}`);
     expect(flash.lines[100]).toBe('… and 50 more');
   });
 
