@@ -106,6 +106,7 @@ function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailP
       if (id !== undefined) recipients.delete(id);
       if (!s) throw permanent(`${c.id}: subscriber was removed before sending; not sent`);
       if (s.status !== 'active') throw permanent(`${c.id}: subscriber is ${s.status}; not sent`);
+      if (s.paused) throw permanent(`${c.id}: subscriber paused their emails; not sent`);
       const key = d.kind === 'digest' ? `d:${d.digestId}:${d.variant}` : `a:${d.articleId}`;
       let body = bodies.get(key);
       if (!body) {

@@ -4,24 +4,13 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PREVIEW_CSP } from '../../../src/server/admin/email-previews.ts';
-import { type AdminHarness, decodeHtml, flashOf, leaks, startAdmin, textOf } from './helpers.ts';
+import { type AdminHarness, dashboardPerTest, decodeHtml, flashOf, textOf } from './helpers.ts';
 
-let t: AdminHarness | undefined;
-afterEach(async () => {
-  if (t) {
-    expect(leaks(t)).toEqual([]);
-    await t.close();
-  }
-  t = undefined;
-});
-
-async function loggedIn(opts: Parameters<typeof startAdmin>[0] = {}): Promise<AdminHarness> {
-  t = await startAdmin(opts);
-  expect((await t.login()).statusCode).toBe(303);
-  return t;
-}
+const admin = dashboardPerTest();
+const loggedIn = admin.loggedIn;
+let t: AdminHarness;
 
 /** The list's table row of one article (by its dashboard link). */
 function rowOf(html: string, href: string): string {
@@ -238,7 +227,7 @@ describe('GET /admin/articles/:id', () => {
   });
 
   it('needs a session, for the frame too', async () => {
-    t = await startAdmin();
+    t = await admin.start();
     for (const url of ['/admin/articles/europe-ai', '/admin/articles/europe-ai/email/newsletter']) {
       const r = await t.get(url);
       expect(r.statusCode, url).toBe(303);

@@ -1,21 +1,10 @@
 /** Dashboard deliveries: counts per channel, recent and failed rows with reasons, and "retry failed". */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type AdminHarness, flashOf, leaks, startAdmin, textOf } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { type AdminHarness, dashboardPerTest, flashOf, textOf } from './helpers.ts';
 
-let t: AdminHarness | undefined;
-afterEach(async () => {
-  if (t) {
-    expect(leaks(t)).toEqual([]);
-    await t.close();
-  }
-  t = undefined;
-});
-
-async function loggedIn(): Promise<AdminHarness> {
-  t = await startAdmin();
-  expect((await t.login()).statusCode).toBe(303);
-  return t;
-}
+const admin = dashboardPerTest();
+const loggedIn = admin.loggedIn;
+let t: AdminHarness;
 
 /** The counts row of one channel: [sent, pending, sending, failed] and whether it has a retry button. */
 function countsOf(html: string, channel: string): { counts: number[]; retry: boolean } {

@@ -1,22 +1,11 @@
 /** Dashboard digests: the next digest per email digest channel, its preview, and "send now". */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PREVIEW_CSP } from '../../../src/server/admin/email-previews.ts';
-import { type AdminHarness, flashOf, leaks, startAdmin, textOf } from './helpers.ts';
+import { type AdminHarness, dashboardPerTest, flashOf, textOf } from './helpers.ts';
 
-let t: AdminHarness | undefined;
-afterEach(async () => {
-  if (t) {
-    expect(leaks(t)).toEqual([]);
-    await t.close();
-  }
-  t = undefined;
-});
-
-async function loggedIn(): Promise<AdminHarness> {
-  t = await startAdmin();
-  expect((await t.login()).statusCode).toBe(303);
-  return t;
-}
+const admin = dashboardPerTest();
+const loggedIn = admin.loggedIn;
+let t: AdminHarness;
 
 const TITLE_HTML = 'Europe’s AI &lt;gigafactory&gt; rush';
 
@@ -84,7 +73,7 @@ describe('GET /admin/digests', () => {
   });
 
   it('needs a session', async () => {
-    t = await startAdmin();
+    t = await admin.start();
     expect((await t.get('/admin/digests/newsletter/preview')).statusCode).toBe(303);
     expect((await t.get('/admin/digests')).statusCode).toBe(303);
   });

@@ -10,6 +10,7 @@
  *   await t.close();
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterEach, expect } from 'vitest';
 import pino from 'pino';
 import { loadConfig } from '../../../src/config/load.ts';
 import { createHerald, type Herald } from '../../../src/pipeline/herald.ts';
@@ -246,4 +247,36 @@ export function deferred<T = void>(): Deferred<T> {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/**
+ * One dashboard per test, closed after it; closing fails the test if any page or log line
+ * showed a secret.
+ *   const admin = dashboardPerTest();
+ *   it('…', async () => { const t = await admin.loggedIn(); … });
+ */
+export function dashboardPerTest(): { start(opts?: AdminOptions): Promise<AdminHarness>; loggedIn(opts?: AdminOptions): Promise<AdminHarness> } {
+  let current: AdminHarness | undefined;
+  afterEach(async () => {
+    const t = current;
+    current = undefined;
+    if (!t) return;
+    try {
+      expect(leaks(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+  const start = async (opts: AdminOptions = {}) => {
+    current = await startAdmin(opts);
+    return current;
+  };
+  return {
+    start,
+    async loggedIn(opts: AdminOptions = {}) {
+      const t = await start(opts);
+      expect((await t.login()).statusCode).toBe(303);
+      return t;
+    },
+  };
 }

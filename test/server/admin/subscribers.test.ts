@@ -1,23 +1,12 @@
 /** Dashboard subscribers: counts, search, CSV export and import. */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type AdminHarness, flashOf, leaks, startAdmin, textOf } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { type AdminHarness, dashboardPerTest, flashOf, textOf } from './helpers.ts';
 
-let t: AdminHarness | undefined;
-afterEach(async () => {
-  if (t) {
-    expect(leaks(t)).toEqual([]);
-    await t.close();
-  }
-  t = undefined;
-});
-
-async function loggedIn(): Promise<AdminHarness> {
-  t = await startAdmin();
-  expect((await t.login()).statusCode).toBe(303);
-  return t;
-}
+const admin = dashboardPerTest();
+const loggedIn = admin.loggedIn;
+let t: AdminHarness;
 
 /** The counts table: status → number. */
 function countsOf(html: string): Record<string, number> {
@@ -135,7 +124,7 @@ describe('GET /admin/subscribers/export.csv', () => {
   });
 
   it('needs a session: no addresses for anyone else', async () => {
-    t = await startAdmin();
+    t = await admin.start();
     const r = await t.get('/admin/subscribers/export.csv');
     expect(r.statusCode).toBe(303);
     expect(r.body).not.toContain('alice@example.com');
