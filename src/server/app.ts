@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Herald } from '../pipeline/herald.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { assetRoutes } from './assets.ts';
-import { basePath, stripBase } from './base-path.ts';
+import { basePath, prefixLinks, publicPath, stripBase } from './base-path.ts';
 import { readerRoutes } from './reader/routes.ts';
 
 export interface ServerOptions {
@@ -41,6 +41,15 @@ export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<
       },
     },
   });
+  // Pages, redirects and links are written with server paths; under publicUrl's path they get its prefix here, in one place.
+  if (base !== '/') {
+    app.addHook('onSend', async (_req, reply, payload) => {
+      const location = reply.getHeader('location');
+      if (typeof location === 'string') reply.header('location', publicPath(base, location));
+      const type = String(reply.getHeader('content-type') ?? '');
+      return typeof payload === 'string' && type.startsWith('text/html') ? prefixLinks(payload, base, ['admin', 'assets']) : payload;
+    });
+  }
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(cookie);
   app.get('/healthz', async (_req, reply) => {

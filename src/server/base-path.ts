@@ -35,6 +35,7 @@ export function stripBase(base: string, url: string): string {
  */
 export function prefixLinks(html: string, base: string, roots: string[]): string {
   if (base === '/') return html;
-  const re = new RegExp(`(\\s(?:href|src|action)=")/(${roots.map((r) => r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?=[/"?#])`, 'g');
+  // Roots are plain path segments ('admin', 'assets'): nothing in them needs escaping.
+  const re = new RegExp(`(\\s(?:href|src|action)=")/(${roots.join('|')})(?=[/"?#])`, 'g');
   return html.replace(re, (_m, attr: string, root: string) => `${attr}${base}${root}`);
 }

@@ -9,7 +9,6 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Herald } from '../../pipeline/herald.ts';
 import { PROJECT_ROOT } from '../../util/project-root.ts';
-import { basePath, prefixLinks, publicPath } from '../base-path.ts';
 import { errorMessage, registerSecret } from '../../util/secrets.ts';
 import {
   adminCredentials,
@@ -67,17 +66,6 @@ export async function dashboard(app: FastifyInstance, opts: { h: Herald }): Prom
     h.log.error(`dashboard: ${req.method} ${req.routeOptions.url ?? ''} failed: ${errorMessage(err)}`);
     return errorPage(req, reply, 500, 'admin_server_error');
   });
-
-  // Links and redirects are written as server paths; under a publicUrl path they get its prefix here, in one place.
-  const base = basePath(h.config.server.publicUrl);
-  if (base !== '/') {
-    app.addHook('onSend', async (_req, reply, payload) => {
-      const location = reply.getHeader('location');
-      if (typeof location === 'string') reply.header('location', publicPath(base, location));
-      const type = String(reply.getHeader('content-type') ?? '');
-      return typeof payload === 'string' && type.startsWith('text/html') ? prefixLinks(payload, base, ['admin', 'assets']) : payload;
-    });
-  }
 
   app.get('/admin/admin.css', async (_req, reply) =>
     reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css),

@@ -36,23 +36,13 @@ export function createReader(h: Herald, topics: () => Promise<string[]>, mailer:
     page(reply, template, title, data, status = 200) {
       // Pages carry personal data and signed links: never cached, never indexed.
       reply.header('cache-control', 'no-store').header('x-robots-tag', 'noindex, nofollow');
-      return renderPage(h, reply, { template, title, status, data: { stylesheet: stylesheetHref(reply.request.url), ...data } });
+      return renderPage(h, reply, { template, title, status, data });
     },
     message(reply, status, m) {
       return reader.page(reply, 'message', m.title, { paragraphs: m.text, links: m.links ?? [] }, status);
     },
   };
   return reader;
-}
-
-/**
- * The stylesheet, relative to the page like every reader link: behind a proxy that serves
- * Herald under a path prefix (server.publicUrl https://example.com/herald/), an absolute
- * /assets/herald.css would point outside Herald and the pages would come unstyled.
- */
-export function stylesheetHref(url: string): string {
-  const depth = (url.split('?')[0] ?? '').split('/').length - 2;
-  return `${depth > 0 ? '../'.repeat(depth) : './'}assets/herald.css`;
 }
 
 /**
