@@ -1,5 +1,6 @@
 /** What every dashboard route shares: the Herald context, sessions, cookie policy, and page rendering. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Herald } from '../../pipeline/herald.ts';
 import { formatLocalDate } from '../../render/filters.ts';
 import type { MessageParams } from '../../render/i18n.ts';
@@ -72,6 +73,19 @@ export function redirectWith(req: FastifyRequest, reply: FastifyReply, to: strin
 
 export function articleHref(id: string): string {
   return `/admin/articles/${encodeURIComponent(id)}`;
+}
+
+/**
+ * The shape every dashboard form and query must have: a few named text fields (a repeated
+ * name is a list). Checked before any route reads a field; each route then checks the
+ * values it uses (a channel that exists, a CSV that parses).
+ */
+const FIELDS = z
+  .record(z.string().max(64), z.union([z.string(), z.array(z.string().max(10_000)).max(100)]))
+  .refine((o) => Object.keys(o).length <= 32, 'too many fields');
+
+export function wellFormed(fields: unknown): boolean {
+  return fields === undefined || fields === null || FIELDS.safeParse(fields).success;
 }
 
 /** A form field as a string ('' when absent or repeated). */

@@ -24,7 +24,7 @@ import {
   setCookie,
   verifyLogin,
 } from './auth.ts';
-import { type AdminContext, adminPage, attachSession, field, sessionOf, tr } from './context.ts';
+import { type AdminContext, adminPage, attachSession, field, sessionOf, tr, wellFormed } from './context.ts';
 import { articlePages } from './pages/articles.ts';
 import { deliveryPages } from './pages/deliveries.ts';
 import { digestPages } from './pages/digests.ts';
@@ -94,6 +94,7 @@ export async function dashboard(app: FastifyInstance, opts: { h: Herald }): Prom
 
   // Every form post carries the session's token: a page on another site cannot act for the editor.
   app.addHook('preHandler', async (req, reply) => {
+    if (!wellFormed(req.query) || (req.method === 'POST' && !wellFormed(req.body))) return errorPage(req, reply, 400, 'admin_bad_request');
     if (req.method !== 'POST' || isPublic(req)) return;
     const session = sessionOf(req);
     const token = field(req, '_csrf');
