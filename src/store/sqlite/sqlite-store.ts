@@ -381,7 +381,7 @@ export class SqliteStore implements Store {
     for (const r of this.stmt(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${where} GROUP BY status`).all(channelId, key) as Row[])
       out[r.status as Delivery['status']] = r.n as number;
     const last = this
-      .stmt(`SELECT sent_at, provider_message_id FROM deliveries WHERE ${where} AND status = 'sent' ORDER BY sent_at DESC LIMIT 1`)
+      .stmt(`SELECT sent_at, provider_message_id FROM deliveries WHERE ${where} AND status = 'sent' ORDER BY sent_at DESC, id DESC LIMIT 1`)
       .get(channelId, key) as Row | undefined;
     if (last) {
       out.lastSentAt = last.sent_at as string;
