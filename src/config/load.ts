@@ -3,7 +3,6 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parseDocument } from 'yaml';
 import { discordSecrets } from '../channels/discord/discord-config.ts';
-import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import { telegramSecrets } from '../channels/telegram/telegram-config.ts';
 import type { ChannelConfig } from '../pipeline/channel-kinds.ts';
 import type { ContentSettings, SiteSettings } from '../content/site.ts';

@@ -74,9 +74,9 @@ describe('chat channels, end to end', () => {
 
     // Discord: one embed per article, oldest first, and nobody can be pinged.
     expect(dc.messages).toHaveLength(2);
-    const posted = dc.requests.filter((q) => q.method === 'POST').map((q) => q.body as Record<string, any>);
+    const posted = dc.requests.filter((q) => q.method === 'POST').map((q) => q.body as { embeds: Array<{ image: { url: string } }>; allowed_mentions: unknown });
     expect(posted[0]!.embeds[0]).toMatchObject({ url: 'https://news.example.com/posts/europe-ai/', color: 0x1a73e8 });
-    expect(posted[0]!.embeds[0].image.url).toContain('Jul%202,%202025');
+    expect(posted[0]!.embeds[0]!.image.url).toContain('Jul%202,%202025');
     for (const b of posted) expect(b.allowed_mentions).toEqual({ parse: [] });
 
     // Exactly once: a second run posts nothing more.

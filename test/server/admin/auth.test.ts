@@ -168,7 +168,7 @@ describe('dashboard access', () => {
     expect(json.statusCode).toBe(400);
     expect(json.body).toContain('could not be understood');
     expect(await t.h.store.getSubscriber('mallory@example.com')).toBeUndefined();
-    const many = new URLSearchParams(Array.from({ length: 40 }, (_, i) => [`f${i}`, 'x'])).toString();
+    const many = new URLSearchParams(Array.from({ length: 40 }, (_, i): [string, string] => [`f${i}`, 'x'])).toString();
     expect((await t.get(`/admin/subscribers?${many}`)).statusCode).toBe(400);
     // A well-formed request with the same session still works.
     expect((await t.get('/admin/subscribers?q=alice')).statusCode).toBe(200);
