@@ -11,6 +11,7 @@ import { adminRoutes } from './admin/routes.ts';
 import { assetRoutes } from './assets.ts';
 import { basePath, prefixLinks, publicPath, stripBase } from './base-path.ts';
 import { readerRoutes } from './reader/routes.ts';
+import { renderPage } from './render-page.ts';
 
 export interface ServerOptions {
   /** Run a pipeline pass now (the publish hook and "send now" buttons); the daemon passes its own. */
@@ -59,6 +60,12 @@ export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<
       () => false,
     );
     return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ ok });
+  });
+  // An address that is no page gets a page saying so, in the site language, not Fastify's JSON.
+  app.setNotFoundHandler(async (_req, reply) => {
+    const t = (key: string) => h.engine.i18n.t(h.engine.i18n.resolve(h.config.site.language), key);
+    reply.header('cache-control', 'no-store');
+    return renderPage(h, reply, { template: 'message', title: t('page_not_found_title'), status: 404, data: { paragraphs: [t('page_not_found_text')], links: [] } });
   });
   await app.register(assetRoutes);
   await app.register(readerRoutes, { h });

@@ -100,6 +100,19 @@ describe('security headers', () => {
   });
 });
 
+describe('unknown addresses', () => {
+  it('get a 404 page in the site language, for readers and in the dashboard alike', async () => {
+    t = await startAdmin({ language: 'zh-CN' });
+    for (const url of ['/nope', '/admin/nope', '/subscribe/extra/parts']) {
+      const r = await t.get(url);
+      expect(r.statusCode, url).toBe(404);
+      expect(r.headers['content-type'], url).toContain('text/html');
+      expect(r.body, url).toContain('<html lang="zh-CN">');
+      expect(r.body, url).toContain('<h1>页面不存在</h1>');
+    }
+  });
+});
+
 describe('body size limits', () => {
   it('a dashboard form post over 64 KiB → 413 page, and nothing is done', async () => {
     t = await startAdmin();
