@@ -85,6 +85,8 @@ export interface ImportResult {
 }
 
 const isSuppressed = (s: SubscriberStatus) => s === 'unsubscribed' || s === 'bounced';
+/** Statuses an imported unsubscribe or bounce may replace. */
+const LIVE: readonly SubscriberStatus[] = ['active', 'pending'];
 
 export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv: string | Buffer): Promise<ImportResult> {
   let records: string[][];
@@ -119,20 +121,24 @@ export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv
     const existing = await h.store.getSubscriber(email);
     if (!existing) {
       // A new address: as the row says (an unsubscribed or bounced one is on record, so it stays suppressed), else active.
-      await h.store.upsertSubscriber({ email, name, topics, status: wanted ?? 'active' }, now);
-      result.added++;
+      // Should it appear meanwhile (a sign-up), the same rule as below applies to it.
+      const { created } = await h.store.upsertSubscriber({ email, name, topics, status: wanted ?? 'active', ifStatusIn: wanted && isSuppressed(wanted) ? LIVE : ['pending'] }, now);
+      if (created) result.added++;
+      else result.updated++;
       continue;
     }
     // Someone who unsubscribed or bounced stays so: an import never signs them up again.
-    let status: SubscriberStatus | undefined;
+    // Each status change names the statuses it may replace, checked as it is written, so a
+    // reader who unsubscribes while the import runs is never signed up again either.
+    let change: { status: SubscriberStatus; ifStatusIn: readonly SubscriberStatus[] } | undefined;
     if (isSuppressed(existing.status)) result.kept++;
     // As the reader's own unsubscribe does, which also cancels their pending deliveries.
     else if (wanted === 'unsubscribed') await h.store.unsubscribe(existing.id, now);
-    else if (wanted === 'bounced') status = 'bounced';
+    else if (wanted === 'bounced') change = { status: 'bounced', ifStatusIn: LIVE };
     // No status (or `active`) makes a pending address active; `pending` changes nothing.
-    else if (existing.status === 'pending' && wanted !== 'pending') status = 'active';
-    await h.store.upsertSubscriber({ email, name, topics, status }, now);
-    if (status === 'bounced') await h.store.cancelPendingDeliveries(existing.id, 'bounced', now);
+    else if (existing.status === 'pending' && wanted !== 'pending') change = { status: 'active', ifStatusIn: ['pending'] };
+    const { subscriber } = await h.store.upsertSubscriber({ email, name, topics, ...change }, now);
+    if (subscriber.status === 'bounced' && change?.status === 'bounced') await h.store.cancelPendingDeliveries(existing.id, 'bounced', now);
     result.updated++;
   }
   return result;

@@ -213,7 +213,15 @@ export interface Store {
   /** Many at once (the send loop reads a claimed batch's recipients in one query). */
   subscribersByIds(ids: number[]): Promise<Map<number, Subscriber>>;
   /** Insert or update by address (case-insensitive). */
-  upsertSubscriber(s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus }, now: Date): Promise<{ subscriber: Subscriber; created: boolean }>;
+  /**
+   * Adds or updates by address (case-insensitive). With `ifStatusIn`, an existing
+   * subscriber's status changes only if it is one of those at the moment of writing
+   * (checked and written together, so a reader's unsubscribe in between is never undone).
+   */
+  upsertSubscriber(
+    s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus; ifStatusIn?: readonly SubscriberStatus[] },
+    now: Date,
+  ): Promise<{ subscriber: Subscriber; created: boolean }>;
   removeSubscriber(email: string): Promise<boolean>;
   setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Promise<void>;
   /** Pages through subscribers ordered by id, `status` filter optional. */

@@ -231,3 +231,48 @@ describe('status column', () => {
     expect(await statusOf(h, 'new@example.com')).toBe('active');
   });
 });
+
+describe('a reader acting while the import runs', () => {
+  /** The store as the import sees it, with `meanwhile` run right after each address is looked up. */
+  function racing(h: H, meanwhile: (email: string) => Promise<void>) {
+    const store = new Proxy(h.store, {
+      get(target, prop, receiver) {
+        if (prop === 'getSubscriber') {
+          return async (email: string) => {
+            const seen = await target.getSubscriber(email);
+            await meanwhile(email);
+            return seen;
+          };
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    return { store, now: h.now };
+  }
+
+  it('an unsubscribe between the import reading and writing an address is never undone', async () => {
+    const h = await herald();
+    const ids = await seed(h, [
+      ['pending@example.com', 'pending'],
+      ['active@example.com', 'active'],
+    ]);
+    const r = await importSubscribersCsv(
+      racing(h, async (email) => void (await h.store.unsubscribe(ids[email]!, now))),
+      'email,name\npending@example.com,P\nactive@example.com,A\n',
+    );
+    expect(r.invalid).toEqual([]);
+    expect(await statusOf(h, 'pending@example.com')).toBe('unsubscribed');
+    expect(await statusOf(h, 'active@example.com')).toBe('unsubscribed');
+  });
+
+  it('an address that signs up between the lookup and the write is updated, not duplicated, and counted once', async () => {
+    const h = await herald();
+    const r = await importSubscribersCsv(
+      racing(h, async (email) => void (await h.store.upsertSubscriber({ email, status: 'pending' }, now))),
+      'email\nnew@example.com\n',
+    );
+    expect(r).toMatchObject({ added: 0, updated: 1 });
+    expect(await statusOf(h, 'new@example.com')).toBe('active');
+  });
+});

@@ -448,7 +448,7 @@ export class SqliteStore implements Store {
   }
 
   async upsertSubscriber(
-    s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus },
+    s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus; ifStatusIn?: readonly SubscriberStatus[] },
     now: Date,
   ): Promise<{ subscriber: Subscriber; created: boolean }> {
     const t = iso(now);
@@ -458,9 +458,10 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const existing = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
         if (existing) {
+          const status = s.ifStatusIn && !s.ifStatusIn.includes(existing.status as SubscriberStatus) ? undefined : s.status;
           this
       .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), status = COALESCE(?, status), updated_at = ? WHERE id = ?')
-            .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, s.status ?? null, t, existing.id);
+            .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, status ?? null, t, existing.id);
           return { subscriber: toSubscriber(this.stmt('SELECT * FROM subscribers WHERE id = ?').get(existing.id) as Row), created: false };
         }
         const publicId = randomBytes(12).toString('base64url');
