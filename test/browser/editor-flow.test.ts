@@ -6,16 +6,13 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runPass } from '../../src/pipeline/dispatch.ts';
-import { seedArticle } from '../helpers/site.ts';
 import { startTelegramApi, type TestTelegramApi } from '../helpers/telegram-api.ts';
+import { ADMIN_PASSWORD, ADMIN_USER, ARTICLE_TITLE, BOT_TOKEN, DASHBOARD_ARTICLES, dashboardChannels, SECOND_TITLE } from '../server/admin/helpers.ts';
 import { clickAndWait, hasChromium, launchBrowser, openTab, SKIP_NOTE, screenshot, type Tab } from './browser.ts';
 import { startWebHerald, type WebHerald } from './herald-server.ts';
 
-const ADMIN_USER = 'editor';
-const ADMIN_PASSWORD = 'correct-horse-battery-staple-42';
-const BOT_TOKEN = '123456:ABC-secret-token';
-const TITLE = 'Europe’s AI <gigafactory> rush';
-const SECOND = 'Second post';
+const TITLE = ARTICLE_TITLE;
+const SECOND = SECOND_TITLE;
 
 let browser: Browser;
 let tg: TestTelegramApi;
@@ -29,34 +26,8 @@ beforeAll(async () => {
     language: 'en',
     start: '2025-07-02T01:00:00Z', // 09:00 in Asia/Shanghai
     env: { HERALD_ADMIN_USER: ADMIN_USER, HERALD_ADMIN_PASSWORD: ADMIN_PASSWORD },
-    channels: `  newsletter:
-    type: email
-    smtp: {smtp}
-    from: Test News <news@example.com>
-    mode: digest
-    schedule: "0 8 * * 1"
-  tg-news:
-    type: telegram
-    token: "${BOT_TOKEN}"
-    chat: "@news"
-    apiRoot: ${tg.apiRoot}
-  discord-news:
-    type: discord
-    webhookUrl: ""
-    color: "#1a73e8"
-`,
-    articles: {
-      'posts/europe-ai.md': seedArticle({
-        title: TITLE,
-        date: '2025-07-02T08:00:00+08:00',
-        slug: 'europe-ai',
-        image: '/img/cover.jpg',
-        summary: 'The Commission received 76 expressions of interest & more.',
-        tags: ['AI'],
-        topics: ['chips'],
-      }),
-      'posts/second.md': `---\ntitle: ${SECOND}\ndate: 2025-07-02T08:30:00+08:00\ntags: [notes]\n---\n\nA short second post.\n`,
-    },
+    channels: dashboardChannels('{smtp}', tg.apiRoot),
+    articles: DASHBOARD_ARTICLES,
   });
   await t.h.store.upsertSubscriber({ email: 'alice@example.com', name: 'Alice', status: 'active' }, t.clock.now);
   await t.h.store.upsertSubscriber({ email: 'bob@example.com', name: 'Bob', topics: ['chips'], status: 'active' }, t.clock.now);

@@ -69,14 +69,11 @@ export function csrfOf(html: string): string {
   return m[1]!;
 }
 
-export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness> {
-  const smtp = await startSmtpServer(opts.smtp);
-  const tg = await startTelegramApi({ tokens: [BOT_TOKEN] });
-  const site = makeSite({
-    language: opts.language ?? 'en',
-    channels: `  newsletter:
+/** The dashboard's test site: an email digest channel, a Telegram channel and a Discord channel in preview mode. */
+export function dashboardChannels(smtpUrl: string, tgApiRoot: string): string {
+  return `  newsletter:
     type: email
-    smtp: ${opts.smtpUrl ? opts.smtpUrl(smtp.url) : smtp.url}
+    smtp: ${smtpUrl}
     from: Test News <news@example.com>
     mode: digest
     schedule: "0 8 * * 1"
@@ -84,27 +81,40 @@ export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness>
     type: telegram
     token: "${BOT_TOKEN}"
     chat: "@news"
-    apiRoot: ${tg.apiRoot}
+    apiRoot: ${tgApiRoot}
     pace: { perChat: 6000, perToken: 100 }
   discord-news:
     type: discord
     webhookUrl: ""
     color: "#1a73e8"
-`,
+`;
+}
+
+export const ARTICLE_TITLE = 'Europe’s AI <gigafactory> rush';
+export const SECOND_TITLE = 'Second post';
+
+/** Two published articles, the first shaped like the seed (image, summary with `&`, a tag and a topic). */
+export const DASHBOARD_ARTICLES: Record<string, string> = {
+  'posts/europe-ai.md': seedArticle({
+    title: ARTICLE_TITLE,
+    date: '2025-07-02T08:00:00+08:00',
+    slug: 'europe-ai',
+    image: '/img/cover.jpg',
+    summary: 'The Commission received 76 expressions of interest & more.',
+    tags: ['AI'],
+    topics: ['chips'],
+  }),
+  'posts/second.md': `---\ntitle: ${SECOND_TITLE}\ndate: 2025-07-02T08:30:00+08:00\ntags: [notes]\n---\n\nA short second post.\n`,
+};
+
+export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness> {
+  const smtp = await startSmtpServer(opts.smtp);
+  const tg = await startTelegramApi({ tokens: [BOT_TOKEN] });
+  const site = makeSite({
+    language: opts.language ?? 'en',
+    channels: dashboardChannels(opts.smtpUrl ? opts.smtpUrl(smtp.url) : smtp.url, tg.apiRoot),
   });
-  site.write(
-    'posts/europe-ai.md',
-    seedArticle({
-      title: 'Europe’s AI <gigafactory> rush',
-      date: '2025-07-02T08:00:00+08:00',
-      slug: 'europe-ai',
-      image: '/img/cover.jpg',
-      summary: 'The Commission received 76 expressions of interest & more.',
-      tags: ['AI'],
-      topics: ['chips'],
-    }),
-  );
-  site.write('posts/second.md', '---\ntitle: Second post\ndate: 2025-07-02T08:30:00+08:00\ntags: [notes]\n---\n\nA short second post.\n');
+  for (const [file, text] of Object.entries(DASHBOARD_ARTICLES)) site.write(file, text);
   const env: Record<string, string | undefined> = {
     HERALD_SECRET: SECRET,
     HERALD_NOW: NOW,
