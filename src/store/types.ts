@@ -212,7 +212,6 @@ export interface Store {
   getSubscriberByPublicId(publicId: string): Promise<Subscriber | undefined>;
   /** Many at once (the send loop reads a claimed batch's recipients in one query). */
   subscribersByIds(ids: number[]): Promise<Map<number, Subscriber>>;
-  /** Insert or update by address (case-insensitive). */
   /**
    * Adds or updates by address (case-insensitive). With `ifStatusIn`, an existing
    * subscriber's status changes only if it is one of those at the moment of writing
