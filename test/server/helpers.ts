@@ -7,6 +7,7 @@
  *   const res = await t.app.inject({ method: 'GET', url: '/subscribe' });
  *   await t.close();
  */
+import { rmSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load.ts';
@@ -23,6 +24,8 @@ export interface TestServer {
   app: FastifyInstance;
   /** Herald's clock: starts at `start`, moves only when told. */
   clock: { now: Date; advance(ms: number): void };
+  /** Herald's log lines (JSON), to show when something goes wrong. */
+  logs: string[];
   close(): Promise<void>;
 }
 
@@ -36,6 +39,8 @@ export interface TestServerOptions {
   channels?: string;
   /** Build the app yourself (e.g. to pass options to readerRoutes); default buildServer(h). */
   build?: (h: Herald) => Promise<FastifyInstance>;
+  /** Extra environment (admin credentials, ...). */
+  env?: Record<string, string>;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -50,14 +55,16 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 `;
   const site = makeSite({ channels: channels.replaceAll('{smtp}', smtp.url), language: opts.language });
   for (const [rel, text] of Object.entries(opts.articles ?? {})) site.write(rel, text);
-  const config = loadConfig({ file: site.configFile, cwd: site.dir, env: site.env() });
+  const config = loadConfig({ file: site.configFile, cwd: site.dir, env: site.env(undefined, opts.env) });
   const clock = {
     now: new Date(opts.start ?? '2025-07-03T00:00:00Z'),
     advance(ms: number) {
       clock.now = new Date(clock.now.getTime() + ms);
     },
   };
-  const h = await createHerald(config, { log: pino({ level: 'silent' }), now: () => clock.now, quiet: true });
+  const logs: string[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void logs.push(s) });
+  const h = await createHerald(config, { log, now: () => clock.now, quiet: true });
   await scanAndRecord(h);
   const app = await (opts.build ?? buildServer)(h);
   await app.ready();
@@ -67,10 +74,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     h,
     app,
     clock,
+    logs,
     async close() {
       await app.close();
       await h.close();
       await smtp.close();
+      rmSync(site.dir, { recursive: true, force: true });
     },
   };
 }
