@@ -128,7 +128,7 @@ channels:
   const compileStart = performance.now();
   const body = await renderEmailBody(h, c, { kind: 'digest', articles: scanned, date: new Date(clock) });
   const compileMs = performance.now() - compileStart;
-  const sample = body.prepared.build({
+  const sample = await body.prepared.build({
     to: { address: 'reader0@example.com', name: '读者 0' },
     messageId: '<bench@news.example.com>',
     unsubscribeUrl: 'https://news.example.com/herald/unsubscribe/token',

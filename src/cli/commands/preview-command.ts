@@ -71,7 +71,7 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
         const body = await renderEmailBody(h, channel, content);
         const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
         const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
-        const raw = body.prepared.build({
+        const raw = await body.prepared.build({
           to: { address: SAMPLE.email, name: SAMPLE.name },
           messageId: h.messageId(channel.id, `preview.${now.getTime()}`),
           unsubscribeUrl: unsubscribe,

@@ -118,7 +118,7 @@ function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailP
       const messageId = d.messageId ?? h.messageId(c.id, `x${d.id}`);
       const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
       const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, s.publicId);
-      const raw = b.prepared.build({
+      const raw = await b.prepared.build({
         to: { address: s.email, name: s.name },
         messageId,
         unsubscribeUrl: unsubscribe,

@@ -1,15 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import qp from 'nodemailer/lib/qp/index.js';
-import { PLACEHOLDERS, type PlaceholderKey } from '../placeholders.ts';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
+import type { PlaceholderKey } from '../placeholders.ts';
+import { type Chunk, type EncodedPart, encodePart, encodeSmaller, type Part, type TransferEncoding } from './body-encoding.ts';
+import { canonicalSignedHeaders, type DkimKey, relaxedBody, signatureHeaders } from './dkim.ts';
 import {
   assertHeaderUri,
+  customHeader,
   formatAddress,
   formatDate,
   formatMessageId,
-  headerLine,
   HeaderError,
+  headerLine,
   type MailAddress,
-  customHeader,
   normalizeAddress,
   textHeader,
   toMailAddress,
@@ -19,12 +20,14 @@ import type { GreetingForms } from './render-email.ts';
 /**
  * Builds each distinct MIME message once and only splices per-recipient parts.
  *
- * Both bodies are quoted-printable. The HTML/text is split at the PLACEHOLDERS,
- * every static segment is QP-encoded once into a shared Buffer that ends with a
- * soft line break (`=\r\n`), so encoded pieces can be concatenated in any order and
- * still decode to the plain concatenation; per recipient only the short values
- * (greeting, name, unsubscribe URL) and three headers are encoded. `build` is then
- * one Buffer.concat over precomputed Buffers.
+ * The HTML/text is split at the PLACEHOLDERS and every static segment is encoded once
+ * (quoted-printable or base64, whichever is smaller for that part; see body-encoding.ts);
+ * per recipient only the short values (greeting, name, links) and four headers are
+ * encoded, and `build` is one Buffer.concat over mostly precomputed Buffers.
+ *
+ * With DKIM keys, each message is signed (relaxed/relaxed): the body hash starts from the
+ * shared prefix (Hash.copy()) and runs over precomputed canonical chunks, and the private
+ * key operation runs in node's thread pool, so the event loop keeps sending meanwhile.
  */
 
 export interface PrepareMessageInput {
@@ -34,10 +37,14 @@ export interface PrepareMessageInput {
   html: string;
   text: string;
   date: Date;
-  /** Extra headers such as List-Id; Herald's own headers cannot be overridden. */
+  /** Extra headers such as List-Id and Feedback-ID; Herald's own headers cannot be overridden. */
   headers?: Record<string, string>;
   /** Greeting lines for PLACEHOLDERS.greeting (from RenderedEmail); default: "{name}" / "". */
   greeting?: GreetingForms;
+  /** Sign every message with each of these keys (several: e.g. RSA and Ed25519 side by side). */
+  dkim?: readonly DkimKey[];
+  /** Force a transfer encoding per part; default: the smaller of quoted-printable and base64. */
+  encoding?: Partial<Record<Part, TransferEncoding>>;
 }
 
 export interface RecipientParts {
@@ -54,112 +61,114 @@ export interface RecipientParts {
   name?: string;
 }
 
-export interface PreparedMessage {
-  /** The complete RFC 5322 message, CRLF line endings, not dot-stuffed. */
-  build(r: RecipientParts): Buffer;
-  /** Bare From address (IDN domain in punycode), for the SMTP envelope's MAIL FROM. */
-  readonly envelopeFrom: string;
-  /** Bytes shared by every recipient (for sizing and benchmarks). */
-  readonly staticBytes: number;
+export interface PartInfo {
+  encoding: TransferEncoding;
+  /** Encoded bytes as sent, placeholders counted as empty. */
+  staticBytes: number;
+  /** Placeholders in the part (each adds its value, encoded, per recipient). */
+  slots: number;
 }
 
-type Part = 'text' | 'html';
-/** What goes between two static buffers: the recipient headers or a placeholder value. */
-type Slot = { kind: 'headers' } | { kind: 'value'; key: PlaceholderKey; part: Part };
+export interface PreparedMessage {
+  /** The complete RFC 5322 message, DKIM-signed when keys were given; CRLF line endings, not dot-stuffed. */
+  build(r: RecipientParts): Promise<Buffer>;
+  /** Bare From address (IDN domain in punycode), for the SMTP envelope's MAIL FROM. */
+  readonly envelopeFrom: string;
+  /** Bytes shared by every recipient (for sizing and benchmarks; DKIM-Signature headers not included). */
+  readonly staticBytes: number;
+  readonly parts: Readonly<Record<Part, PartInfo>>;
+  /** Whether messages are signed. */
+  readonly signed: boolean;
+}
 
-const PLACEHOLDER_RE = /%%HERALD_(GREETING|NAME|UNSUBSCRIBE_URL|PREFERENCES_URL)%%/g;
-const KEY_BY_TOKEN = new Map<string, PlaceholderKey>(
-  (Object.entries(PLACEHOLDERS) as [PlaceholderKey, string][]).map(([key, token]) => [token, key]),
-);
-const SOFT_BREAK = '=\r\n';
+const latin1 = (s: string) => Buffer.from(s, 'latin1');
+const shared = (s: string): Chunk => {
+  const raw = latin1(s);
+  return { raw, canon: relaxedBody(raw) };
+};
 
 export function prepareMessage(input: PrepareMessageInput): PreparedMessage {
   const boundary = `----=_Herald_${randomBytes(12).toString('hex')}`;
   const greeting = input.greeting ?? { named: '{name}', anonymous: '' };
+  const choose = (part: Part, body: string): EncodedPart => {
+    const forced = input.encoding?.[part];
+    return forced === undefined ? encodeSmaller(body) : encodePart(body, forced);
+  };
+  const text = choose('text', input.text);
+  const html = choose('html', input.html);
 
+  // Header fields as written, by lower-case name, for DKIM (no final CRLF).
+  const fields = new Map<string, string>();
+  const field = (line: string) => {
+    fields.set(line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(0, -2));
+    return line;
+  };
   let head = '';
-  head += headerLine('From', formatAddress('From', input.from));
-  if (input.replyTo !== undefined) head += headerLine('Reply-To', formatAddress('Reply-To', input.replyTo));
-  head += textHeader('Subject', input.subject);
-  head += headerLine('Date', formatDate(input.date));
-  head += 'MIME-Version: 1.0\r\n';
-  const afterRecipient =
-    Object.entries(input.headers ?? {})
-      .map(([name, value]) => customHeader(name, value))
-      .join('') +
-    headerLine('Content-Type', `multipart/alternative; boundary="${boundary}"`) +
-    '\r\n' +
-    partHeader(boundary, 'text/plain');
+  head += field(headerLine('From', formatAddress('From', input.from)));
+  if (input.replyTo !== undefined) head += field(headerLine('Reply-To', formatAddress('Reply-To', input.replyTo)));
+  head += field(textHeader('Subject', input.subject));
+  head += field(headerLine('Date', formatDate(input.date)));
+  head += field('MIME-Version: 1.0\r\n');
+  let afterRecipient = '';
+  for (const [name, value] of Object.entries(input.headers ?? {})) afterRecipient += field(customHeader(name, value));
+  afterRecipient += field(headerLine('Content-Type', `multipart/alternative; boundary="${boundary}"`));
+  const bodyStart = partHeader(boundary, 'text/plain', text.encoding) + text.head;
+  const middle = shared(`\r\n${partHeader(boundary, 'text/html', html.encoding)}${html.head}`);
+  const end = shared(`\r\n--${boundary}--\r\n`);
 
-  // Static pieces and the slots between them, in message order.
-  const statics: string[] = [head];
-  const slots: Slot[] = [{ kind: 'headers' }];
-  let pending = afterRecipient;
-  for (const [part, body] of [
-    ['text', input.text],
-    ['html', input.html],
-  ] as const) {
-    if (part === 'html') pending += `\r\n${partHeader(boundary, 'text/html')}`;
-    const pieces = body.replace(/\r\n?|\n/g, '\r\n').split(PLACEHOLDER_RE);
-    // split() with a capture group alternates text, key name, text, ...
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i] ?? '';
-      if (i % 2 === 0) {
-        pending += encodeSegment(piece, i === pieces.length - 1);
-      } else {
-        statics.push(pending);
-        pending = '';
-        const key = KEY_BY_TOKEN.get(`%%HERALD_${piece}%%`);
-        if (key === undefined) throw new Error(`unknown placeholder ${piece}`);
-        slots.push({ kind: 'value', key, part });
-      }
-    }
-  }
-  pending += `\r\n--${boundary}--\r\n`;
-  statics.push(pending);
-
-  const staticBuffers = statics.map((s) => Buffer.from(s, 'latin1'));
-  for (const s of statics) {
-    // Everything is QP or encoded words by now; a non-ASCII byte means a bug above.
+  const headBuf = latin1(head);
+  const afterBuf = latin1(`${afterRecipient}\r\n${bodyStart}`);
+  for (const s of [head, afterRecipient, bodyStart, middle.raw.toString('latin1')]) {
+    // Everything is encoded by now; a non-ASCII byte means a bug above.
     if (/[\u0080-\uffff]/.test(s)) throw new Error('internal: non-ASCII byte in encoded message');
   }
-  const staticBytes = staticBuffers.reduce((n, b) => n + b.length, 0);
+  const staticBytes = headBuf.length + afterBuf.length + middle.raw.length + end.raw.length + text.staticBytes - text.head.length + html.staticBytes - html.head.length;
+
+  const keys = input.dkim ?? [];
+  const signTime = Math.floor(input.date.getTime() / 1000);
+  // The body hash of everything before the first spliced value, computed once.
+  const prefix: Hash | undefined = keys.length > 0 ? createHash('sha256').update(relaxedBody(latin1(bodyStart))) : undefined;
 
   return {
     envelopeFrom: normalizeAddress('From', toMailAddress('From', input.from).address),
     staticBytes,
-    build(r) {
-      const values = recipientValues(r, greeting);
-      const list: Buffer[] = new Array(staticBuffers.length + slots.length);
-      let length = staticBytes;
-      let j = 0;
-      for (let i = 0; i < slots.length; i++) {
-        list[j++] = staticBuffers[i] as Buffer;
-        const slot = slots[i] as Slot;
-        const buf = slot.kind === 'headers' ? values.headers : values.get(slot.key, slot.part);
-        list[j++] = buf;
-        length += buf.length;
+    signed: keys.length > 0,
+    parts: {
+      text: { encoding: text.encoding, staticBytes: text.staticBytes, slots: text.slots },
+      html: { encoding: html.encoding, staticBytes: html.staticBytes, slots: html.slots },
+    },
+    async build(r) {
+      const v = recipientValues(r, greeting);
+      const body: Chunk[] = [];
+      text.emit(v.text, body);
+      body.push(middle);
+      html.emit(v.html, body);
+      body.push(end);
+
+      const list: Buffer[] = [];
+      let length = headBuf.length + v.headers.length + afterBuf.length;
+      if (prefix !== undefined) {
+        const hash = prefix.copy();
+        for (const c of body) hash.update(c.canon);
+        const recipientFields = new Map(fields);
+        for (const line of v.headerLines) recipientFields.set(line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(0, -2));
+        const signed = canonicalSignedHeaders({ get: (name) => recipientFields.get(name) });
+        const dkim = latin1(await signatureHeaders(keys, signed, hash.digest('base64'), signTime));
+        list.push(dkim);
+        length += dkim.length;
       }
-      list[j] = staticBuffers[slots.length] as Buffer;
+      list.push(headBuf, v.headers, afterBuf);
+      for (const c of body) {
+        list.push(c.raw);
+        length += c.raw.length;
+      }
       return Buffer.concat(list, length);
     },
   };
 }
 
-function partHeader(boundary: string, type: string): string {
-  return `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
-}
-
-/**
- * QP-encodes one piece of a body. Lines are wrapped at 75 so the trailing soft
- * break still fits in 76; a piece that ends mid-line gets `=\r\n` so whatever is
- * spliced after it starts on a fresh line without adding a character.
- */
-function encodeSegment(s: string, last: boolean): string {
-  if (s === '') return '';
-  const encoded = qp.wrap(qp.encode(Buffer.from(s, 'utf8')), 75);
-  if (last || encoded.endsWith('\r\n')) return encoded;
-  return encoded + SOFT_BREAK;
+function partHeader(boundary: string, type: string, encoding: TransferEncoding): string {
+  return `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`;
 }
 
 function recipientValues(r: RecipientParts, greeting: GreetingForms) {
@@ -172,9 +181,9 @@ function recipientValues(r: RecipientParts, greeting: GreetingForms) {
     assertHeaderUri('unsubscribe mailto', mailto);
     listUnsubscribe += `, <${mailto}>`;
   }
-  let headers = headerLine('To', to) + headerLine('Message-ID', messageId) + headerLine('List-Unsubscribe', listUnsubscribe);
+  const headerLines = [headerLine('To', to), headerLine('Message-ID', messageId), headerLine('List-Unsubscribe', listUnsubscribe)];
   // RFC 8058 one-click applies to HTTPS URIs only.
-  if (/^https:/i.test(r.unsubscribeUrl)) headers += 'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n';
+  if (/^https:/i.test(r.unsubscribeUrl)) headerLines.push('List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n');
 
   const name = (r.name ?? r.to.name ?? '').trim();
   if (/[\r\n]/.test(name)) throw new HeaderError('recipient name must not contain line breaks');
@@ -184,18 +193,18 @@ function recipientValues(r: RecipientParts, greeting: GreetingForms) {
     unsubscribeUrl: r.unsubscribeUrl,
     preferencesUrl: r.preferencesUrl ?? r.unsubscribeUrl,
   };
-  const cache = new Map<string, Buffer>();
+  const escaped = new Map<PlaceholderKey, string>();
   return {
-    headers: Buffer.from(headers, 'utf8'),
-    get(key: PlaceholderKey, part: Part): Buffer {
-      const id = `${part}:${key}`;
-      let buf = cache.get(id);
-      if (buf === undefined) {
-        const value = part === 'html' ? escapeHtml(plain[key]) : plain[key];
-        buf = Buffer.from(encodeSegment(value, false), 'latin1');
-        cache.set(id, buf);
+    headerLines,
+    headers: Buffer.from(headerLines.join(''), 'utf8'),
+    text: (key: PlaceholderKey) => plain[key],
+    html: (key: PlaceholderKey) => {
+      let s = escaped.get(key);
+      if (s === undefined) {
+        s = escapeHtml(plain[key]);
+        escaped.set(key, s);
       }
-      return buf;
+      return s;
     },
   };
 }

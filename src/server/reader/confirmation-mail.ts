@@ -82,7 +82,7 @@ export function createConfirmationMailer(h: Herald): ConfirmationMailer {
     const messageId = h.messageId(c.id, `confirm.${s.publicId}.${Date.now().toString(36)}`);
     // The reader's own unsubscribe link: "I never asked for this" in a mail client then stops any further confirmation.
     const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
-    const raw = prepared.build({ to: { address: s.email, name: s.name }, messageId, unsubscribeUrl: unsubscribe, unsubscribeMailto: c.unsubscribeMailto, name: s.name });
+    const raw = await prepared.build({ to: { address: s.email, name: s.name }, messageId, unsubscribeUrl: unsubscribe, unsubscribeMailto: c.unsubscribeMailto, name: s.name });
     const previewHtml = html
       .replaceAll(PLACEHOLDERS.greeting, escapeHtml(s.name ? greeting.named.replace('{name}', s.name) : greeting.anonymous))
       .replaceAll(PLACEHOLDERS.name, escapeHtml(s.name ?? ''))

@@ -19,13 +19,13 @@ const prepared = prepareMessage({
   greeting: { named: 'Hi {name},', anonymous: 'Hello,' },
 });
 
-function payload(to: string, n = 1): EmailPayload {
+async function payload(to: string, n = 1): Promise<EmailPayload> {
   const messageId = `<m${n}.${to}@herald.test>`;
   return {
     kind: 'email',
     envelope: { from: prepared.envelopeFrom, to },
     messageId,
-    raw: prepared.build({ to: { address: to, name: 'Ada' }, messageId, unsubscribeUrl: `https://example.com/u/${n}` }),
+    raw: await prepared.build({ to: { address: to, name: 'Ada' }, messageId, unsubscribeUrl: `https://example.com/u/${n}` }),
   };
 }
 
@@ -65,7 +65,7 @@ describe('SMTP adapter against a real server', () => {
     server = await startSmtpServer();
     adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 2 } });
     expect(adapter).toMatchObject({ channelId: 'email-main', type: 'email', preview: false });
-    const p = payload('ada@example.com');
+    const p = await payload('ada@example.com');
     const result = await adapter.send(p);
     expect(result.providerMessageId).toBe('Q1');
     expect(server.messages).toHaveLength(1);
@@ -80,20 +80,20 @@ describe('SMTP adapter against a real server', () => {
   it('falls back to the Message-ID when the server reports no queue id', async () => {
     server = await startSmtpServer({ queueId: () => '' });
     adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 1 } });
-    expect((await adapter.send(payload('a@example.com'))).providerMessageId).toBe('<m1.a@example.com@herald.test>');
+    expect((await adapter.send(await payload('a@example.com'))).providerMessageId).toBe('<m1.a@example.com@herald.test>');
   });
 
   it('logs in with the credentials from the URL', async () => {
     server = await startSmtpServer({ auth: { user: USER, pass: PASSWORD } });
     adapter = createSmtpAdapter({ channelId: 'email-main', url: urlWithCreds(server.port), pool: { maxConnections: 1 } });
-    await adapter.send(payload('a@example.com'));
+    await adapter.send(await payload('a@example.com'));
     expect(server.messages[0]?.user).toBe(USER);
   });
 
   it('sends many messages concurrently through the pool', async () => {
     server = await startSmtpServer();
     adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 4 } });
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => adapter?.send(payload(`u${i}@example.com`, i))));
+    const results = await Promise.all(Array.from({ length: 40 }, async (_, i) => adapter?.send(await payload(`u${i}@example.com`, i))));
     expect(results).toHaveLength(40);
     expect(server.messages).toHaveLength(40);
     expect(new Set(server.messages.map((m) => m.envelope.to[0])).size).toBe(40);
@@ -103,13 +103,13 @@ describe('SMTP adapter against a real server', () => {
     server = await startSmtpServer();
     server.rejectRecipient('busy@example.com', 450, '4.2.1 mailbox busy');
     adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 1 } });
-    const e = await caught(adapter.send(payload('busy@example.com')));
+    const e = await caught(adapter.send(await payload('busy@example.com')));
     expect(e.kind).toBe('transient');
     expect(e.connection).toBe(false);
     expect(e.code).toBe(450);
     expect(e.message).toBe('email-main: recipient temporarily rejected (450 4.2.1 mailbox busy)');
     // The connection stays usable for the next recipient.
-    await adapter.send(payload('ok@example.com'));
+    await adapter.send(await payload('ok@example.com'));
     expect(server.messages).toHaveLength(1);
   });
 
@@ -117,7 +117,7 @@ describe('SMTP adapter against a real server', () => {
     server = await startSmtpServer();
     server.rejectRecipient('gone@example.com', 550, '5.1.1 user unknown');
     adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 1 } });
-    const e = await caught(adapter.send(payload('gone@example.com')));
+    const e = await caught(adapter.send(await payload('gone@example.com')));
     expect(e.kind).toBe('permanent');
     expect(e.connection).toBe(false);
     expect(e.code).toBe(550);
@@ -128,8 +128,8 @@ describe('SMTP adapter against a real server', () => {
     server = await startSmtpServer();
     server.rejectNext(2, 451, '4.3.0 temporary failure');
     adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 1 } });
-    for (let i = 0; i < 2; i++) expect((await caught(adapter.send(payload('a@example.com')))).kind).toBe('transient');
-    await adapter.send(payload('a@example.com'));
+    for (let i = 0; i < 2; i++) expect((await caught(adapter.send(await payload('a@example.com')))).kind).toBe('transient');
+    await adapter.send(await payload('a@example.com'));
     expect(server.rcptAttempts).toBe(3);
     expect(server.messages).toHaveLength(1);
   });
@@ -138,7 +138,7 @@ describe('SMTP adapter against a real server', () => {
     server = await startSmtpServer();
     server.rejectNext(1, 450, '4.7.0 Too many messages, slow down');
     adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 1 } });
-    const e = await caught(adapter.send(payload('a@example.com')));
+    const e = await caught(adapter.send(await payload('a@example.com')));
     expect(e.kind).toBe('rate-limited');
     expect(e.retryAfterMs).toBeGreaterThan(0);
   });
@@ -146,7 +146,7 @@ describe('SMTP adapter against a real server', () => {
   it('reports a rejected login as a connection problem without leaking the password', async () => {
     server = await startSmtpServer({ auth: { user: USER, pass: 'the-right-one' } });
     adapter = createSmtpAdapter({ channelId: 'email-main', url: urlWithCreds(server.port), pool: { maxConnections: 1 } });
-    const e = await caught(adapter.send(payload('a@example.com')));
+    const e = await caught(adapter.send(await payload('a@example.com')));
     expect(e.kind).toBe('transient');
     expect(e.connection).toBe(true);
     expect(e.message).toMatch(/^email-main: SMTP server 127\.0\.0\.1:\d+ rejected the login \(535/);
@@ -160,7 +160,7 @@ describe('SMTP adapter against a real server', () => {
     server = undefined;
     adapter = createSmtpAdapter({ channelId: 'email-main', url: urlWithCreds(port), pool: { maxConnections: 2 } });
     const started = Date.now();
-    const e = await caught(adapter.send(payload('a@example.com')));
+    const e = await caught(adapter.send(await payload('a@example.com')));
     expect(Date.now() - started).toBeLessThan(2000);
     expect(e.kind).toBe('transient');
     expect(e.connection).toBe(true);
@@ -175,7 +175,7 @@ describe('SMTP adapter against a real server', () => {
     server = undefined;
     adapter = createSmtpAdapter({ channelId: 'email-main', url: `smtp://127.0.0.1:${port}`, pool: { maxConnections: 2 } });
     for (let round = 0; round < 3; round++) {
-      const results = await Promise.allSettled([1, 2, 3].map((n) => adapter?.send(payload('a@example.com', n))));
+      const results = await Promise.allSettled([1, 2, 3].map(async (n) => adapter?.send(await payload('a@example.com', n))));
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     }
   });
@@ -193,7 +193,7 @@ describe('SMTP adapter against a real server', () => {
       timeouts: { greetingMs: 300, connectionMs: 300, socketMs: 1000 },
     });
     const started = Date.now();
-    const e = await caught(adapter.send(payload('a@example.com')));
+    const e = await caught(adapter.send(await payload('a@example.com')));
     expect(Date.now() - started).toBeLessThan(3000);
     expect(e.kind).toBe('transient');
     expect(e.connection).toBe(true);
@@ -206,7 +206,7 @@ describe('SMTP adapter against a real server', () => {
     for (const tls of ['implicit', 'starttls'] as const) {
       server = await startSmtpServer({ tls });
       adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 1 }, tls: { rejectUnauthorized: false } });
-      await adapter.send(payload('a@example.com'));
+      await adapter.send(await payload('a@example.com'));
       expect(server.messages[0]?.secure).toBe(true);
       await adapter.close();
       await server.close();
@@ -218,14 +218,14 @@ describe('SMTP adapter against a real server', () => {
   it('maps an untrusted certificate to a TLS connection error', async () => {
     server = await startSmtpServer({ tls: 'implicit' });
     adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 1 } });
-    const e = await caught(adapter.send(payload('a@example.com')));
+    const e = await caught(adapter.send(await payload('a@example.com')));
     expect(e.connection).toBe(true);
     expect(e.message).toMatch(new RegExp(`^email-main: TLS with SMTP server 127\\.0\\.0\\.1:${server.port} failed: .*cert`, 'i'));
   });
 
   it('reports an unresolvable host as a connection problem', async () => {
     adapter = createSmtpAdapter({ channelId: 'email-main', url: `smtp://u:${PASSWORD}@no-such-host.invalid:2525`, timeouts: { connectionMs: 3000 } });
-    const e = await caught(adapter.send(payload('a@example.com')));
+    const e = await caught(adapter.send(await payload('a@example.com')));
     expect(e.connection).toBe(true);
     expect(e.message).toMatch(/^email-main: could not resolve SMTP host no-such-host\.invalid/);
     expectNoSecrets(e);
@@ -240,11 +240,11 @@ describe('SMTP adapter against a real server', () => {
   it('close() lets pending sends finish, then refuses new ones', async () => {
     server = await startSmtpServer();
     adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 1 } });
-    const pending = [adapter.send(payload('a@example.com', 1)), adapter.send(payload('b@example.com', 2))];
+    const pending = [adapter.send(await payload('a@example.com', 1)), adapter.send(await payload('b@example.com', 2))];
     await adapter.close();
     await expect(Promise.all(pending)).resolves.toHaveLength(2);
     expect(server.messages).toHaveLength(2);
-    const e = await caught(adapter.send(payload('c@example.com')));
+    const e = await caught(adapter.send(await payload('c@example.com')));
     expect(e.message).toBe('email-main: SMTP adapter is closed');
   });
 });
