@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parseDocument } from 'yaml';
 import { discordSecrets } from '../channels/discord/discord-config.ts';
+import { DkimKeyError, loadDkimKey } from '../channels/email/dkim-keys.ts';
 import { telegramSecrets } from '../channels/telegram/telegram-config.ts';
 import type { ChannelConfig } from '../pipeline/channel-kinds.ts';
 import type { ContentSettings, SiteSettings } from '../content/site.ts';
@@ -92,9 +93,32 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
   }
   const c = parsed.data;
   const dir = path.dirname(file);
+
   const rel = (p: string) => path.resolve(dir, p);
 
   const channels = Object.entries(c.channels).map(([id, ch]) => ({ ...(ch as object), id }) as ChannelConfig);
+  const keyProblems: string[] = [];
+  for (const ch of channels) {
+    if (ch.type !== 'email') continue;
+    // The `email:` block gives what a channel does not set itself.
+    const own = ch.dkim !== undefined;
+    ch.dkim ??= c.email.dkim;
+    ch.feedbackId ??= c.email.feedbackId;
+    ch.maxBytes ??= c.email.maxBytes;
+    ch.dkimKeys = (ch.dkim ?? []).flatMap((entry, i) => {
+      if (!entry.privateKey.startsWith('file:')) registerSecret(entry.privateKey);
+      const where = `${own ? `channels.${ch.id}.dkim` : 'email.dkim'}${(own ? ch.dkim : c.email.dkim)?.length === 1 ? '' : `.${i}`}.privateKey`;
+      try {
+        return [loadDkimKey(entry, dir)];
+      } catch (e) {
+        if (!(e instanceof DkimKeyError)) throw e;
+        const problem = `${where}: ${e.message}`;
+        if (!keyProblems.includes(problem)) keyProblems.push(problem);
+        return [];
+      }
+    });
+  }
+  if (keyProblems.length > 0) throw new ConfigError(shown, keyProblems);
   for (const ch of channels) {
     if (ch.type === 'email') registerUrlSecrets(ch.smtp);
     else if (ch.type === 'telegram') telegramSecrets(ch).forEach(registerSecret);

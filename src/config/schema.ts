@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channelSchemas } from '../channels/channel-schemas.ts';
+import { emailDefaultsSchema } from '../channels/email/email-config.ts';
 import { duration, httpUrl, timezone } from './fields.ts';
 
 const site = z
@@ -8,6 +9,8 @@ const site = z
     url: httpUrl.transform((v) => (v.endsWith('/') ? v : `${v}/`)),
     language: z.string().default('en'),
     timezone: timezone.default('UTC'),
+    /** Postal address shown in every email's footer (CAN-SPAM asks for one in commercial email). */
+    address: z.string().trim().min(1, 'expected a postal address, e.g. "Example Media, 1 Main St, Springfield"').optional(),
   })
   .strict();
 
@@ -69,6 +72,8 @@ export const configSchema = z
     store,
     server,
     delivery,
+    /** Defaults for every email channel: dkim, feedbackId, maxBytes. */
+    email: emailDefaultsSchema,
     /** Where preview-mode channels write what they would send. */
     outbox: z.string().default('outbox'),
     /** Extra template folder whose files override the bundled templates/. */

@@ -7,6 +7,8 @@ export interface SiteSettings {
   language: string;
   /** IANA time zone, e.g. 'Asia/Shanghai'. */
   timezone: string;
+  /** Postal address for email footers. */
+  address?: string;
 }
 
 export interface ContentSettings {

@@ -23,7 +23,9 @@ const base: PrepareMessageInput = {
   html: HTML,
   text: TEXT,
   date: new Date('2024-05-03T01:02:03Z'),
-  headers: { 'List-Id': 'Herald test <news.example.com>' },
+  listId: { name: 'Herald test', id: 'news.example.com' },
+  feedbackId: 'news:digest:example.com',
+  headers: { 'X-Campaign': 'test' },
   greeting: { named: '{name}，您好！', anonymous: '您好！' },
 };
 
@@ -62,6 +64,13 @@ describe('prepareMessage', () => {
     expect(mail.date?.toISOString()).toBe('2024-05-03T01:02:03.000Z');
     const head = raw.toString('latin1').split('\r\n\r\n')[0] ?? '';
     expect(head).toContain('List-Id: Herald test <news.example.com>\r\n');
+    expect(head).toContain('Feedback-ID: news:digest:example.com\r\n');
+    expect(head).toContain('X-Campaign: test\r\n');
+    const cjk = (await prepareMessage({ ...base, listId: { name: '码农周刊', id: 'news.blog.example.cn' } }).build(recipient)).toString('latin1');
+    expect(cjk).toMatch(/\r\nList-Id: =\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= <news\.blog\.example\.cn>\r\n/);
+    const list = (await simpleParser(cjk)).headers.get('list') as unknown as { id: { id: string; name: string } };
+    expect(list.id.id).toBe('news.blog.example.cn');
+    expect(Buffer.from(/\?B\?(.+)\?=/.exec(list.id.name)?.[1] ?? '', 'base64').toString()).toBe('码农周刊');
     expect(head).toContain('MIME-Version: 1.0\r\n');
     expect(head).toContain('Date: Fri, 03 May 2024 01:02:03 +0000\r\n');
     expect(head).toContain('List-Unsubscribe: <https://example.com/u/abc123?t=x&y=1>,\r\n <mailto:unsubscribe@example.com>\r\n');
@@ -158,6 +167,9 @@ describe('prepareMessage', () => {
     expect(() => prepareMessage({ ...base, headers: { 'X-Tag': 'a\r\nBcc: x@example.com' } })).toThrow(/line breaks/);
     expect(() => prepareMessage({ ...base, headers: { 'Bad Name': 'x' } })).toThrow(/not valid/);
     expect(() => prepareMessage({ ...base, headers: { subject: 'x' } })).toThrow(/set by Herald/);
+    expect(() => prepareMessage({ ...base, headers: { 'dkim-signature': 'x' } })).toThrow(/set by Herald/);
+    expect(() => prepareMessage({ ...base, listId: { name: 'x', id: 'a b' } })).toThrow(/List-Id/);
+    expect(() => prepareMessage({ ...base, feedbackId: 'a b' })).toThrow(/Feedback-ID/);
     await expect(p.build({ ...recipient, to: { address: 'a@example.com', name: 'Eve\r\nBcc: x@example.com' } })).rejects.toThrow(/line breaks/);
     await expect(p.build({ ...recipient, to: { address: 'a@example.com\r\nBcc: x@example.com' } })).rejects.toThrow(/line breaks/);
     await expect(p.build({ ...recipient, messageId: '<a@b>\r\nBcc: x@example.com' })).rejects.toThrow(/line breaks/);

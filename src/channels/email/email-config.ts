@@ -1,7 +1,57 @@
 import { z } from 'zod';
 import { channelBase, cron } from '../../config/fields.ts';
+import type { DkimKey } from '../../render/email/dkim.ts';
 
 const mailbox = z.string().min(3, 'expected an address like "Site News <news@example.com>"');
+
+/** Gmail clips messages past ~102 KB (hiding the footer and its unsubscribe link). */
+export const DEFAULT_MAX_BYTES = 100_000;
+/** Gmail's Feedback-ID: colon-separated fields, the last one identifying the sender. */
+export const DEFAULT_FEEDBACK_ID = '{channel}:{kind}:{host}';
+
+const dkimEntry = z
+  .object({
+    /** d=: usually the From address's domain (DMARC alignment). */
+    domain: z.string().min(1, 'expected the signing domain, e.g. example.com'),
+    /** s=: the public key is published at <selector>._domainkey.<domain>. */
+    selector: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*$/, 'expected a selector like "herald" or "2025-07"'),
+    /** PEM text, or file:<path> relative to the config file. */
+    privateKey: z.string().min(1, 'expected PEM text or file:<path> (e.g. ${DKIM_PRIVATE_KEY})'),
+  })
+  .strict();
+
+/** One key or a list (e.g. RSA and Ed25519 side by side); every message is signed with each. */
+export const dkimSetting = z.union([dkimEntry, z.array(dkimEntry).min(1, 'expected at least one key')]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const feedbackId = z.string().superRefine((v, ctx) => {
+  if (v === '') return;
+  const unknown = [...v.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).filter((t) => !['channel', 'kind', 'host'].includes(t ?? ''));
+  if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${unknown[0]}} (use {channel}, {kind}, {host})` });
+  else if (!/^[\x21-\x7e]+$/.test(v.replace(/\{(channel|kind|host)\}/g, 'x'))) ctx.addIssue({ code: 'custom', message: 'expected printable ASCII without spaces, like "{channel}:{kind}:{host}"' });
+});
+
+/** A size in bytes: 100000, "100KB", "100 KB", "0.1MB" (1 KB = 1000 bytes). */
+const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const m = typeof v === 'number' ? [String(v), String(v), ''] : /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB)?\s*$/i.exec(v);
+  const n = m ? Number(m[1]) * ({ '': 1, b: 1, kb: 1000, mb: 1_000_000 }[(m[2] ?? '').toLowerCase()] ?? 1) : Number.NaN;
+  if (!Number.isFinite(n) || n < 10_000) {
+    ctx.addIssue({ code: 'custom', message: `expected a size of at least 10KB, like 100000 or "100KB", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return Math.round(n);
+});
+
+/** Settings every email channel shares unless it sets its own (the top-level `email:` block). */
+export const emailSettingsFields = {
+  /** DKIM signing keys. */
+  dkim: dkimSetting.optional(),
+  /** Feedback-ID header; "" leaves it out. */
+  feedbackId: feedbackId.optional(),
+  /** A digest's HTML part, as sent, stays under this (Gmail clips past ~102 KB). */
+  maxBytes: byteSize.optional(),
+};
+
+export const emailDefaultsSchema = z.object(emailSettingsFields).strict().default({});
 
 export const emailChannelSchema = z
   .object({
@@ -38,7 +88,19 @@ export const emailChannelSchema = z
       })
       .default({ maxConnections: 5, rateLimit: 0 }),
     tls: z.object({ rejectUnauthorized: z.boolean().default(true) }).optional(),
+    ...emailSettingsFields,
   })
   .strict();
 
-export type EmailChannelConfig = z.infer<typeof emailChannelSchema> & { id: string };
+export type EmailChannelConfig = z.infer<typeof emailChannelSchema> & {
+  id: string;
+  /** The parsed `dkim` keys (the channel's own, else the `email:` block's), set when the config is loaded. */
+  dkimKeys?: readonly DkimKey[];
+};
+
+/** The channel's Feedback-ID header value for one kind of email, or undefined when turned off. */
+export function feedbackIdFor(c: Pick<EmailChannelConfig, 'id' | 'feedbackId'>, kind: 'digest' | 'each' | 'confirm', siteHost: string): string | undefined {
+  const template = c.feedbackId ?? DEFAULT_FEEDBACK_ID;
+  if (template === '') return undefined;
+  return template.replaceAll('{channel}', c.id).replaceAll('{kind}', kind).replaceAll('{host}', siteHost);
+}

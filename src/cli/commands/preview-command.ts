@@ -6,7 +6,7 @@ import type { Article } from '../../content/article.ts';
 import { articleStatus, matchesTopics } from '../../content/article.ts';
 import { scanContent } from '../../content/scan.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
-import { personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
+import { type Body, personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
 import { planChannel } from '../../pipeline/plan.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
@@ -85,9 +85,26 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
         writeFileSync(file, personalHtml(body, { name: SAMPLE.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }));
         writeFileSync(file.replace(/\.html$/, '.eml'), raw);
         console.log(`subject: ${body.subject}`);
-        console.log(`size: ${raw.length} bytes (HTML ${Buffer.byteLength(body.html)} bytes)`);
+        for (const line of sizeReport(raw.length, body)) console.log(line);
+        const keys = channel.dkimKeys ?? [];
+        console.log(keys.length > 0 ? `DKIM: signed with ${keys.map((k) => `${k.selector}._domainkey.${k.domain} (${k.algorithm})`).join(', ')}` : 'DKIM: not signed (no dkim key configured; mailbox providers expect bulk mail to be signed)');
         console.log(file);
         return EXIT.ok;
       }),
     ));
+}
+
+const kb = (n: number) => `${(n / 1000).toFixed(1)} KB`;
+
+/** The message size, and the HTML part's size as sent against the clipping limit. */
+export function sizeReport(rawBytes: number, body: Body): string[] {
+  const p = body.prepared.parts;
+  const lines = [
+    `size: ${rawBytes} bytes as sent (text part ${p.text.encoding}, HTML part ${p.html.encoding})`,
+    `HTML part: ${kb(body.htmlBytes)} of ${kb(body.maxBytes)} (email.maxBytes)${body.htmlBytes > body.maxBytes ? '  OVER THE LIMIT: Gmail clips the message, hiding the footer and its unsubscribe link' : ''}`,
+  ];
+  if (body.articles && body.articles.movedForSize > 0) {
+    lines.push(`digest: ${body.articles.kept} article(s) in the body; ${body.articles.movedForSize} moved into the "more articles" line to stay under the limit`);
+  }
+  return lines;
 }

@@ -3,25 +3,39 @@
  * message. Each distinct body (digest + the subscriber's article set, or one article) is
  * rendered and MIME-encoded once per run, then only the per-recipient parts are spliced.
  */
-import type { EmailChannelConfig } from '../../channels/email/email-config.ts';
+import { DEFAULT_MAX_BYTES, type EmailChannelConfig, feedbackIdFor } from '../../channels/email/email-config.ts';
 import { permanent } from '../../channels/errors.ts';
 import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
 import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
 import type { EmailPayload } from '../../channels/types.ts';
 import type { Article } from '../../content/article.ts';
-import { escapeHtml, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
-import { type GreetingForms, renderDigest, renderSingle } from '../../render/email/render-email.ts';
+import { escapeHtml, type PrepareMessageInput, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
+import { fitWithin } from '../../render/email/fit-digest.ts';
+import { type GreetingForms, type RenderedEmail, renderDigest, renderSingle } from '../../render/email/render-email.ts';
 import { PLACEHOLDERS } from '../../render/placeholders.ts';
 import type { Delivery, Subscriber } from '../../store/types.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
 import type { Herald } from '../herald.ts';
 
-interface Body {
+export interface Body {
   prepared: PreparedMessage;
   subject: string;
   html: string;
   greeting: GreetingForms;
+  /** The HTML part as sent (encoded), with room for the per-recipient links and name. */
+  htmlBytes: number;
+  /** The channel's clipping limit (email.maxBytes). */
+  maxBytes: number;
+  /** Digests: articles in the body, and those moved into the "N more articles" line to stay under maxBytes. */
+  articles?: { kept: number; movedForSize: number };
+}
+
+/** Room per placeholder for what a recipient's values add (a ~150-character link, encoded). */
+const SLOT_RESERVE = 450;
+
+function htmlBytesAsSent(p: PreparedMessage): number {
+  return p.parts.html.staticBytes + p.parts.html.slots * SLOT_RESERVE;
 }
 
 /** The HTML as one recipient sees it: only for preview files, real sends splice the MIME body. */
@@ -43,37 +57,75 @@ async function loadArticles(h: Herald, ids: string[]): Promise<Article[]> {
   return out;
 }
 
+/**
+ * What every email of a channel carries whatever its content: sender, List-Id
+ * (`<site title> <channel.site-host>`), Feedback-ID and the DKIM keys. The confirmation
+ * email uses it too, so every email Herald sends is signed.
+ */
+export function messageSettings(
+  h: Herald,
+  c: EmailChannelConfig,
+  kind: 'digest' | 'each' | 'confirm',
+): Pick<PrepareMessageInput, 'from' | 'replyTo' | 'listId' | 'feedbackId' | 'dkim'> {
+  const host = new URL(h.config.site.url).hostname;
+  return {
+    from: c.from,
+    replyTo: c.replyTo,
+    listId: { name: h.config.site.title, id: `${c.id}.${host}`.toLowerCase() },
+    feedbackId: feedbackIdFor(c, kind, host),
+    dkim: c.dkimKeys,
+  };
+}
+
 export type EmailContent = { kind: 'digest'; articles: Article[]; date: Date } | { kind: 'post'; article: Article };
 
-/** Render and MIME-encode one distinct body; exported for `preview`, which renders without the store. */
+/**
+ * Render and MIME-encode one distinct body; exported for `preview`, which renders without the
+ * store. A digest whose HTML part would pass maxBytes as sent keeps fewer articles (the rest
+ * go into its "N more articles" line).
+ */
 export async function renderEmailBody(h: Herald, c: EmailChannelConfig, content: EmailContent): Promise<Body> {
   const site = h.config.site;
-  const rendered =
-    content.kind === 'digest'
-      ? await renderDigest(h.engine, {
+  const maxBytes = c.maxBytes ?? DEFAULT_MAX_BYTES;
+  const prepare = (rendered: RenderedEmail): Body => {
+    const prepared = prepareMessage({
+      ...messageSettings(h, c, content.kind === 'digest' ? 'digest' : 'each'),
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      greeting: rendered.greeting,
+      date: h.now(),
+    });
+    return { prepared, subject: rendered.subject, html: rendered.html, greeting: rendered.greeting, htmlBytes: htmlBytesAsSent(prepared), maxBytes };
+  };
+  if (content.kind === 'post') {
+    return prepare(
+      await renderSingle(h.engine, {
+        site,
+        article: content.article,
+        subjectTemplate: c.mode === 'each' ? c.subject : undefined,
+        template: c.mode === 'each' ? c.template : undefined,
+      }),
+    );
+  }
+  const max = Math.min(content.articles.length, c.maxArticles);
+  const fitted = await fitWithin(
+    max,
+    maxBytes,
+    async (count) =>
+      prepare(
+        await renderDigest(h.engine, {
           site,
-          articles: content.articles.slice(0, c.maxArticles),
-          moreCount: Math.max(0, content.articles.length - c.maxArticles),
+          articles: content.articles.slice(0, count),
+          moreCount: content.articles.length - count,
           date: content.date,
           subjectTemplate: c.subject,
           template: c.template,
-        })
-      : await renderSingle(h.engine, {
-          site,
-          article: content.article,
-          subjectTemplate: c.mode === 'each' ? c.subject : undefined,
-          template: c.mode === 'each' ? c.template : undefined,
-        });
-  const prepared = prepareMessage({
-    from: c.from,
-    replyTo: c.replyTo,
-    subject: rendered.subject,
-    html: rendered.html,
-    text: rendered.text,
-    greeting: rendered.greeting,
-    date: h.now(),
-  });
-  return { prepared, subject: rendered.subject, html: rendered.html, greeting: rendered.greeting };
+        }),
+      ),
+    (b) => b.htmlBytes,
+  );
+  return { ...fitted.value, articles: { kept: fitted.count, movedForSize: max - fitted.count } };
 }
 
 async function emailBody(h: Herald, c: EmailChannelConfig, d: Delivery): Promise<Body> {

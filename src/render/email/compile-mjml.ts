@@ -1,11 +1,14 @@
+import { minify } from 'html-minifier-terser';
 import mjml2html from 'mjml';
 import { TemplateError } from '../template-engine.ts';
 
 /**
  * MJML → HTML. Validation runs in 'soft' mode (MJML renders and reports), and any
  * reported error is rethrown naming the template: a broken layout should stop the
- * send, not reach 20,000 inboxes. No htmlnano minification: it can rewrite attribute
- * values and conditional comments; compactWhitespace below is the safe part of it.
+ * send, not reach 20,000 inboxes. The HTML is then minified (html-minifier-terser, with
+ * only the transformations that keep email HTML intact: see `minifyEmailHtml`), rather
+ * than with MJML's own htmlnano step, which can rewrite attribute values and conditional
+ * comments.
  */
 export async function compileMjml(source: string, templateName: string): Promise<string> {
   let result: Awaited<ReturnType<typeof mjml2html>>;
@@ -29,7 +32,30 @@ export async function compileMjml(source: string, templateName: string): Promise
     const more = result.errors.length > 5 ? ` (and ${result.errors.length - 5} more)` : '';
     throw new TemplateError(templateName, `invalid MJML (line numbers refer to the rendered MJML): ${details}${more}`);
   }
-  return compactWhitespace(result.html);
+  return minifyEmailHtml(dropInvalidImageHeights(result.html));
+}
+
+/**
+ * Whitespace collapsed to single spaces (never removed: inline text keeps its gaps),
+ * comments dropped except Outlook's conditional comments, CSS in <style> and style=""
+ * minified. Attribute quotes, closing slashes, attribute values and the per-recipient
+ * placeholders are left as they are. Gmail clips messages over ~102 KB.
+ */
+export async function minifyEmailHtml(html: string): Promise<string> {
+  if (/<(pre|textarea)\b/i.test(html)) return compactWhitespace(html);
+  return minify(html, {
+    collapseWhitespace: true,
+    conservativeCollapse: true,
+    removeComments: true,
+    minifyCSS: true,
+    caseSensitive: true,
+    keepClosingSlash: true,
+  });
+}
+
+/** MJML writes height="auto" on images, which is not a valid height attribute (the inline style already says height:auto). */
+export function dropInvalidImageHeights(html: string): string {
+  return html.replace(/(<img\b[^>]*?)\s+height="auto"/gi, '$1');
 }
 
 /**

@@ -124,7 +124,24 @@ const RESERVED = new Set([
   'content-transfer-encoding',
   'list-unsubscribe',
   'list-unsubscribe-post',
+  'list-id',
+  'feedback-id',
+  'dkim-signature',
 ]);
+
+/** RFC 2919 `List-Id: <phrase> <label.host>`: the name as a display name, the id as a dot-atom. */
+export function listIdHeader(name: string, id: string): string {
+  assertNoLineBreaks('List-Id', name);
+  if (!/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+$/.test(id)) throw new HeaderError(`List-Id: not a valid list id: ${JSON.stringify(id)}`);
+  const phrase = name.trim() === '' ? '' : `${encodeDisplayName(name.trim())} `;
+  return headerLine('List-Id', `${phrase}<${id}>`);
+}
+
+/** Gmail's Feedback-ID: printable ASCII, colon-separated fields. */
+export function feedbackIdHeader(value: string): string {
+  if (!/^[\x21-\x7e]+$/.test(value)) throw new HeaderError(`Feedback-ID: expected printable ASCII without spaces: ${JSON.stringify(value)}`);
+  return headerLine('Feedback-ID', value);
+}
 
 /** Extra headers (List-Id, X-…): a valid field name, not one Herald writes itself. */
 export function customHeader(name: string, value: string): string {

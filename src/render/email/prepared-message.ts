@@ -5,11 +5,13 @@ import { canonicalSignedHeaders, type DkimKey, relaxedBody, signatureHeaders } f
 import {
   assertHeaderUri,
   customHeader,
+  feedbackIdHeader,
   formatAddress,
   formatDate,
   formatMessageId,
   HeaderError,
   headerLine,
+  listIdHeader,
   type MailAddress,
   normalizeAddress,
   textHeader,
@@ -37,7 +39,11 @@ export interface PrepareMessageInput {
   html: string;
   text: string;
   date: Date;
-  /** Extra headers such as List-Id and Feedback-ID; Herald's own headers cannot be overridden. */
+  /** List-Id (RFC 2919): the list's name (the site title) and id (`<channel>.<site host>`). */
+  listId?: { name: string; id: string };
+  /** Feedback-ID header value (Gmail's feedback loop), e.g. `news:digest:example.com`. */
+  feedbackId?: string;
+  /** Extra headers (X-…); Herald's own headers cannot be overridden. */
   headers?: Record<string, string>;
   /** Greeting lines for PLACEHOLDERS.greeting (from RenderedEmail); default: "{name}" / "". */
   greeting?: GreetingForms;
@@ -110,6 +116,8 @@ export function prepareMessage(input: PrepareMessageInput): PreparedMessage {
   head += field(headerLine('Date', formatDate(input.date)));
   head += field('MIME-Version: 1.0\r\n');
   let afterRecipient = '';
+  if (input.listId !== undefined) afterRecipient += field(listIdHeader(input.listId.name, input.listId.id));
+  if (input.feedbackId !== undefined) afterRecipient += field(feedbackIdHeader(input.feedbackId));
   for (const [name, value] of Object.entries(input.headers ?? {})) afterRecipient += field(customHeader(name, value));
   afterRecipient += field(headerLine('Content-Type', `multipart/alternative; boundary="${boundary}"`));
   const bodyStart = partHeader(boundary, 'text/plain', text.encoding) + text.head;

@@ -170,7 +170,7 @@ export function tidyText(s: string): string {
 }
 
 function safeSite(site: SiteSettings): SiteSettings {
-  return { ...site, title: defusePlaceholders(site.title) };
+  return { ...site, title: defusePlaceholders(site.title), ...(site.address === undefined ? {} : { address: defusePlaceholders(site.address) }) };
 }
 
 function safeArticle(a: Article): Article {

@@ -13,6 +13,7 @@ import { escapeHtml, prepareMessage } from '../../render/email/prepared-message.
 import { tidyText } from '../../render/email/render-email.ts';
 import { defusePlaceholders, PLACEHOLDERS } from '../../render/placeholders.ts';
 import type { Herald } from '../../pipeline/herald.ts';
+import { messageSettings } from '../../pipeline/payloads/email-kind.ts';
 import type { Subscriber } from '../../store/types.ts';
 import { unsubscribeUrl } from '../../util/tokens.ts';
 import { CONFIRM_TTL_MS, confirmToken } from './links.ts';
@@ -71,8 +72,7 @@ export function createConfirmationMailer(h: Herald): ConfirmationMailer {
     const greeting = { named: h.engine.i18n.t(lang, 'greeting_named'), anonymous: h.engine.i18n.t(lang, 'greeting_anonymous') };
     const html = r.html.replaceAll(LINK, escapeHtml(link));
     const prepared = prepareMessage({
-      from: c.from,
-      replyTo: c.replyTo,
+      ...messageSettings(h, c, 'confirm'),
       subject: r.subject,
       html,
       text: r.text.replaceAll(LINK, link),
