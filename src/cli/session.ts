@@ -40,3 +40,13 @@ export function requireChannel(h: Herald, id: string | undefined, want?: (c: Cha
   if (problem) throw new UsageError(problem);
   return c;
 }
+
+/**
+ * Commands that send: say once, before sending, what would make this run's email broken or
+ * untrusted (links to a loopback or plain-http publicUrl, above all). `herald check` lists
+ * the same and exits 1.
+ */
+export async function warnAboutEmailSettings(h: Herald): Promise<void> {
+  const { emailChecks } = await import('../config/email-checks.ts');
+  for (const c of await emailChecks(h.config)) if (c.level === 'problem') h.log.warn(c.message);
+}

@@ -20,7 +20,15 @@ export interface HeraldConfig {
   site: SiteSettings;
   content: ContentSettings & { lookbackMs: number; maxAgeMs: number; scanMs: number };
   store: { path: string };
-  server: { port: number; host: string; publicUrl: string; trustProxy: boolean | string };
+  server: {
+    port: number;
+    host: string;
+    /** Base of every link in emails; defaults to http://localhost:<port>/. */
+    publicUrl: string;
+    /** Whether publicUrl came from the config (not the default). */
+    publicUrlSet: boolean;
+    trustProxy: boolean | string;
+  };
   delivery: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; giveUpAfterMs: number };
   outboxDir: string;
   /** Template roots, highest priority first; the bundled templates/ is always last. */
@@ -145,6 +153,7 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
       host: c.server.host,
       trustProxy: c.server.trustProxy,
       publicUrl: (c.server.publicUrl ?? `http://localhost:${c.server.port}/`).replace(/\/?$/, '/'),
+      publicUrlSet: c.server.publicUrl !== undefined,
     },
     delivery: {
       maxAttempts: c.delivery.maxAttempts,

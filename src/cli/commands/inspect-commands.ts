@@ -1,6 +1,7 @@
 /** check, articles, status: read-only views of the site and the ledger. */
 import type { Command } from 'commander';
 import { articleStatus } from '../../content/article.ts';
+import { emailChecks } from '../../config/email-checks.ts';
 import { scanContent } from '../../content/scan.ts';
 import { articleChannelState, type ChannelState } from '../../pipeline/article-state.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
@@ -16,9 +17,13 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
       const config = openConfig(g());
       const scan = await scanContent(config.content, config.site);
       for (const p of scan.problems) console.log(`${p.file}: ${p.reason}`);
-      const summary = `${scan.articles.length} article(s) OK, ${scan.problems.length} problem(s); config ${config.file} OK (${config.channels.length} channel(s))`;
+      const email = await emailChecks(config);
+      for (const c of email) console.log(`${c.level}: ${c.message}`);
+      const configProblems = email.filter((c) => c.level === 'problem').length;
+      const warnings = email.length - configProblems;
+      const summary = `${scan.articles.length} article(s) OK, ${scan.problems.length} problem(s); config ${config.file} ${configProblems > 0 ? `has ${configProblems} problem(s)` : 'OK'}${warnings > 0 ? `, ${warnings} warning(s)` : ''} (${config.channels.length} channel(s))`;
       console.log(summary);
-      return scan.problems.length > 0 ? EXIT.failed : EXIT.ok;
+      return scan.problems.length > 0 || configProblems > 0 ? EXIT.failed : EXIT.ok;
     }));
 
   program

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runDaemon } from '../../scheduler/daemon.ts';
 import { act, EXIT } from '../exit.ts';
-import { type GlobalOptions, withHerald } from '../session.ts';
+import { type GlobalOptions, warnAboutEmailSettings, withHerald } from '../session.ts';
 import { startServer, untilStopped } from './serve-command.ts';
 
 export function registerRunCommand(program: Command, g: () => GlobalOptions): void {
@@ -12,6 +12,7 @@ export function registerRunCommand(program: Command, g: () => GlobalOptions): vo
     .action(
       act(async (o: { server: boolean }) =>
         withHerald(g(), async (h) => {
+          await warnAboutEmailSettings(h);
           // The server starts first: a port in use stops `run` at once (exit 1) instead of
           // leaving readers' unsubscribe links dead.
           let trigger: (() => Promise<void>) | undefined;

@@ -7,7 +7,7 @@ import { planManualSend } from '../../pipeline/manual-send.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { progressFor } from '../progress.ts';
 import { describePass } from '../report.ts';
-import { type GlobalOptions, requireChannel, withHerald } from '../session.ts';
+import { type GlobalOptions, requireChannel, warnAboutEmailSettings, withHerald } from '../session.ts';
 
 async function pendingTotal(h: Herald, channels?: string[]): Promise<number> {
   return (await h.store.counts()).filter((c) => !channels || channels.includes(c.channelId)).reduce((n, c) => n + c.pending, 0);
@@ -15,6 +15,7 @@ async function pendingTotal(h: Herald, channels?: string[]): Promise<number> {
 
 async function passWithProgress(h: Herald, opts: Parameters<typeof runPass>[1] = {}): Promise<PassResult> {
   if (opts.dryRun) return runPass(h, opts);
+  await warnAboutEmailSettings(h);
   // Plan first so the bar knows the total, then send.
   const planned = await runPass(h, { ...opts, planOnly: true });
   const bar = progressFor(await pendingTotal(h, opts.channels));
@@ -94,6 +95,7 @@ export function registerSendCommands(program: Command, g: () => GlobalOptions): 
             return EXIT.ok;
         }
         const { planned } = plan;
+        await warnAboutEmailSettings(h);
         const bar = progressFor(planned);
         const run = await deliverChannel(h, channel, { onResult: () => bar.tick() }).finally(() => bar.stop());
         console.log(`${channel.id}: ${run.sent} sent, ${run.failed} failed, ${run.deferred} left pending`);
