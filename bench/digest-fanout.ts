@@ -1,23 +1,35 @@
 /**
- * npm run bench [-- --subscribers 20000 --connections 8]
+ * npm run bench [-- --subscribers 20000 --connections 8 --articles 12]
  *
- * Fans one digest out to N subscribers through Herald's real send path (store, claims,
- * prepared MIME bodies, pooled nodemailer SMTP) into a local SMTP sink on loopback, and
- * prints emails per second, peak memory and the MJML compile time. With Postfix's
- * smtp-source installed, also sends the same message the same number of times raw and
- * prints Herald's rate as a ratio of that.
+ * Fans one digest out to N subscribers into a local SMTP sink on loopback (Postfix's
+ * smtp-sink when installed, else a minimal sink of ours), with DKIM off and on (RSA-2048):
+ *
+ * 1. Whole command: the wall time of `herald digest <channel>` as a user runs it (start-up,
+ *    planning, rendering, signing, sending), next to Postfix's `smtp-source` sending the same
+ *    message (signed, for DKIM on) the same number of times over as many sessions, same run.
+ * 2. Send loop: Herald's send path in this process (claims, prepared MIME, signing, pooled
+ *    SMTP) after planning, in emails per second, with peak memory.
+ * 3. Signing: what one signature costs per message (build signed vs unsigned), signatures per
+ *    second per key type, and the DKIM signers of nodemailer and mailauth on the same message.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { dkimSign } from 'mailauth/lib/dkim/sign.js';
+import NodemailerDkim from 'nodemailer/lib/dkim/index.js';
+import { dkimKeyFrom } from '../src/channels/email/dkim-keys.ts';
 import type { EmailChannelConfig } from '../src/channels/email/email-config.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { runPass } from '../src/pipeline/dispatch.ts';
 import { createHerald } from '../src/pipeline/herald.ts';
 import { renderEmailBody } from '../src/pipeline/payloads/email-kind.ts';
+import type { RecipientParts } from '../src/render/email/prepared-message.ts';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { createLogger } from '../src/util/logger.ts';
 import { startMinimalSink } from './minimal-sink.ts';
@@ -31,8 +43,12 @@ const { values } = parseArgs({
 });
 const N = Number(values.subscribers);
 const CONNECTIONS = Number(values.connections);
+const ARTICLES = Number(values.articles);
 const SMTP_SINK = '/usr/sbin/smtp-sink';
 const SMTP_SOURCE = '/usr/sbin/smtp-source';
+const BIN = fileURLToPath(new URL('../bin/herald', import.meta.url));
+const T0 = '2025-07-02T01:00:00+08:00';
+const DAY2 = '2025-07-03T08:00:30+08:00';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -82,103 +98,248 @@ Body ${i}.
 `;
 }
 
-async function main() {
+interface Setup {
+  dir: string;
+  sinkPort: number;
+  config: (dkim: boolean) => string;
+  /** A fresh copy of the seeded store (subscribers in, first run done, digest due at DAY2). */
+  resetStore: () => void;
+}
+
+async function setUp(sinkPort: number): Promise<Setup> {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
-  const sink = await startSink();
   mkdirSync(path.join(dir, 'content'));
-  const articles = Number(values.articles);
-  for (let i = 0; i < articles; i++) writeFileSync(path.join(dir, 'content', `a${i}.md`), articleText(i));
-  writeFileSync(
-    path.join(dir, 'herald.yaml'),
-    `site: { title: 基准测试新闻, url: "https://news.example.com/", language: zh-CN, timezone: Asia/Shanghai }
+  for (let i = 0; i < ARTICLES; i++) writeFileSync(path.join(dir, 'content', `a${i}.md`), articleText(i));
+  writeFileSync(path.join(dir, 'dkim.pem'), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const yaml = (dkim: boolean) => `site: { title: 基准测试新闻, url: "https://news.example.com/", language: zh-CN, timezone: Asia/Shanghai, address: "1 Example Road" }
 content: { dir: content }
 store: { url: "sqlite:data/herald.db" }
 server: { publicUrl: "https://news.example.com/herald/" }
+${dkim ? 'email: { dkim: { domain: example.com, selector: herald, privateKey: "file:dkim.pem" } }' : ''}
 channels:
   news:
     type: email
-    smtp: "smtp://127.0.0.1:${sink.port}"
+    smtp: "smtp://127.0.0.1:${sinkPort}"
     from: "基准测试新闻 <news@example.com>"
     schedule: "0 8 * * *"
-    maxArticles: ${articles}
+    maxArticles: ${ARTICLES}
     pool: { maxConnections: ${CONNECTIONS} }
-`,
-  );
-  const env = { ...process.env, HERALD_SECRET: 'bench-secret' };
-  const config = loadConfig({ file: path.join(dir, 'herald.yaml'), env });
-  const log = createLogger({ level: 'warn', pretty: false });
-  let clock = Date.parse('2025-07-02T01:00:00+08:00');
-  const h = await createHerald(config, { log, now: () => new Date(clock) });
-  const store = h.store as SqliteStore;
+`;
+  writeFileSync(path.join(dir, 'herald.yaml'), yaml(false));
+  writeFileSync(path.join(dir, 'herald-dkim.yaml'), yaml(true));
 
-  // Subscribers, straight into the store in one transaction.
+  // Seed once: subscribers straight into the store, then the first pass (nothing sent yet).
+  const config = loadConfig({ file: path.join(dir, 'herald.yaml'), env: benchEnv() });
+  const h = await createHerald(config, { log: createLogger({ level: 'warn', pretty: false }), now: () => new Date(T0) });
+  const store = h.store as SqliteStore;
   const insert = store.db.prepare(
     "INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, ?, '[]', 'active', ?, ?)",
   );
-  const t = new Date(clock).toISOString();
+  const t = new Date(T0).toISOString();
   store.db.transaction(() => {
     for (let i = 0; i < N; i++) insert.run(`p${i.toString(36)}x${i}`, `reader${i}@example.com`, `reader${i}@example.com`, `读者 ${i}`, t, t);
   })();
-
-  await runPass(h); // first contact: articles wait for the first scheduled digest
-
-  // MJML compile time for this digest (what one distinct body costs).
-  const scanned = (await h.store.listArticles()).map((s) => s.article).sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
-  const c = config.channels[0] as EmailChannelConfig;
-  const compileStart = performance.now();
-  const body = await renderEmailBody(h, c, { kind: 'digest', articles: scanned, date: new Date(clock) });
-  const compileMs = performance.now() - compileStart;
-  const sample = await body.prepared.build({
-    to: { address: 'reader0@example.com', name: '读者 0' },
-    messageId: '<bench@news.example.com>',
-    unsubscribeUrl: 'https://news.example.com/herald/unsubscribe/token',
-  });
-
-  // The timed part: plan the digest, fan out, send everything.
-  clock = Date.parse('2025-07-03T08:00:30+08:00');
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
-  const started = performance.now();
-  const result = await runPass(h);
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const sent = result.runs.reduce((n, r) => n + r.sent, 0);
-  const failed = result.runs.reduce((n, r) => n + r.failed + r.deferred, 0);
-  for (const m of [...result.errors, ...result.runs.flatMap((r) => r.messages)].slice(0, 5)) console.log(`  note: ${m}`);
+  await runPass(h);
   await h.close();
+  const db = path.join(dir, 'data/herald.db');
+  copyFileSync(db, path.join(dir, 'seeded.db'));
+  return {
+    dir,
+    sinkPort,
+    config: (dkim) => path.join(dir, dkim ? 'herald-dkim.yaml' : 'herald.yaml'),
+    resetStore() {
+      for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+      copyFileSync(path.join(dir, 'seeded.db'), db);
+    },
+  };
+}
 
-  const rate = sent / seconds;
-  console.log(`Herald digest fan-out benchmark (${N} subscribers, ${articles} articles, ${CONNECTIONS} SMTP connections)`);
-  console.log(`  sink:               ${sink.kind} on 127.0.0.1:${sink.port}`);
-  console.log(`  message size:       ${(sample.length / 1024).toFixed(1)} KB (HTML ${(Buffer.byteLength(body.html) / 1024).toFixed(1)} KB)`);
-  console.log(`  MJML compile:       ${compileMs.toFixed(0)} ms for one digest body (render + compile + MIME prepare)`);
-  console.log(`  sent:               ${sent} emails${failed ? `, ${failed} not sent` : ''} in ${seconds.toFixed(2)} s (plan + send)`);
-  console.log(`  rate:               ${rate.toFixed(0)} emails/s`);
-  console.log(`  peak memory (RSS):  ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+function benchEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+  return { ...process.env, HERALD_SECRET: 'bench-secret', HERALD_LOG_LEVEL: 'warn', ...extra };
+}
 
-  if (existsSync(SMTP_SOURCE)) {
-    const file = path.join(dir, 'message.eml');
-    // smtp-source appends CRLF to each line itself.
-    writeFileSync(file, sample.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
-    const rawStart = performance.now();
-    const r = spawnSync(
-      SMTP_SOURCE,
-      ['-s', String(CONNECTIONS), '-m', String(N), '-f', 'news@example.com', '-t', 'reader@example.com', '-F', file, `127.0.0.1:${sink.port}`],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const rawSeconds = (performance.now() - rawStart) / 1000;
-    if (r.status === 0) {
-      const raw = N / rawSeconds;
-      console.log(`  raw smtp-source:    ${raw.toFixed(0)} messages/s (same message, ${N} times, ${CONNECTIONS} sessions)`);
-      console.log(`  Herald / raw:       ${((rate / raw) * 100).toFixed(0)}%`);
-    } else console.log(`  raw smtp-source failed: ${r.stderr.toString().trim()}`);
-  } else console.log('  raw smtp-source:    not installed (Debian package postfix) — no ratio');
+const sampleRecipient: RecipientParts = {
+  to: { address: 'reader0@example.com', name: '读者 0' },
+  messageId: '<bench@news.example.com>',
+  unsubscribeUrl: 'https://news.example.com/herald/unsubscribe/cDB4MA.abcdefghijklmnopqrstuvwx',
+  preferencesUrl: 'https://news.example.com/herald/preferences/cDB4MA.abcdefghijklmnopqrstuvwx',
+};
 
-  await sink.close();
-  rmSync(dir, { recursive: true, force: true });
+/** The digest body Herald sends, with DKIM off or on, and a sample message. */
+async function sampleBody(s: Setup, dkim: boolean) {
+  const config = loadConfig({ file: s.config(dkim), env: benchEnv() });
+  const h = await createHerald(config, { log: createLogger({ level: 'warn', pretty: false }), now: () => new Date(DAY2) });
+  try {
+    const articles = (await h.store.listArticles()).map((a) => a.article).sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
+    const c = config.channels[0] as EmailChannelConfig;
+    const started = performance.now();
+    const body = await renderEmailBody(h, c, { kind: 'digest', articles, date: new Date(DAY2) });
+    const renderMs = performance.now() - started;
+    return { body, renderMs, sample: await body.prepared.build(sampleRecipient), keys: c.dkimKeys ?? [] };
+  } finally {
+    await h.close();
+  }
+}
+
+/** Send loop only: plan first (not timed), then time the sending of every planned email. */
+async function sendLoop(s: Setup, dkim: boolean): Promise<{ sent: number; failed: number; seconds: number; peakRss: number; notes: string[] }> {
+  s.resetStore();
+  const config = loadConfig({ file: s.config(dkim), env: benchEnv() });
+  const h = await createHerald(config, { log: createLogger({ level: 'warn', pretty: false }), now: () => new Date(DAY2) });
+  try {
+    await runPass(h, { planOnly: true });
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 20);
+    const started = performance.now();
+    const result = await runPass(h);
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    return {
+      sent: result.runs.reduce((n, r) => n + r.sent, 0),
+      failed: result.runs.reduce((n, r) => n + r.failed + r.deferred, 0),
+      seconds,
+      peakRss: Math.max(peakRss, process.memoryUsage().rss),
+      notes: [...result.errors, ...result.runs.flatMap((r) => r.messages)].slice(0, 5),
+    };
+  } finally {
+    await h.close();
+  }
+}
+
+/** `herald digest news` as a user runs it: a child process, start-up included. */
+async function wholeCommand(s: Setup, dkim: boolean): Promise<{ seconds: number; code: number | null; stdout: string; stderr: string }> {
+  s.resetStore();
+  const started = performance.now();
+  const child = spawn(process.execPath, [BIN, 'digest', 'news'], {
+    cwd: s.dir,
+    env: benchEnv({ HERALD_CONFIG: s.config(dkim), HERALD_NOW: DAY2 }) as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { seconds: (performance.now() - started) / 1000, code, stdout, stderr };
+}
+
+/** Postfix's smtp-source sending `message` N times over CONNECTIONS sessions: the raw reference. */
+function smtpSource(s: Setup, message: Buffer, label: string): number | string {
+  if (!existsSync(SMTP_SOURCE)) return 'not installed (Debian package postfix)';
+  const file = path.join(s.dir, `${label}.eml`);
+  // smtp-source appends CRLF to each line itself.
+  writeFileSync(file, message.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+  const started = performance.now();
+  const r = spawnSync(
+    SMTP_SOURCE,
+    ['-s', String(CONNECTIONS), '-m', String(N), '-f', 'news@example.com', '-t', 'reader@example.com', '-F', file, `127.0.0.1:${s.sinkPort}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return r.status === 0 ? seconds : `failed: ${r.stderr.toString().trim()}`;
+}
+
+async function timeBuilds(build: (i: number) => Promise<unknown>, count: number): Promise<number> {
+  for (let i = 0; i < 50; i++) await build(i); // warm up
+  const started = performance.now();
+  for (let i = 0; i < count; i++) await build(i);
+  return ((performance.now() - started) * 1000) / count;
+}
+
+const recipient = (i: number): RecipientParts => ({
+  ...sampleRecipient,
+  to: { address: `reader${i}@example.com`, name: `读者 ${i}` },
+  messageId: `<bench.${i}@news.example.com>`,
+  unsubscribeUrl: `${sampleRecipient.unsubscribeUrl}${i}`,
+});
+
+async function signing(s: Setup) {
+  const off = await sampleBody(s, false);
+  const on = await sampleBody(s, true);
+  const count = 2000;
+  const unsignedUs = await timeBuilds((i) => off.body.prepared.build(recipient(i)), count);
+  const signedUs = await timeBuilds((i) => on.body.prepared.build(recipient(i)), count);
+
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const ed = generateKeyPairSync('ed25519').privateKey;
+  const perSecond = (fn: () => void) => {
+    const started = performance.now();
+    let n = 0;
+    while (performance.now() - started < 1000) {
+      fn();
+      n++;
+    }
+    return n / ((performance.now() - started) / 1000);
+  };
+  const data = Buffer.alloc(700, 'x');
+  const rsaPerSecond = perSecond(() => cryptoSign('sha256', data, rsa));
+  const edPerSecond = perSecond(() => cryptoSign(null, data, ed));
+
+  // The same message signed by the libraries' DKIM signers, per message.
+  const unsigned = off.sample;
+  const pem = rsa.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const libCount = 300;
+  const nodemailerUs = await timeBuilds(async () => {
+    const signer = new NodemailerDkim({ domainName: 'example.com', keySelector: 'herald', privateKey: pem, headerFieldNames: 'From:To:Subject:Date:Message-ID:List-Unsubscribe' });
+    const out = signer.sign(Readable.from([unsigned]));
+    for await (const _ of out) {
+      // drain
+    }
+  }, libCount);
+  const mailauthUs = await timeBuilds(
+    () => dkimSign(unsigned, { canonicalization: 'relaxed/relaxed', signatureData: [{ signingDomain: 'example.com', selector: 'herald', privateKey: pem }] }),
+    libCount,
+  );
+  const own = dkimKeyFrom('example.com', 'herald', rsa);
+  return { off, on, unsignedUs, signedUs, rsaPerSecond, edPerSecond, nodemailerUs, mailauthUs, ownKey: own.algorithm };
+}
+
+async function main() {
+  const sink = await startSink();
+  const s = await setUp(sink.port);
+  try {
+    console.log(`Herald digest fan-out benchmark (${N} subscribers, ${ARTICLES} articles, ${CONNECTIONS} SMTP connections, DKIM RSA-2048)`);
+    console.log(`  sink:                 ${sink.kind} on 127.0.0.1:${sink.port}`);
+
+    const sig = await signing(s);
+    const size = (b: Buffer) => `${(b.length / 1024).toFixed(1)} KB`;
+    console.log(`  message size:         ${size(sig.off.sample)} unsigned, ${size(sig.on.sample)} signed (HTML part ${sig.off.body.prepared.parts.html.encoding}, text part ${sig.off.body.prepared.parts.text.encoding})`);
+    console.log(`  render one digest:    ${sig.off.renderMs.toFixed(0)} ms (Liquid + MJML + minify + MIME prepare, once per distinct body)`);
+
+    console.log('\n  Signing (one thread)');
+    console.log(`    build per message:  ${sig.unsignedUs.toFixed(0)} µs unsigned, ${sig.signedUs.toFixed(0)} µs signed: DKIM adds ${(sig.signedUs - sig.unsignedUs).toFixed(0)} µs per message`);
+    console.log(`    RSA-2048 sign:      ${sig.rsaPerSecond.toFixed(0)} signatures/s;  Ed25519: ${sig.edPerSecond.toFixed(0)} signatures/s`);
+    console.log(`    libraries, same message: nodemailer DKIM ${sig.nodemailerUs.toFixed(0)} µs, mailauth dkimSign ${sig.mailauthUs.toFixed(0)} µs per message (Herald's: ${(sig.signedUs - sig.unsignedUs).toFixed(0)} µs on top of the build)`);
+
+    console.log('\n  Send loop (in process, after planning)');
+    const loops: Record<string, number> = {};
+    for (const dkim of [false, true]) {
+      const r = await sendLoop(s, dkim);
+      loops[String(dkim)] = r.sent / r.seconds;
+      console.log(`    DKIM ${dkim ? 'on: ' : 'off:'}           ${r.sent} sent${r.failed ? `, ${r.failed} not sent` : ''} in ${r.seconds.toFixed(2)} s = ${(r.sent / r.seconds).toFixed(0)} emails/s, peak RSS ${(r.peakRss / 1024 / 1024).toFixed(0)} MB`);
+      for (const n of r.notes) console.log(`      note: ${n}`);
+    }
+    console.log(`    DKIM on / off:      ${((loops.true as number) / (loops.false as number) * 100).toFixed(0)}%`);
+
+    console.log(`\n  Whole command: \`herald digest news\` (start-up, planning, sending) vs smtp-source, same sink, same message size`);
+    for (const dkim of [false, true]) {
+      const cmd = await wholeCommand(s, dkim);
+      const sent = Number(/(\d+) sent/.exec(cmd.stdout)?.[1] ?? 0);
+      const raw = smtpSource(s, dkim ? sig.on.sample : sig.off.sample, dkim ? 'signed' : 'unsigned');
+      const label = `DKIM ${dkim ? 'on: ' : 'off:'}`;
+      if (cmd.code !== 0) console.log(`    ${label} herald digest exited ${cmd.code}: ${cmd.stderr.trim().slice(0, 400)}`);
+      console.log(`    ${label}           herald digest ${cmd.seconds.toFixed(2)} s for ${sent} emails (${(sent / cmd.seconds).toFixed(0)} emails/s)`);
+      if (typeof raw === 'number') {
+        console.log(`                        smtp-source  ${raw.toFixed(2)} s for ${N} messages (${(N / raw).toFixed(0)} messages/s, ${CONNECTIONS} sessions)`);
+        console.log(`                        Herald / raw: ${((raw / cmd.seconds) * 100).toFixed(0)}%`);
+      } else console.log(`                        smtp-source: ${raw}`);
+    }
+  } finally {
+    await sink.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
 }
 
 await main();
