@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { errorMessage } from '../util/secrets.ts';
+import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerInspectCommands } from './commands/inspect-commands.ts';
 import { registerPreviewCommand } from './commands/preview-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
   registerSubscribersCommand(program, g);
   registerRunCommand(program, g);
   registerServeCommand(program, g);
+  registerDoctorCommand(program, g);
   for (const c of program.commands) c.exitOverride();
   return { program, exitCode: () => outcome.code };
 }

@@ -33,3 +33,10 @@ export function unsubscribeUrl(publicUrl: string, secret: string, subscriberPubl
 export function preferencesUrl(publicUrl: string, secret: string, subscriberPublicId: string): string {
   return new URL(`preferences/${signToken(secret, 'preferences', subscriberPublicId)}`, publicUrl).toString();
 }
+
+/**
+ * The public id in `herald doctor`'s one-click check. Real ids are base64url and never hold a
+ * '.', so this one can never be a subscriber: the route answers it like a real one-click
+ * unsubscribe (200, no redirect) and changes nothing.
+ */
+export const DOCTOR_PUBLIC_ID = 'herald.doctor';
