@@ -11,8 +11,8 @@
  *   await smtp.close();
  *
  * STARTTLS is disabled (plain SMTP) unless `tls: 'starttls'`; `tls: 'implicit'` makes it an
- * smtps:// server. Both use smtp-server's built-in self-signed localhost certificate,
- * so clients need `rejectUnauthorized: false`. Auth: with `auth: { user, pass }` the server
+ * smtps:// server. Both use smtp-server's built-in self-signed localhost certificate (so
+ * clients need `rejectUnauthorized: false`) unless `certificate` gives another. Auth: with `auth: { user, pass }` the server
  * requires those credentials (and `url` includes them); without, AUTH is optional and
  * any credentials are accepted. `delayMs` delays each 250 reply to DATA. `discard: true` drains bodies without keeping them
  * (for throughput tests); `messages` then only holds envelopes and empty raws.
@@ -32,6 +32,8 @@ export interface TestSmtpServerOptions {
   tls?: 'none' | 'starttls' | 'implicit';
   /** Queue id reported in the 250 reply to DATA; default: a counter (`Q1`, `Q2`, ...). */
   queueId?: (n: number) => string;
+  /** TLS certificate and key (PEM) instead of smtp-server's built-in self-signed one. */
+  certificate?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface ReceivedMessage {
@@ -76,6 +78,7 @@ export async function startSmtpServer(opts: TestSmtpServerOptions = {}): Promise
 
   const options: SMTPServerOptions = {
     secure: opts.tls === 'implicit',
+    ...(opts.certificate ? { key: opts.certificate.key, cert: opts.certificate.cert } : {}),
     disabledCommands: opts.tls === 'starttls' || opts.tls === 'implicit' ? [] : ['STARTTLS'],
     authOptional: opts.auth === undefined,
     allowInsecureAuth: true,

@@ -33,7 +33,7 @@ export function tr(h: Herald, key: string, params: MessageParams = {}): string {
   return h.engine.i18n.t(lang(h), key, params);
 }
 
-export type Section = 'articles' | 'digests' | 'deliveries' | 'subscribers' | 'none';
+export type Section = 'articles' | 'digests' | 'deliveries' | 'subscribers' | 'doctor' | 'none';
 
 export interface AdminPage {
   /** Template under templates/web/admin/ without extension. */

@@ -27,6 +27,7 @@ import {
 import { type AdminContext, adminPage, attachSession, field, sessionOf, tr, wellFormed } from './context.ts';
 import { articlePages } from './pages/articles.ts';
 import { deliveryPages } from './pages/deliveries.ts';
+import { doctorPages } from './pages/doctor.ts';
 import { digestPages } from './pages/digests.ts';
 import { subscriberPages } from './pages/subscribers.ts';
 
@@ -145,4 +146,5 @@ export async function dashboard(app: FastifyInstance, opts: { h: Herald }): Prom
   await app.register(digestPages, { ctx });
   await app.register(deliveryPages, { ctx });
   await app.register(subscriberPages, { ctx });
+  await app.register(doctorPages, { ctx });
 }
