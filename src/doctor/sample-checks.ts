@@ -29,7 +29,7 @@ async function nextContent(h: Herald, c: EmailChannelConfig): Promise<EmailConte
 
 function headerOf(head: string, name: string): string | undefined {
   const m = new RegExp(`^${name}:[ \\t]*((?:.*)(?:\\r\\n[ \\t].*)*)`, 'im').exec(head);
-  return m?.[1]?.replace(/\r\n[ \t]+/g, ' ');
+  return m?.[1]?.replace(/\r\n[ \t]+/g, ' ').trim();
 }
 
 export async function sampleChecks(h: Herald, r: DoctorResolver, c: EmailChannelConfig): Promise<CheckResult[]> {
