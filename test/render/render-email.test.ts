@@ -222,3 +222,27 @@ describe('tidyText', () => {
     expect(tidyText('a  \r\n\n\n\nb\n-- \nc\n\n')).toBe('a\n\nb\n-- \nc\n');
   });
 });
+
+describe('HTML for mail clients', async () => {
+  const r = await renderDigest(e, { site: { ...zhSite, address: '码农周刊编辑部, 1 Example Road' }, articles: [zhArticle], moreCount: 0, date });
+
+  it('is minified but keeps Outlook conditional comments, the placeholders and the link targets', () => {
+    expect(r.html).toContain('<!--[if mso | IE]>');
+    const outsideConditionals = r.html.replace(/<!--\[if[\s\S]*?<!\[endif\]-->|<!--\[if !mso\]><!-->|<!--<!\[endif\]-->/g, '');
+    // No other comments survive, and no indentation.
+    expect(outsideConditionals).not.toContain('<!--');
+    expect(outsideConditionals).not.toMatch(/\n\s{2,}/);
+    expect(r.html).toContain(`href="${PLACEHOLDERS.unsubscribeUrl}"`);
+    expect(r.html).toContain(`href="${PLACEHOLDERS.preferencesUrl}"`);
+    expect(r.html).toContain('href="https://blog.example.cn/posts/rust-async/"');
+  });
+
+  it('has valid image attributes, a color-scheme hint and the postal address in the footer', () => {
+    expect(r.html).toMatch(/<img [^>]*src="https:\/\/blog\.example\.cn\/images\/rust%20async\/cover%20image\.png"/);
+    expect(r.html).not.toMatch(/height="auto"/);
+    expect(r.html).toContain('<meta name="color-scheme" content="light">');
+    expect(r.html).toContain('<meta name="supported-color-schemes" content="light">');
+    expect(r.html).toContain('码农周刊编辑部, 1 Example Road');
+    expect(r.text).toContain('码农周刊编辑部, 1 Example Road');
+  });
+});

@@ -42,7 +42,7 @@ export async function compileMjml(source: string, templateName: string): Promise
  * placeholders are left as they are. Gmail clips messages over ~102 KB.
  */
 export async function minifyEmailHtml(html: string): Promise<string> {
-  if (/<(pre|textarea)\b/i.test(html)) return compactWhitespace(html);
+  // collapseWhitespace leaves <pre> and <textarea> as they are.
   return minify(html, {
     collapseWhitespace: true,
     conservativeCollapse: true,
@@ -56,15 +56,4 @@ export async function minifyEmailHtml(html: string): Promise<string> {
 /** MJML writes height="auto" on images, which is not a valid height attribute (the inline style already says height:auto). */
 export function dropInvalidImageHeights(html: string): string {
   return html.replace(/(<img\b[^>]*?)\s+height="auto"/gi, '$1');
-}
-
-/**
- * MJML indents its output generously (a third of the bytes, and Gmail clips HTML over
- * 102 KB). Outside <pre>/<textarea>, a newline followed by indentation renders exactly
- * like the newline alone, so the indentation goes. Unlike a minifier this cannot touch
- * attribute values, conditional comments or placeholders.
- */
-export function compactWhitespace(html: string): string {
-  if (/<(pre|textarea)\b/i.test(html)) return html;
-  return html.replace(/\n[ \t]+/g, '\n').replace(/\n{2,}/g, '\n');
 }
