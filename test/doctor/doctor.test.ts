@@ -171,9 +171,10 @@ describe('herald doctor', () => {
   it('fails with a clear line for each broken DNS record, SMTP server and oversized email', async () => {
     const plain = await startSmtpServer();
     const selfSigned = await startSmtpServer({ tls: 'starttls' });
+    const implicit = await startSmtpServer({ tls: 'implicit', auth: { user: USER, pass: PASS }, certificate: CERT });
     const closed = await startSmtpServer();
     await closed.close();
-    servers.push(plain, selfSigned);
+    servers.push(plain, selfSigned, implicit);
     const good = `smtp://${encodeURIComponent(USER)}:${encodeURIComponent(PASS)}@mail.example.test:${smtp.port}`;
     const includes = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`i${i}.toomany.test`, 'v=spf1 ip4:192.0.2.1 ~all']));
     const g = goodRecords();
@@ -208,6 +209,7 @@ describe('herald doctor', () => {
       emailChannel('badauth', { from: 'news@example.test', smtp: `smtp://${USER}:wrong@mail.example.test:${smtp.port}` }),
       emailChannel('down', { from: 'news@example.test', smtp: `smtp://mail.example.test:${closed.port}` }),
       emailChannel('toobig', { from: 'news@example.test', smtp: good, extra: '    topics: [长文]\n    maxBytes: 10KB\n' }),
+      emailChannel('implicit', { from: 'news@example.test', smtp: `smtps://${USER}:${encodeURIComponent(PASS)}@mail.example.test:${implicit.port}` }),
     ].join('');
     const file = path.join(site.dir, 'broken.yaml');
     writeFileSync(file, readFileSync(site.configFile, 'utf8').replace(/\nchannels:\n[\s\S]*$/, `\nchannels:\n${channels}`));
@@ -233,6 +235,11 @@ describe('herald doctor', () => {
     ]) {
       expect(fails, r.stdout).toMatch(line);
     }
+    // smtps:// with a valid certificate passes.
+    expect(r.stdout).toMatch(/^PASS smtp +implicit: connect mail\.example\.test:\d+: connected to 127\.0\.0\.1 with TLS \(smtps\)$/m);
+    expect(r.stdout).toMatch(/^PASS smtp +implicit: TLS: implicit TLS, TLSv1\.[23]$/m);
+    expect(r.stdout).toMatch(/^PASS smtp +implicit: certificate for mail\.example\.test: valid/m);
+    expect(r.stdout).toMatch(/^PASS smtp +implicit: AUTH: logged in as herald$/m);
     expect(r.stdout).toMatch(/^WARN dns +plusall: DMARC _dmarc\.plusall\.test: "v=DMARC1; p=none": p=none only monitors$/m);
     // Every fail line says what to do.
     const lines = r.stdout.split('\n');
@@ -273,6 +280,9 @@ describe('herald doctor', () => {
     const l = await doctor(['--channel', 'news'], dns, loop);
     expect(failLines(l.stdout).join('\n')).toMatch(/^FAIL web +publicUrl reachable: localhost is this machine \(loopback\)/m);
     expect((await doctor(['--channel', 'nope'], dns)).code).toBe(2);
+    const badDns = await herald(['doctor'], { cwd: site.dir, env: site.env(NOW, { HERALD_DNS: 'not an address' }) });
+    expect(badDns.code).toBe(2);
+    expect(badDns.stderr).toContain('HERALD_DNS: expected addresses like 127.0.0.1:5353');
   }, 120_000);
 
   it('shows the same report on the dashboard', async () => {

@@ -138,13 +138,20 @@ describe('prepareMessage', () => {
     expect(mail.text?.startsWith('Ada，您好！')).toBe(true);
   });
 
-  it('handles placeholders at the very start and end and adjacent placeholders', async () => {
-    const p = prepareMessage({ ...base, text: `${G}${N}${U}`, html: `${U}` });
-    const mail = await simpleParser(await p.build(recipient));
-    const name = 'Ada <&"> 洛芙莱斯';
-    expect(mail.text).toBe(`${name}，您好！${name}${recipient.unsubscribeUrl}`);
-    expect(mail.html).toBe(escapeHtml(recipient.unsubscribeUrl));
-  });
+  for (const encoding of ['quoted-printable', 'base64'] as const) {
+    it(`handles placeholders at the very start and end, adjacent ones and short segments between them (${encoding})`, async () => {
+      const p = prepareMessage({ ...base, text: `${G}${N}${U}`, html: `${U}`, encoding: { text: encoding, html: encoding } });
+      const mail = await simpleParser(await p.build(recipient));
+      const name = 'Ada <&"> 洛芙莱斯';
+      expect(mail.text).toBe(`${name}，您好！${name}${recipient.unsubscribeUrl}`);
+      expect(mail.html).toBe(escapeHtml(recipient.unsubscribeUrl));
+      const short = prepareMessage({ ...base, text: `a${G}b${N}cd${U}é${PREFS}xyz`, html: `<${U}>`, encoding: { text: encoding, html: encoding } });
+      for (const n of ['', 'A', 'Ab', 'Abc']) {
+        const m = await simpleParser(await short.build({ ...recipient, to: { address: 'x@example.com', name: n }, preferencesUrl: 'https://e.x/p' }));
+        expect(m.text).toBe(`a${n === '' ? '您好！' : `${n}，您好！`}b${n}cd${recipient.unsubscribeUrl}éhttps://e.x/pxyz`);
+      }
+    });
+  }
 
   it('omits List-Unsubscribe-Post for a non-https URL and mailto when absent', async () => {
     const head = (await prepareMessage(base).build({ ...recipient, unsubscribeUrl: 'http://localhost:8080/u/1', unsubscribeMailto: undefined })).toString('latin1');

@@ -14,6 +14,7 @@ export function registerDoctorCommand(program: Command, g: () => GlobalOptions):
       withHerald(g(), async (h) => {
         // DNS, TLS and mailauth are loaded only for this command.
         const { runDoctor, doctorChannels, DoctorUsageError } = await import('../../doctor/run-doctor.ts');
+        const { DnsError } = await import('../../doctor/resolver.ts');
         const { formatReport } = await import('../../doctor/report.ts');
         try {
           if (o.dnsRecords) {
@@ -26,7 +27,8 @@ export function registerDoctorCommand(program: Command, g: () => GlobalOptions):
           else for (const line of formatReport(report)) console.log(line);
           return report.ok ? EXIT.ok : EXIT.failed;
         } catch (e) {
-          if (e instanceof DoctorUsageError) throw new UsageError(e.message);
+          // An unknown channel or an unusable HERALD_DNS: bad usage (exit 2).
+          if (e instanceof DoctorUsageError || (e instanceof DnsError && e.message.startsWith('HERALD_DNS'))) throw new UsageError(e.message);
           throw e;
         }
       }),
