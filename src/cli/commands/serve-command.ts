@@ -5,7 +5,7 @@ import { runPass } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import { errorMessage } from '../../util/secrets.ts';
 import { act, EXIT } from '../exit.ts';
-import { type GlobalOptions, withHerald } from '../session.ts';
+import { type GlobalOptions, warnAboutEmailSettings, withHerald } from '../session.ts';
 
 export async function startServer(h: Herald, triggerPass: () => Promise<void>): Promise<FastifyInstance> {
   // Loaded only by the commands that serve, so every other command starts faster.
@@ -52,6 +52,8 @@ export function registerServeCommand(program: Command, g: () => GlobalOptions): 
     .action(
       act(async () =>
         withHerald(g(), async (h) => {
+          // It sends confirmation emails (and the dashboard's sends): their links matter too.
+          await warnAboutEmailSettings(h);
           const stop = untilStopped(h);
           const app = await startServer(h, async () => {
             await runPass(h);
