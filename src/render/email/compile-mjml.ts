@@ -1,4 +1,3 @@
-import { minify } from 'html-minifier-terser';
 import mjml2html from 'mjml';
 import { TemplateError } from '../template-engine.ts';
 
@@ -42,6 +41,8 @@ export async function compileMjml(source: string, templateName: string): Promise
  * placeholders are left as they are. Gmail clips messages over ~102 KB.
  */
 export async function minifyEmailHtml(html: string): Promise<string> {
+  // Loaded on first use (terser and clean-css take ~200 ms to load): commands that render no email never pay for it.
+  const { minify } = await import('html-minifier-terser');
   // collapseWhitespace leaves <pre> and <textarea> as they are.
   return minify(html, {
     collapseWhitespace: true,
