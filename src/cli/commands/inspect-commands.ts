@@ -30,9 +30,11 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         const scan = await scanContent(h.config.content, h.config.site);
         const now = h.now();
         const rows = [];
+        const decisions = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.decisions(c.id)] as const)));
+        const approvals = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.postApprovals(c.id)] as const)));
         for (const a of scan.articles) {
           const channels: Record<string, ChannelState> = {};
-          for (const c of h.config.channels) channels[c.id] = await articleChannelState(h, c.id, a.id);
+          for (const c of h.config.channels) channels[c.id] = await articleChannelState(h, c.id, a.id, decisions.get(c.id), approvals.get(c.id));
           rows.push({
             id: a.id,
             file: a.file,
@@ -51,7 +53,12 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         if (o.json) console.log(JSON.stringify(rows, null, 2));
         else
           for (const r of rows) {
-            const states = 'channels' in r && r.channels ? Object.entries(r.channels).map(([id, s]) => `${id}=${s.state}`).join(' ') : '';
+            // The latest editor's decision, if any: "tg=held(@ann via telegram)".
+            const decided = (s: ChannelState) => {
+              const d = s.approval?.decisions.filter((x) => x.action !== 'planned').pop();
+              return d ? `(${d.action} ${d.by.name} via ${d.by.via})` : '';
+            };
+            const states = 'channels' in r && r.channels ? Object.entries(r.channels).map(([id, s]) => `${id}=${s.state}${decided(s)}`).join(' ') : '';
             console.log(`${r.status.padEnd(9)} ${r.file}${'title' in r ? `  ${r.title}` : ''}${'error' in r ? `  (${r.error})` : ''}${states ? `  [${states}]` : ''}`);
           }
         return EXIT.ok;

@@ -60,13 +60,13 @@ export function registerSendCommands(program: Command, g: () => GlobalOptions): 
 
   program
     .command('retry')
-    .description('put failed deliveries back to pending and send them now')
+    .description('send now what failed and what waits for a later attempt (deferred)')
     .option('--channel <id>', 'only this channel')
     .action(act(async (o: { channel?: string }) =>
       withHerald(g(), async (h) => {
         if (o.channel) requireChannel(h, o.channel);
-        const n = await h.store.resetFailed(o.channel, h.now());
-        console.log(`${n} failed deliver${n === 1 ? 'y' : 'ies'} put back to pending`);
+        const { failed, deferred } = await h.store.retryNow(o.channel, h.now());
+        console.log(`${failed} failed and ${deferred} deferred deliver${failed + deferred === 1 ? 'y' : 'ies'} due now`);
         return finish(await passWithProgress(h, { channels: o.channel ? [o.channel] : undefined }));
       }),
     ));
