@@ -26,7 +26,9 @@ export interface EditorBots {
   start(signal: AbortSignal, opts: { server: boolean }): Promise<void>;
   /** `herald serve`: point Telegram at the webhook (when `webhook: true`). */
   startWebhook(): Promise<void>;
-  /** Waits for commands still being answered. */
+  /** Resolves when no command or button press is being handled. */
+  idle(): Promise<void>;
+  /** Waits for polling to end (after `start`'s signal aborted) and for commands still being answered. */
   close(): Promise<void>;
   /** For tests. */
   readonly telegram?: { bot: TelegramBot; client: TelegramEditorClient };
@@ -91,10 +93,13 @@ export function createEditorBots(h: Herald): EditorBots {
       polling = telegram.bot.poll(signal).catch((err) => h.log.error(`editors: Telegram polling stopped: ${errorMessage(err)}`));
     },
     startWebhook: setWebhook,
-    async close() {
-      await polling;
+    async idle() {
       await telegram?.bot.idle();
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+    async close() {
+      await polling;
+      await this.idle();
       discord?.client.close();
     },
   };
