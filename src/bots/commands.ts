@@ -258,7 +258,7 @@ const digest: Handler = async ({ h }, args) => {
   if (channel?.type !== 'email') return [];
   const o = await digestOutlook(h, channel);
   const when = o.scheduledAt ? clockText(h, o.scheduledAt) : 'its first scheduled time';
-  if (o.articles.length === 0) return [text(`Nothing waits for ${channel.id}'s next digest (${when}); no email would be sent.`)];
+  if (o.articles.length === 0) return [text(`Nothing waits for ${channel.id}’s next digest (${when}); no email would be sent.`)];
   const lines: Line[] = [[`Next digest of `, { b: channel.id }, ` (${when}): ${o.articles.length} article(s) for ${o.recipients} subscriber(s)`]];
   for (const a of o.articles.slice(0, channel.maxArticles)) lines.push(['• ', { a: a.title, href: a.url }]);
   if (o.articles.length > channel.maxArticles) lines.push(`… and ${o.articles.length - channel.maxArticles} more (the email says so)`);

@@ -80,7 +80,7 @@ export async function planChannel(
   const summary: ChannelPlanSummary = { channelId: channel.id, firstContact, due: [], baseline: [], tooOld: [], waiting: [], awaiting: [], planned: 0 };
   const settings = digest ? undefined : approvalSettings(channel);
   // An editor may have held (or released) an article before it became due.
-  const approvals = firstContact || digest ? new Map() : await h.store.postApprovals(channel.id);
+  const approvals = digest ? new Map() : await h.store.postApprovals(channel.id);
 
   // Oldest first, so deliveries are written (and later sent) in publishing order.
   const ordered = [...articles].sort((a, b) => a.publishedAt.localeCompare(b.publishedAt) || a.id.localeCompare(b.id));
