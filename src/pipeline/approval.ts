@@ -163,6 +163,8 @@ export async function releaseDueApprovals(h: Herald, now: Date): Promise<Approva
 /** Post the cards of new approvals (a card whose posting was interrupted is posted again after 5 minutes). */
 export async function announceApprovals(h: Herald): Promise<void> {
   if (!h.editors) return;
+  // Buttons expire after 24 hours: cards still waiting are signed again well before.
+  for (const a of await h.store.staleApprovalCards(new Date(h.now().getTime() - CARD_REFRESH_MS))) await settleCards(h, a);
   const claimed = await h.store.claimApprovalCards(h.now(), 5 * 60_000);
   if (claimed.length === 0) return;
   let notifier: ApprovalNotifier;
@@ -170,28 +172,32 @@ export async function announceApprovals(h: Herald): Promise<void> {
     notifier = await h.editors();
   } catch (e) {
     h.log.error(`editors' chats: ${errorMessage(e)}`);
-    for (const a of claimed) await h.store.setApprovalCards(a.id, a.cards, 'pending');
+    for (const a of claimed) await h.store.setApprovalCards(a.id, a.cards, 'pending', h.now());
     return;
   }
   for (const a of claimed) {
     try {
       const cards = await notifier.announce(a);
-      await h.store.setApprovalCards(a.id, [...a.cards, ...cards], cards.length > 0 ? 'posted' : 'pending');
+      await h.store.setApprovalCards(a.id, [...a.cards, ...cards], cards.length > 0 ? 'posted' : 'pending', h.now());
       // Decided while its card was on its way: show that at once.
       const now = await h.store.getApproval(a.id);
       if (now && now.status !== 'awaiting') await notifier.settle(now);
     } catch (e) {
       h.log.error(`${a.channelId}: could not post the approval card for ${describeTarget(a)}: ${errorMessage(e)}`);
-      await h.store.setApprovalCards(a.id, a.cards, 'pending');
+      await h.store.setApprovalCards(a.id, a.cards, 'pending', h.now());
     }
   }
 }
+
+/** Cards are re-signed when their buttons are this old (they expire at 24 h; the daemon passes at least every scan interval). */
+export const CARD_REFRESH_MS = 12 * 3_600_000;
 
 /** Edit the cards of an approval to show where it stands; a failure is logged, never thrown. */
 export async function settleCards(h: Herald, a: Approval): Promise<void> {
   if (!h.editors || a.cards.length === 0) return;
   try {
     await (await h.editors()).settle(a);
+    await h.store.touchApprovalCards(a.id, h.now());
   } catch (e) {
     h.log.warn(`${a.channelId}: could not update the approval card for ${describeTarget(a)}: ${errorMessage(e)}`);
   }

@@ -329,8 +329,12 @@ export interface Store {
   nextReleaseAt(): Promise<string | undefined>;
   /** Take the approvals whose cards are to be posted (or whose posting was interrupted longer than `leaseMs` ago). */
   claimApprovalCards(now: Date, leaseMs: number): Promise<Approval[]>;
-  /** Record where the cards went ('posted'), or give the claim back ('pending') to try again later. */
-  setApprovalCards(id: number, cards: ApprovalCardRef[], state: 'posted' | 'pending'): Promise<void>;
+  /** Record where the cards went ('posted', their buttons signed now), or give the claim back ('pending') to try again later. */
+  setApprovalCards(id: number, cards: ApprovalCardRef[], state: 'posted' | 'pending', now: Date): Promise<void>;
+  /** The cards' buttons were signed again now (an edit). */
+  touchApprovalCards(id: number, now: Date): Promise<void>;
+  /** Open approvals whose posted cards' buttons were signed before `before` (to sign them again before they expire). */
+  staleApprovalCards(before: Date): Promise<Approval[]>;
 
   /** Telegram updates: true when this update id is new (it is then recorded with its body, so it is never taken twice). */
   takeChatUpdate(source: string, updateId: number, body: unknown, now: Date): Promise<boolean>;

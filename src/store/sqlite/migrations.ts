@@ -111,6 +111,7 @@ export const migrations: Migration[] = [
         card_state TEXT NOT NULL DEFAULT 'none' CHECK (card_state IN ('none','pending','posting','posted')),
         card_claimed_at TEXT,
         cards TEXT NOT NULL DEFAULT '[]',  -- JSON [{platform, chat, messageId}]
+        cards_signed_at TEXT,              -- when the cards' buttons were last signed (they expire after 24 h)
         UNIQUE (channel_id, kind, ref)
       );
       CREATE INDEX approvals_open ON approvals(status, release_at);

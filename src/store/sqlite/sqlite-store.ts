@@ -583,8 +583,21 @@ export class SqliteStore implements Store {
     return rows.map((r) => this.toApproval(r)).sort((a, b) => a.id - b.id);
   }
 
-  async setApprovalCards(id: number, cards: ApprovalCardRef[], state: 'posted' | 'pending'): Promise<void> {
-    this.stmt('UPDATE approvals SET cards = ?, card_state = ?, card_claimed_at = NULL WHERE id = ?').run(JSON.stringify(cards), state, id);
+  async setApprovalCards(id: number, cards: ApprovalCardRef[], state: 'posted' | 'pending', now: Date): Promise<void> {
+    this
+      .stmt('UPDATE approvals SET cards = ?, card_state = ?, card_claimed_at = NULL, cards_signed_at = ? WHERE id = ?')
+      .run(JSON.stringify(cards), state, state === 'posted' ? iso(now) : null, id);
+  }
+
+  async touchApprovalCards(id: number, now: Date): Promise<void> {
+    this.stmt('UPDATE approvals SET cards_signed_at = ? WHERE id = ?').run(iso(now), id);
+  }
+
+  async staleApprovalCards(before: Date): Promise<Approval[]> {
+    const rows = this
+      .stmt("SELECT * FROM approvals WHERE status IN ('awaiting', 'held') AND card_state = 'posted' AND cards_signed_at < ? ORDER BY id")
+      .all(iso(before)) as Row[];
+    return rows.map((r) => this.toApproval(r));
   }
 
   // ── editors' chats ────────────────────────────────────────────────────
