@@ -63,6 +63,8 @@ export interface EditorsOptions {
   /** Editors' Telegram: no group (cards go to each editor privately). */
   noEditorsChat?: boolean;
   digestSchedule?: string;
+  /** Telegram updates by webhook (POST /hooks/telegram) instead of long polling. */
+  webhook?: boolean;
 }
 
 export interface Clock {
@@ -83,6 +85,8 @@ export interface EditorsHarness {
   clock: Clock;
   logs: string[];
   interactionsUrl: string;
+  /** http://127.0.0.1:PORT/ of the web server. */
+  baseUrl: string;
   /** A scheduler pass at the clock's time. */
   pass(): ReturnType<typeof runPass>;
   /** An editor's Telegram command in the editors' group (or `chat`), answered: the bot's new messages there once `until` matches. */
@@ -142,6 +146,7 @@ export function editorsYaml(tgRoot: string, dcRoot: string, publicKey: string, o
     token: "${EDITOR_TOKEN}"
     users: [${ANN.id}, ${BOB.id}]
 ${o.noEditorsChat ? '' : `    chat: "${EDITORS_CHAT.id}"\n`}    apiRoot: ${tgRoot}
+    webhook: ${o.webhook ? 'true' : 'false'}
   discord:
     applicationId: "${APP_ID}"
     publicKey: "${publicKey}"
@@ -189,6 +194,7 @@ export async function startEditors(o: EditorsOptions = {}): Promise<EditorsHarne
     clock,
     logs,
     interactionsUrl: `http://127.0.0.1:${port}/hooks/discord/interactions`,
+    baseUrl: `http://127.0.0.1:${port}/`,
     pass: () => runPass(h),
     async telegram(text, opts = {}) {
       const chat = opts.chat ?? EDITORS_CHAT;

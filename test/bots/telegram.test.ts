@@ -286,3 +286,38 @@ describe('editors on Telegram (long polling)', () => {
     expect(await t.h.store.unfinishedChatUpdates(source)).toEqual([]);
   });
 });
+
+describe('editors on Telegram (webhook)', () => {
+  it('sets the webhook at <publicUrl>/hooks/telegram; takes only requests with the secret token, each update once', async () => {
+    const t = await start({ webhook: true });
+    expect(t.tg.webhook?.url).toBe('https://news.example.com/herald/hooks/telegram');
+    const secret = t.tg.webhook!.secret_token!;
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{20,256}$/);
+    expect(t.tg.calls.some((c) => c.method === 'getUpdates')).toBe(false);
+    const post = (update: unknown, token?: string) =>
+      fetch(`${t.baseUrl}hooks/telegram`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { 'x-telegram-bot-api-secret-token': token }) },
+        body: JSON.stringify(update),
+      });
+    const update = { update_id: 42, ...t.tg.command('/status', ANN, EDITORS_CHAT) };
+    expect((await post(update)).status).toBe(401);
+    expect((await post(update, 'wrong-secret')).status).toBe(401);
+    expect(t.logs.filter((l) => l.includes('rejected a Telegram webhook call')).length).toBe(2);
+    expect(t.editorMessages()).toEqual([]);
+    expect((await post(update, secret)).status).toBe(200);
+    // Telegram delivering the same update again (it did not see our answer in time): answered once.
+    expect((await post(update, secret)).status).toBe(200);
+    await t.bots.idle();
+    expect(t.editorMessages().map((m) => textOf(m).split('\n')[0])).toEqual(['<b>Herald status</b> · 2025-07-02 09:00 UTC+08:00']);
+    // The base path of publicUrl works as well (a proxy that passes it on).
+    const r = await fetch(`${t.baseUrl}herald/hooks/telegram`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+      body: JSON.stringify({ update_id: 43, ...t.tg.command('/help', ANN, EDITORS_CHAT) }),
+    });
+    expect(r.status).toBe(200);
+    await t.bots.idle();
+    expect(t.editorMessages()).toHaveLength(2);
+  });
+});
