@@ -284,13 +284,19 @@ export async function startTelegramApi(opts: TelegramApiOptions = {}): Promise<T
 
   /** Long polling: an offset confirms (drops) every update below it; waits up to `timeout` seconds for one. */
   function getUpdates(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
-    if (api.webhook) return reply(res, 409, { ok: false, error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
+    if (api.webhook) {
+      reply(res, 409, { ok: false, error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
+      return;
+    }
     const offset = body.offset === undefined ? undefined : Number(body.offset);
     if (offset !== undefined) queue = queue.filter((u) => u.update_id >= offset);
     const limit = body.limit === undefined ? 100 : Number(body.limit);
     const timeout = body.timeout === undefined ? 0 : Number(body.timeout);
     const answer = () => reply(res, 200, { ok: true, result: queue.slice(0, limit) });
-    if (queue.length > 0 || timeout <= 0) return answer();
+    if (queue.length > 0 || timeout <= 0) {
+      answer();
+      return;
+    }
     let done = false;
     const finish = () => {
       if (done) return;
