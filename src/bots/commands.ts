@@ -283,7 +283,7 @@ const retry: Handler = async ({ h, actor }, args) => {
   const { failed, deferred } = await h.store.retryNow(channel?.id, h.now());
   h.log.info(`editors: retry${channel ? ` ${channel.id}` : ''} by ${actor.name}: ${failed} failed and ${deferred} deferred deliveries due now`);
   const r = await runPass(h, { ...(channel ? { channels: [channel.id] } : {}), maxInRunWaitMs: 15_000 });
-  const lines: Line[] = [`${failed} failed and ${deferred} deferred deliver${failed + deferred === 1 ? 'y' : 'ies'} due now${channel ? ` on ${channel.id}` : ''}.`, ...passLines(r)];
+  const lines: Line[] = [`Due now${channel ? ` on ${channel.id}` : ''}: ${failed} failed, ${deferred} deferred.`, ...passLines(r)];
   if (lines.length === 1) lines.push('Nothing was left to send.');
   return [{ lines }];
 };

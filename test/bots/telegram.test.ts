@@ -172,7 +172,7 @@ describe('editors on Telegram (long polling)', () => {
     expect(counts['tg-news']).toMatchObject({ sent: 1, failed: 1 });
     expect(counts['discord-news']).toMatchObject({ sent: 0, pending: 2 });
     const [reply] = await t.telegram('/retry');
-    expect(textOf(reply!)).toContain('1 failed and 2 deferred deliveries due now.');
+    expect(textOf(reply!)).toContain('Due now: 1 failed, 2 deferred.');
     expect(textOf(reply!)).toContain('tg-news: 1 sent, 0 failed');
     expect(textOf(reply!)).toContain('discord-news: 2 sent, 0 failed');
     expect(t.posts().telegram).toHaveLength(2);

@@ -81,7 +81,7 @@ describe('herald why, hold, release, retry', () => {
     // …retry sends it now.
     const r = await herald(['retry'], { cwd: s.dir, env: s.env(at(0.1)) });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('0 failed and 2 deferred deliveries due now');
+    expect(r.stdout).toContain('due now: 0 failed, 2 deferred');
     expect(r.stdout).toContain('tg-news: 2 sent, 0 failed');
     expect(posts()).toHaveLength(2);
   });

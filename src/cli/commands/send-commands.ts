@@ -66,7 +66,7 @@ export function registerSendCommands(program: Command, g: () => GlobalOptions): 
       withHerald(g(), async (h) => {
         if (o.channel) requireChannel(h, o.channel);
         const { failed, deferred } = await h.store.retryNow(o.channel, h.now());
-        console.log(`${failed} failed and ${deferred} deferred deliver${failed + deferred === 1 ? 'y' : 'ies'} due now`);
+        console.log(`due now: ${failed} failed, ${deferred} deferred`);
         return finish(await passWithProgress(h, { channels: o.channel ? [o.channel] : undefined }));
       }),
     ));
