@@ -91,6 +91,12 @@ export const configSchema = z
           path: ['channels', id, 'approval'],
           message: 'an approval window needs editors to decide: configure editors.telegram or editors.discord (with a token)',
         });
+      } else if (ch.approval !== undefined && !telegram && discord && !discord.channelId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['editors', 'discord', 'channelId'],
+          message: `channel ${id} has an approval window: set the editors' channel (channelId) where its approval cards go`,
+        });
       }
     }
     if (telegram?.webhook && !(c.server.publicUrl ?? '').startsWith('https:')) {

@@ -97,6 +97,7 @@ describe('approval windows across processes', () => {
     expect(tg.buttonsOf(cards()[0]!).map(([l]) => l)).toEqual(['Send now', 'Hold', 'Skip']);
     const status = await herald(['status'], { cwd: s.dir, env: s.env(at(5)) });
     expect(status.stdout).toContain('tg-news (telegram): 0 sent, 0 pending');
+    expect(status.stdout).toContain('awaiting approval: tg-news europe-ai (released at 2025-07-02T01:15:');
 
     // Another run within the window: no second card, nothing sent.
     expect((await herald(['dispatch'], { cwd: s.dir, env: s.env(at(5)) })).code).toBe(0);

@@ -187,6 +187,20 @@ ${channel('{ window: soon }')}`);
     ]);
   });
 
+  it('approval cards need somewhere to go', () => {
+    const { file } = setup(`${base}editors:
+  discord:
+    applicationId: "1234567890123456789"
+    publicKey: "${'ab'.repeat(32)}"
+    token: bot-token-value
+    guildId: "1234567890123456789"
+    roles: ["1234567890123456789"]
+${channel('{ window: 15m }')}`);
+    expect(problems(() => loadConfig({ file, env: {} }))).toEqual([
+      "editors.discord.channelId: channel news has an approval window: set the editors' channel (channelId) where its approval cards go",
+    ]);
+  });
+
   it('a Telegram webhook needs an https publicUrl', () => {
     const { file } = setup(`${base}server: { publicUrl: "http://example.com/" }\n${editors.replace('    chat:', '    webhook: true\n    chat:')}`);
     expect(problems(() => loadConfig({ file, env: { EDITOR_TOKEN: '4242:tok' } }))).toEqual([

@@ -103,7 +103,14 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           byStatus[s] = (byStatus[s] ?? 0) + 1;
         }
         const failures = (await h.store.recentFailures(10)).map((d) => ({ id: d.id, channel: d.channelId, recipient: d.recipient, error: d.lastError }));
-        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), recentFailures: failures };
+        // What waits for the editors: awaiting approval (until when) or held.
+        const approvals = (await h.store.openApprovals()).map((a) => ({
+          channel: a.channelId,
+          ...(a.kind === 'post' ? { article: a.articleId } : { digest: a.scheduledAt }),
+          status: a.status,
+          ...(a.releaseAt && a.status === 'awaiting' ? { releaseAt: a.releaseAt } : {}),
+        }));
+        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), approvals, recentFailures: failures };
         if (o.json) {
           console.log(JSON.stringify(out, null, 2));
           return EXIT.ok;
@@ -118,6 +125,10 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         console.log(`articles: ${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ') || 'none seen yet'}`);
         const s = out.subscribers;
         console.log(`subscribers: ${s.active} active, ${s.pending} pending, ${s.unsubscribed} unsubscribed, ${s.bounced} bounced`);
+        for (const a of approvals) {
+          const what = 'article' in a ? a.article : `digest of ${a.digest}`;
+          console.log(`${a.status === 'held' ? 'held' : 'awaiting approval'}: ${a.channel} ${what}${'releaseAt' in a ? ` (released at ${a.releaseAt} unless held)` : a.status === 'awaiting' ? ' (waits for an editor)' : ''}`);
+        }
         for (const f of failures) console.log(`failed #${f.id} ${f.channel} → ${f.recipient}: ${f.error}`);
         return EXIT.ok;
       }),
