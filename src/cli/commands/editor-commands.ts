@@ -11,8 +11,8 @@ import type { Actor } from '../../store/types.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { type GlobalOptions, requireChannel, withHerald } from '../session.ts';
 
-/** Who acts from a shell: the login name, so the ledger says who held or released. */
-function cliActor(): Actor {
+/** Who acts from a shell: the login name, so the ledger says who held, released or sent a digest early. */
+export function cliActor(): Actor {
   let name = 'cli';
   try {
     name = userInfo().username || name;
