@@ -50,8 +50,8 @@ async function approvalButton(ctx: BotContext, id: number, action: DecisionActio
   if (a.kind === 'digest' && action === 'send-now') return digestSendNow(ctx, a);
   const r = await decideApproval(h, id, action, actor);
   if (r.outcome === 'done') {
-    const sent = r.run ? `: ${r.run.sent} sent${r.run.failed ? `, ${r.run.failed} failed` : ''}` : '';
-    return { toast: `${{ 'send-now': 'Sent', hold: 'Held', skip: 'Skipped', release: 'Released' }[action]}${sent}`, acted: true };
+    if (r.run) return { toast: `Sent: ${r.run.sent} sent${r.run.failed ? `, ${r.run.failed} failed` : ''}`, acted: true };
+    return { toast: { 'send-now': 'Released: it goes out when it is due', hold: 'Held', skip: 'Skipped', release: 'Released: it goes out when it is due' }[action], acted: true };
   }
   if (r.outcome === 'already') return { toast: alreadyText(ctx, r.approval), acted: false };
   if (r.outcome === 'refused') return { toast: `Not done: ${r.reason}`.slice(0, 190), acted: false };

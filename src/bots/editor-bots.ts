@@ -72,6 +72,7 @@ export function createEditorBots(h: Herald): EditorBots {
       if (discord) await app.register(discordInteractionsRoute({ h, cfg: discord.cfg, client: discord.client, track }));
     },
     async start(signal, opts) {
+      if (discord && !opts.server) h.log.warn('editors: Discord commands arrive at the web server: run `herald serve` too (or `herald run` without --no-server)');
       if (discord) {
         try {
           await discord.client.registerCommands([heraldCommand(h.config.channels)]);

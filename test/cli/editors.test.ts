@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { herald, startHerald } from '../helpers/cli.ts';
 import { makeSite, seedArticle, type TestSite } from '../helpers/site.ts';
+import { type DiscordApi, startDiscordApi } from '../helpers/discord-api.ts';
 import { startTelegramApi, type TestTelegramApi } from '../helpers/telegram-api.ts';
 
 const TOKEN = '123456:ABC-channel-secret-token';
@@ -16,11 +17,13 @@ const GROUP = '-1009000000001';
 const ANN = { id: 1001, username: 'ann', first_name: 'Ann' };
 const T = '2025-07-02T09:00:00+08:00';
 let tg: TestTelegramApi | undefined;
+let dc: DiscordApi | undefined;
 let child: ChildProcess | undefined;
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await tg?.close();
-  tg = child = undefined;
+  await dc?.close();
+  tg = dc = child = undefined;
 });
 
 function site(approval = ''): TestSite {
@@ -142,5 +145,71 @@ describe('approval windows across processes', () => {
     const r = await herald(['check'], { cwd: s.dir, env: s.env(T) });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('channels.tg-news.approval: an approval window needs editors to decide');
+  });
+});
+
+describe('herald serve with editors', () => {
+  it('answers Discord interactions and takes Telegram webhook updates; wrong signatures and secrets get 401', async () => {
+    tg = await startTelegramApi({ tokens: [TOKEN, EDITOR_TOKEN] });
+    dc = await startDiscordApi({ botToken: 'discord-bot-SECRET-token-0123456789', applicationId: '111111111111111111' });
+    const s = makeSite({
+      language: 'en',
+      channels: `  tg-news:\n    type: telegram\n    token: "${TOKEN}"\n    chat: "@news"\n    apiRoot: ${tg.apiRoot}\n`,
+      extra: `editors:
+  telegram:
+    token: "${EDITOR_TOKEN}"
+    users: [${ANN.id}]
+    chat: "${GROUP}"
+    apiRoot: ${tg.apiRoot}
+    webhook: true
+  discord:
+    applicationId: "111111111111111111"
+    publicKey: "${dc.publicKey}"
+    token: "discord-bot-SECRET-token-0123456789"
+    guildId: "222222222222222222"
+    roles: ["555555555555555555"]
+    apiRoot: ${dc.apiRoot}
+`,
+    });
+    s.write('posts/notes.md', '---\ntitle: "Weekly notes"\nslug: notes\ndate: 2025-07-02T08:30:00+08:00\n---\n\nShort.\n');
+    const run = startHerald(['serve'], { cwd: s.dir, env: s.env(T) });
+    child = run.child;
+    let seen = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      run.child.stderr?.on('data', (b: Buffer) => {
+        seen += b.toString();
+        const m = /web server on http:\/\/127\.0\.0\.1:(\d+)\//.exec(seen);
+        if (m) resolve(Number(m[1]));
+      });
+      run.child.once('close', () => reject(new Error(`herald serve exited:\n${seen}`)));
+    });
+    const base = `http://127.0.0.1:${port}/`;
+    await tg.waitFor((c) => c.method === 'setWebhook', 15_000, 'setWebhook');
+    expect(tg.webhook?.url).toBe('https://news.example.com/herald/hooks/telegram');
+
+    const url = `${base}hooks/discord/interactions`;
+    expect((await dc.interact(url, { type: 1 })).response).toEqual({ type: 1 });
+    expect((await dc.interact(url, { type: 1 }, { forge: true })).status).toBe(401);
+    const member = { user: { id: '777000000000000001', username: 'dora', global_name: 'Dora' }, roles: ['555555555555555555'] };
+    const r = await dc.interact(url, dc.slash('why', { article: 'notes' }, member, '222222222222222222'));
+    expect(r.response).toEqual({ type: 5, data: { flags: 0 } });
+    await dc.waitFor((q) => q.method === 'PATCH' && decodeURIComponent(q.path).endsWith(`${r.token}/messages/@original`), 15_000, 'the answer');
+    expect(r.original?.content).toContain('**tg-news**: Not planned yet');
+
+    const hook = (token: string) =>
+      fetch(`${base}hooks/telegram`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token },
+        body: JSON.stringify({ update_id: 1, ...tg!.command('/status', ANN, { id: Number(GROUP), type: 'supergroup' }) }),
+      });
+    expect((await hook('wrong')).status).toBe(401);
+    expect((await hook(tg.webhook!.secret_token!)).status).toBe(200);
+    await tg.waitFor((c) => c.method === 'sendMessage' && c.chatId === GROUP, 15_000, 'the answer to /status');
+
+    run.child.kill('SIGTERM');
+    const done = await run.done;
+    expect(done.code).toBe(0);
+    expect(done.stderr).not.toContain('SECRET');
+    expect(done.stderr).not.toContain('secret-token');
   });
 });

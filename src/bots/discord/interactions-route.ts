@@ -144,10 +144,9 @@ export function discordInteractionsRoute(o: InteractionsOptions) {
         o.track(
           runLater(reply, 'button', async () => {
             const result = await pressButton(ctx, data);
-            if (result.edit) {
-              const [m] = discordMessages({ ...result.edit, lines: result.edit.lines });
-              await client.editOriginal(i.token, { ...m!.body, components: components(result.edit.buttons) });
-            }
+            // The pressed message becomes the outcome (its first part; its buttons replaced).
+            const [m] = result.edit ? discordMessages(result.edit) : [];
+            if (result.edit && m) await client.editOriginal(i.token, { ...m.body, components: components(result.edit.buttons) });
             if (!result.acted) await client.followUp(i.token, { content: result.toast, flags: EPHEMERAL });
           }),
         );
