@@ -26,12 +26,12 @@ export interface CardView {
   embed?: DiscordEmbed;
 }
 
-function eventLine(h: Herald, e: ApprovalEvent, digest: boolean): Line | undefined {
+function eventLine(h: Herald, e: ApprovalEvent): Line | undefined {
   const by = actorText(e.actor);
   const at = clockText(h, e.at);
   switch (e.action) {
     case 'send-now':
-      return `✅ ${digest ? 'Sent now' : 'Sent now'} by ${by} at ${at}`;
+      return `✅ Sent now by ${by} at ${at}`;
     case 'release':
       return `✅ Released by ${by} at ${at}`;
     case 'auto-release':
@@ -65,7 +65,7 @@ export async function approvalCard(h: Herald, a: Approval): Promise<CardView> {
     lines.push(a.releaseAt ? `Goes out automatically at ${clockText(h, a.releaseAt)} unless held.` : 'Waits for an editor: nothing goes out until someone presses Send now.');
   } else lines.push([digest ? '📬 Digest for ' : '📣 For ', { b: target }]);
   for (const e of a.events) {
-    const l = eventLine(h, e, digest);
+    const l = eventLine(h, e);
     if (l) lines.push(l);
   }
   if (a.status === 'held') lines.push(a.releaseAt ? 'Held: it waits until someone presses Send now.' : 'It waits until someone presses Send now.');

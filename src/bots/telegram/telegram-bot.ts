@@ -161,10 +161,19 @@ export function createTelegramBot(h: Herald, cfg: TelegramEditorsConfig, client:
           await sleep(Math.min(30_000, 500 * 2 ** failures), undefined, { signal }).catch(() => undefined);
           continue;
         }
+        let stuck = false;
         for (const u of updates) {
+          try {
+            await take(u);
+          } catch (e) {
+            // Not recorded: the offset stays before it, so Telegram hands it out again.
+            h.log.error(`editors: could not record Telegram update ${u.update_id}: ${errorMessage(e)}`);
+            stuck = true;
+            break;
+          }
           offset = Math.max(offset ?? 0, u.update_id + 1);
-          await take(u);
         }
+        if (stuck) await sleep(5000, undefined, { signal }).catch(() => undefined);
         if (updates.length > 0 && Date.now() - pruned > 3_600_000) {
           pruned = Date.now();
           await h.store.pruneChatUpdates(source, new Date(h.now().getTime() - 7 * 86_400_000)).catch(() => undefined);
