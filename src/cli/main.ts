@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
+import { registerEditorCommands } from './commands/editor-commands.ts';
 import { registerInspectCommands } from './commands/inspect-commands.ts';
 import { registerPreviewCommand } from './commands/preview-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
   const g = () => program.opts<GlobalOptions>();
   registerInspectCommands(program, g);
   registerSendCommands(program, g);
+  registerEditorCommands(program, g);
   registerPreviewCommand(program, g);
   registerSubscribersCommand(program, g);
   registerRunCommand(program, g);

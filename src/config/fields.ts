@@ -45,9 +45,30 @@ export const timezone = z.string().superRefine((v, ctx) => {
   }
 });
 
+/**
+ * An editors' approval window: a due delivery waits for a decision in the editors' chats.
+ * `window`: released automatically at its end (a digest's card comes that long before its
+ * scheduled time); `required`: only a person releases it.
+ */
+export const approval = z
+  .object({
+    window: duration('15m').optional(),
+    required: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.window === undefined && !a.required) {
+      ctx.addIssue({ code: 'custom', message: 'expected window: 15m (released automatically at its end) or required: true (waits for an editor)' });
+    }
+    if (a.window !== undefined && a.window <= 0) ctx.addIssue({ code: 'custom', path: ['window'], message: 'expected a window longer than 0, like 15m' });
+  });
+
+export type ApprovalSettings = z.infer<typeof approval>;
+
 /** Fields every channel has, whatever its type. */
 export const channelBase = {
   topics: topicList,
   exclude: topicList,
   enabled: z.boolean().default(true),
+  approval: approval.optional(),
 };

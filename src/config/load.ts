@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parseDocument } from 'yaml';
+import { activeEditors, type EditorsConfig, editorSecrets } from '../bots/editors-config.ts';
 import { discordSecrets } from '../channels/discord/discord-config.ts';
 import { DkimKeyError, loadDkimKey } from '../channels/email/dkim-keys.ts';
 import { telegramSecrets } from '../channels/telegram/telegram-config.ts';
@@ -34,6 +35,8 @@ export interface HeraldConfig {
   /** Template roots, highest priority first; the bundled templates/ is always last. */
   templateDirs: string[];
   channels: ChannelConfig[];
+  /** Editors in Telegram and Discord (only the platforms with a token); undefined when none. */
+  editors?: EditorsConfig;
   /** Environment after .env was merged in (process env wins). */
   env: Record<string, string | undefined>;
 }
@@ -132,6 +135,8 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
     else if (ch.type === 'telegram') telegramSecrets(ch).forEach(registerSecret);
     else if (ch.type === 'discord') discordSecrets(ch).forEach(registerSecret);
   }
+  const editors = activeEditors(c.editors);
+  editorSecrets(editors).forEach(registerSecret);
   registerSecret(env.HERALD_SECRET);
 
   const contentDir = rel(c.content.dir);
@@ -164,6 +169,7 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
     outboxDir: rel(c.outbox),
     templateDirs: [...(c.templates ? [rel(c.templates)] : []), path.join(PROJECT_ROOT, 'templates')],
     channels,
+    ...(editors ? { editors } : {}),
     env,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { editorsSchema } from '../bots/editors-config.ts';
 import { channelSchemas } from '../channels/channel-schemas.ts';
 import { emailDefaultsSchema } from '../channels/email/email-config.ts';
 import { duration, httpUrl, timezone } from './fields.ts';
@@ -81,7 +82,35 @@ export const configSchema = z
     channels: z
       .record(z.string().regex(channelId, 'expected a channel id of letters, digits, "-" and "_"'), z.discriminatedUnion('type', channelSchemas as never))
       .default({}),
+    /** Who may command Herald from Telegram and Discord, and where approval cards go. */
+    editors: editorsSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const telegram = c.editors?.telegram?.token ? c.editors.telegram : undefined;
+    const discord = c.editors?.discord?.token ? c.editors.discord : undefined;
+    for (const [id, ch] of Object.entries(c.channels as Record<string, { approval?: unknown }>)) {
+      if (ch.approval !== undefined && !telegram && !discord) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', id, 'approval'],
+          message: 'an approval window needs editors to decide: configure editors.telegram or editors.discord (with a token)',
+        });
+      } else if (ch.approval !== undefined && !telegram && discord && !discord.channelId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['editors', 'discord', 'channelId'],
+          message: `channel ${id} has an approval window: set the editors' channel (channelId) where its approval cards go`,
+        });
+      }
+    }
+    if (telegram?.webhook && !(c.server.publicUrl ?? '').startsWith('https:')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['editors', 'telegram', 'webhook'],
+        message: 'Telegram delivers webhooks only over https: set server.publicUrl to an https:// address, or use webhook: false (long polling)',
+      });
+    }
+  });
 
 export type RawConfig = z.infer<typeof configSchema>;

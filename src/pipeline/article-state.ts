@@ -2,7 +2,7 @@
  * Where one article stands on one channel, read from the ledger: shared by
  * `herald articles` and the dashboard so both tell the same story.
  */
-import type { Decision } from '../store/types.ts';
+import type { Actor, Approval, ApprovalStatus, Decision } from '../store/types.ts';
 import type { Herald } from './herald.ts';
 
 export interface ChannelState {
@@ -13,13 +13,31 @@ export interface ChannelState {
   pending?: number;
   failed?: number;
   error?: string;
+  /** The editors' approval of this article on this channel, with every decision (who, when, from where). */
+  approval?: { status: ApprovalStatus; releaseAt?: string; decisions: Array<{ action: string; at: string; by: Actor }> };
 }
 
-/** `decisions` may be read once per channel by a caller listing many articles. */
-export async function articleChannelState(h: Herald, channelId: string, articleId: string, decisions?: Map<string, Decision>): Promise<ChannelState> {
+function approvalView(a: Approval): NonNullable<ChannelState['approval']> {
+  return {
+    status: a.status,
+    ...(a.releaseAt ? { releaseAt: a.releaseAt } : {}),
+    decisions: a.events.map((e) => ({ action: e.action, at: e.at, by: e.actor })),
+  };
+}
+
+/** `decisions` and `approvals` may be read once per channel by a caller listing many articles. */
+export async function articleChannelState(
+  h: Herald,
+  channelId: string,
+  articleId: string,
+  decisions?: Map<string, Decision>,
+  approvals?: Map<string, Approval>,
+): Promise<ChannelState> {
   const decision = (decisions ?? (await h.store.decisions(channelId))).get(articleId);
-  if (!decision) return { state: 'not-due' };
-  if (decision.status !== 'planned') return { state: decision.status };
+  const found = (approvals ?? (await h.store.postApprovals(channelId))).get(articleId);
+  const approval = found ? { approval: approvalView(found) } : {};
+  if (!decision) return found && found.status !== 'released' ? { state: approvalState(found.status), ...approval } : { state: 'not-due', ...approval };
+  if (decision.status !== 'planned') return { state: found && found.status !== 'released' ? approvalState(found.status) : decision.status, ...approval };
   const direct = await h.store.deliverySummary(channelId, { articleId });
   const viaDigest = decision.digestId !== undefined ? await h.store.deliverySummary(channelId, { digestId: decision.digestId }) : undefined;
   const s = {
@@ -27,12 +45,28 @@ export async function articleChannelState(h: Herald, channelId: string, articleI
     sent: direct.sent + (viaDigest?.sent ?? 0),
     failed: direct.failed + (viaDigest?.failed ?? 0),
   };
-  const state = s.pending > 0 ? 'pending' : s.failed > 0 && s.sent > 0 ? 'partly-failed' : s.failed > 0 ? 'failed' : s.sent > 0 ? 'sent' : 'planned';
+  const held = found && found.status !== 'released' && s.pending === 0 && s.sent === 0 && s.failed === 0;
+  const state = held
+    ? approvalState(found.status)
+    : s.pending > 0
+      ? 'pending'
+      : s.failed > 0 && s.sent > 0
+        ? 'partly-failed'
+        : s.failed > 0
+          ? 'failed'
+          : s.sent > 0
+            ? 'sent'
+            : 'planned';
   return {
     state,
     time: direct.lastSentAt ?? viaDigest?.lastSentAt,
     messageId: direct.providerMessageId ?? viaDigest?.providerMessageId,
     ...s,
     error: direct.lastError ?? viaDigest?.lastError,
+    ...approval,
   };
+}
+
+function approvalState(s: ApprovalStatus): string {
+  return s === 'awaiting' ? 'awaiting-approval' : s;
 }

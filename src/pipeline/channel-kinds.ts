@@ -39,6 +39,8 @@ export interface ChannelKind<C extends ChannelConfig = ChannelConfig, P = unknow
   payloads(c: C, h: Herald): PayloadBuilder<P>;
   /** Sends in flight at once; 1 keeps a chat's posts in order. */
   concurrency(c: C): number;
+  /** A link a person can open to the post with this provider message id, where the platform has one. */
+  postLink?(c: C, providerMessageId: string): string | undefined;
   /** Chat kinds: render one article for `herald preview` (email previews render HTML files instead). */
   preview?(h: Herald, c: C, article: Article): Promise<{ payload: P; description: PayloadDescription }>;
 }

@@ -5,15 +5,22 @@
  */
 import { articleStatus, matchesTopics } from '../content/article.ts';
 import type { Article } from '../content/article.ts';
-import type { Digest, StoredArticle, Subscriber } from '../store/types.ts';
+import type { Actor, Approval, Digest, StoredArticle, Subscriber } from '../store/types.ts';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
-import { isDigestDue } from './digest-schedule.ts';
+import type { ApprovalSettings } from '../config/fields.ts';
+import { approvalSettings, decideApproval, HERALD_ACTOR } from './approval.ts';
+import { isDigestDue, nextScheduled } from './digest-schedule.ts';
 import type { Herald } from './herald.ts';
 
 export interface DigestSummary {
   channelId: string;
-  /** Why nothing was made, when nothing was. */
-  skipped?: 'not-scheduled' | 'no-articles';
+  /**
+   * Why nothing was made, when nothing was: not its time, nothing new, waiting for the
+   * editors (`awaiting-approval`, `held`), skipped by an editor, or already sent early by one.
+   */
+  skipped?: 'not-scheduled' | 'no-articles' | 'awaiting-approval' | 'held' | 'skipped-by-editor' | 'sent-early';
+  /** The approval this digest waits for (or was released by). */
+  approval?: Approval;
   digest?: Digest;
   articles: string[];
   recipients: number;
@@ -53,11 +60,73 @@ async function fanout(h: Herald, channel: EmailChannelConfig, digest: Digest): P
   return planned;
 }
 
+/** Articles waiting for the channel's next digest that can go in it now (published, not held by an editor). */
+async function readyArticles(h: Herald, channel: EmailChannelConfig, now: Date): Promise<StoredArticle[]> {
+  const approvals = await h.store.postApprovals(channel.id);
+  const waiting: StoredArticle[] = [];
+  for (const id of await h.store.waitingArticles(channel.id)) {
+    const held = approvals.get(id);
+    if (held && held.status !== 'released') continue;
+    const a = await h.store.getArticle(id);
+    // An article that was unpublished again (draft, expired) or deleted waits; it is not lost.
+    if (a && !a.goneAt && articleStatus(a.article, now) === 'published') waiting.push(a);
+  }
+  return waiting;
+}
+
+type Gate = { stop: DigestSummary } | { go: Approval | undefined };
+
+/**
+ * A digest channel with `approval`: the card for the next scheduled digest goes out `window`
+ * before its time (when something waits for it), and the digest is made at its time only
+ * once released (automatically then, unless held; `required`: by a person).
+ */
+async function approvalGate(h: Herald, channel: EmailChannelConfig, s: ApprovalSettings, since: Date, now: Date, ready: number): Promise<Gate> {
+  const stop = (skipped: DigestSummary['skipped'], approval?: Approval): Gate => ({
+    stop: { channelId: channel.id, skipped, articles: [], recipients: 0, ...(approval ? { approval } : {}) },
+  });
+  const at = nextScheduled(channel.schedule, h.config.site.timezone, since);
+  const lead = s.window ?? 0;
+  if (now.getTime() < at.getTime() - lead) return stop('not-scheduled');
+  let a = await h.store.findApproval(channel.id, 'digest', at.toISOString());
+  if (!a) {
+    // Nothing to send: no card (at its time the schedule moves on with "no articles").
+    if (ready === 0) return now >= at ? { go: undefined } : stop('not-scheduled');
+    // Editors always get their window, even when the card comes late (Herald was not running).
+    const releaseAt = s.required ? undefined : now <= at ? at.toISOString() : new Date(now.getTime() + (s.window ?? 0)).toISOString();
+    a = (
+      await h.store.createApproval(
+        { channelId: channel.id, kind: 'digest', scheduledAt: at.toISOString(), status: 'awaiting', releaseAt, cards: true, action: 'planned', actor: HERALD_ACTOR },
+        now,
+      )
+    ).approval;
+  }
+  switch (a.status) {
+    case 'released':
+      if (a.plannedAt) {
+        // An editor sent it early: this scheduled time is done.
+        if (now >= at) {
+          await h.store.setLastDigestAt(channel.id, now);
+          return stop('sent-early', a);
+        }
+        return stop('not-scheduled', a);
+      }
+      return { go: a };
+    case 'held':
+      return stop('held', a);
+    case 'awaiting':
+      return stop(now >= at ? 'awaiting-approval' : 'not-scheduled', a);
+    case 'skipped':
+      if (now >= at) await h.store.setLastDigestAt(channel.id, now); // the articles wait for the next one
+      return stop(now >= at ? 'skipped-by-editor' : 'not-scheduled', a);
+  }
+}
+
 export async function planDigest(
   h: Herald,
   channel: EmailChannelConfig,
   now: Date,
-  opts: { force?: boolean; dryRun?: boolean } = {},
+  opts: { force?: boolean; dryRun?: boolean; actor?: Actor } = {},
 ): Promise<DigestSummary> {
   // A digest interrupted while planning is completed first (idempotent).
   if (!opts.dryRun) for (const d of await h.store.unfinishedDigests(channel.id)) await fanout(h, channel, d);
@@ -65,17 +134,29 @@ export async function planDigest(
   const state = await h.store.getChannel(channel.id);
   if (!state) return { channelId: channel.id, skipped: 'not-scheduled', articles: [], recipients: 0 };
   const since = new Date(state.lastDigestAt ?? state.firstRunAt);
-  if (!opts.force && !isDigestDue(channel.schedule, h.config.site.timezone, since, now)) {
+  const waiting = await readyArticles(h, channel, now);
+  const settings = approvalSettings(channel);
+  let approval: Approval | undefined;
+  if (settings && !opts.dryRun) {
+    const upcoming = await h.store.findApproval(channel.id, 'digest', nextScheduled(channel.schedule, h.config.site.timezone, since).toISOString());
+    if (opts.force) {
+      // An editor's "send the digest now" is the decision on the card of the next one.
+      if (upcoming && (upcoming.status === 'awaiting' || upcoming.status === 'held')) {
+        const r = await decideApproval(h, upcoming.id, 'send-now', opts.actor ?? { name: 'cli', via: 'cli' }, { deliver: false });
+        approval = r.outcome === 'done' ? r.approval : undefined;
+      } else if (upcoming?.status === 'released' && !upcoming.plannedAt) approval = upcoming;
+    } else {
+      const gate = await approvalGate(h, channel, settings, since, now, waiting.length);
+      if ('stop' in gate) return gate.stop;
+      approval = gate.go;
+    }
+  }
+  if (!opts.force && !isDigestDue(channel.schedule, h.config.site.timezone, since, now) && !approval) {
     return { channelId: channel.id, skipped: 'not-scheduled', articles: [], recipients: 0 };
   }
 
-  const waiting: StoredArticle[] = [];
-  for (const id of await h.store.waitingArticles(channel.id)) {
-    const a = await h.store.getArticle(id);
-    // An article that was unpublished again (draft, expired) or deleted waits; it is not lost.
-    if (a && !a.goneAt && articleStatus(a.article, now) === 'published') waiting.push(a);
-  }
   if (waiting.length === 0) {
+    if (approval && !opts.dryRun) await h.store.markApprovalPlanned(approval.id, now);
     // The scheduled time passed with nothing new: no email, and the schedule moves on.
     if (!opts.dryRun) await h.store.setLastDigestAt(channel.id, now);
     return { channelId: channel.id, skipped: 'no-articles', articles: [], recipients: 0 };
@@ -93,7 +174,8 @@ export async function planDigest(
     return { channelId: channel.id, articles: ids, recipients };
   }
   const digest = await h.store.createDigest(channel.id, ids, now);
+  if (approval) await h.store.markApprovalPlanned(approval.id, now, digest?.id);
   if (!digest) return { channelId: channel.id, skipped: 'no-articles', articles: [], recipients: 0 };
   const recipients = await fanout(h, channel, digest);
-  return { channelId: channel.id, digest, articles: digest.articleIds, recipients };
+  return { channelId: channel.id, digest, articles: digest.articleIds, recipients, ...(approval ? { approval } : {}) };
 }

@@ -3,7 +3,9 @@
  * then send everything due. The CLI's `dispatch`, the daemon and the web hook all call this.
  */
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
+import type { Actor } from '../store/types.ts';
 import { errorMessage } from '../util/secrets.ts';
+import { announceApprovals, releaseDueApprovals } from './approval.ts';
 import type { ChannelConfig } from './channel-kinds.ts';
 import { type ChannelRunResult, type DeliverOptions, deliverChannel } from './deliver.ts';
 import { type DigestSummary, planDigest } from './digest.ts';
@@ -20,6 +22,8 @@ export interface PassOptions extends DeliverOptions {
   forceDigest?: string;
   /** Skip sending (plan only). */
   planOnly?: boolean;
+  /** Who asked for a forced digest (it decides that digest's approval card). */
+  actor?: Actor;
 }
 
 export interface PassResult {
@@ -40,11 +44,21 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
   const now = h.now();
   const result: PassResult = { problems: scan.problems, plans: [], digests: [], runs: [], errors: [], ok: true };
 
+  // Windows that have ended are released first, so their deliveries go out in this pass.
+  if (!opts.dryRun) {
+    try {
+      await releaseDueApprovals(h, now);
+    } catch (e) {
+      const msg = `approvals: ${errorMessage(e)}`;
+      h.log.error(msg);
+      result.errors.push(msg);
+    }
+  }
   for (const ch of channels) {
     try {
       result.plans.push(await planChannel(h, ch, scan.articles, scan.seen, now, { dryRun: opts.dryRun }));
       if (isDigestChannel(ch)) {
-        const d = await planDigest(h, ch, now, { force: opts.forceDigest === ch.id, dryRun: opts.dryRun });
+        const d = await planDigest(h, ch, now, { force: opts.forceDigest === ch.id, dryRun: opts.dryRun, actor: opts.actor });
         result.digests.push(d);
       }
     } catch (e) {
@@ -53,6 +67,8 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
       result.errors.push(msg);
     }
   }
+  // The editors hear of new approvals before anything else is sent; a chat that is down never stops the pass.
+  if (!opts.dryRun) await announceApprovals(h).catch((e) => h.log.error(`approval cards: ${errorMessage(e)}`));
   if (opts.dryRun || opts.planOnly) return result;
 
   // Channels send side by side: a slow or dead one never holds up the others.

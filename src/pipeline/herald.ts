@@ -9,6 +9,7 @@ import { openStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
 import { resolveSecret } from '../util/herald-secret.ts';
 import type { Logger } from '../util/logger.ts';
+import type { ApprovalNotifier } from './approval.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 
 export interface Herald {
@@ -23,6 +24,8 @@ export interface Herald {
   messageId(channelId: string, local: string): string;
   channel(id: string): ChannelConfig | undefined;
   adapter(channel: ChannelConfig): ChannelAdapter<unknown>;
+  /** The editors' chats (approval cards), loaded on first use; undefined when no editors are configured. */
+  editors?: () => Promise<ApprovalNotifier>;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function createHerald(config: HeraldConfig, opts: CreateOptions): P
   const dirs = config.templateDirs;
   const engine = createTemplateEngine({ root: dirs[dirs.length - 1] as string, userRoot: dirs.length > 1 ? dirs[0] : undefined });
   const adapters = new Map<string, ChannelAdapter<unknown>>();
+  let notifier: Promise<ApprovalNotifier> | undefined;
   const host = new URL(config.site.url).hostname || 'herald.local';
   const h: Herald = {
     config,
@@ -74,8 +78,13 @@ export async function createHerald(config: HeraldConfig, opts: CreateOptions): P
       }
       return a;
     },
+    // Loaded only when a card is to be posted or edited: most commands never need the chat clients.
+    ...(config.editors
+      ? { editors: () => (notifier ??= import('../bots/notifier.ts').then((m) => m.createApprovalNotifier(h))) }
+      : {}),
     async close() {
       await Promise.allSettled([...adapters.values()].map((a) => a.close()));
+      if (notifier) await notifier.then((n) => n.close()).catch(() => undefined);
       adapters.clear();
       await store.close();
     },

@@ -5,7 +5,10 @@
  * channel, so either path sees in the ledger what the other did.
  */
 import { type Article, type ArticleStatus, articleStatus } from '../content/article.ts';
+import type { Actor } from '../store/types.ts';
+import { settleCards } from './approval.ts';
 import type { ChannelConfig } from './channel-kinds.ts';
+import { type ChannelRunResult, deliverChannel } from './deliver.ts';
 import type { Herald } from './herald.ts';
 import { articleDeliveries } from './plan.ts';
 import { scanAndRecord } from './scan.ts';
@@ -22,7 +25,10 @@ function matches(a: Article, ref: string): boolean {
   return a.id === ref || a.file === ref || a.file.replace(/\.(md|markdown)$/, '') === ref;
 }
 
-export async function planManualSend(h: Herald, channel: ChannelConfig, articleRef: string, force: boolean): Promise<ManualSendPlan> {
+/** The command line, when no one else is named. */
+export const CLI_ACTOR: Actor = { name: 'cli', via: 'cli' };
+
+export async function planManualSend(h: Herald, channel: ChannelConfig, articleRef: string, force: boolean, actor: Actor = CLI_ACTOR): Promise<ManualSendPlan> {
   const scan = await scanAndRecord(h);
   const article = scan.articles.find((a) => matches(a, articleRef));
   if (!article) return { outcome: 'not-found', problem: scan.problems.find((p) => p.file === articleRef)?.reason };
@@ -38,6 +44,15 @@ export async function planManualSend(h: Herald, channel: ChannelConfig, articleR
   const created = !(await h.store.getChannel(channel.id));
   // Recorded as planned, so the automatic path (or the next digest) never sends it again.
   const keepDecision = decision?.status === 'planned';
+  // An approval still open for it is settled by this send: its window must not send it again.
+  const approval = await h.store.findApproval(channel.id, 'post', article.id);
+  if (approval && (approval.status === 'awaiting' || approval.status === 'held' || approval.status === 'skipped')) {
+    const decided = await h.store.decideApproval(approval.id, { from: ['awaiting', 'held', 'skipped'], to: 'released', action: 'sent-manually', actor }, now);
+    if (decided) {
+      await h.store.markApprovalPlanned(decided.id, now);
+      await settleCards(h, decided);
+    }
+  }
   const { planned } = await h.store.applyPlan(
     {
       channelId: channel.id,
@@ -50,4 +65,16 @@ export async function planManualSend(h: Herald, channel: ChannelConfig, articleR
     now,
   );
   return planned === 0 ? { outcome: 'no-recipients', article } : { outcome: 'planned', article, planned };
+}
+
+export type ManualSendResult = Exclude<ManualSendPlan, { outcome: 'planned' }> | { outcome: 'ran'; run: ChannelRunResult };
+
+/** A person waiting on a page or in a chat should not wait a minute on a provider's long rate-limit wait: longer waits become the next attempt time. */
+const MAX_INTERACTIVE_WAIT_MS = 15_000;
+
+/** Plan like `herald send`, then deliver the channel at once (the dashboard's and the chats' "send now"). */
+export async function sendArticleNow(h: Herald, channel: ChannelConfig, articleId: string, force: boolean, actor: Actor = CLI_ACTOR): Promise<ManualSendResult> {
+  const plan = await planManualSend(h, channel, articleId, force, actor);
+  if (plan.outcome !== 'planned') return plan;
+  return { outcome: 'ran', run: await deliverChannel(h, channel, { maxInRunWaitMs: MAX_INTERACTIVE_WAIT_MS }) };
 }

@@ -8,6 +8,7 @@ import { matchesTopics } from '../content/article.ts';
 import type { ChannelPlan, NewDelivery, StoredArticle, Subscriber, SubscriberFanout } from '../store/types.ts';
 import type { Herald } from './herald.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
+import { approvalSettings, newPostApproval } from './approval.ts';
 import { decide } from './rules.ts';
 
 export interface ChannelPlanSummary {
@@ -17,6 +18,8 @@ export interface ChannelPlanSummary {
   baseline: string[];
   tooOld: string[];
   waiting: string[];
+  /** Due, and waiting for an editors' approval (or held by an editor in advance). */
+  awaiting: string[];
   planned: number;
 }
 
@@ -71,8 +74,13 @@ export async function planChannel(
     decisions: [],
     deliveries: [],
     fanouts: [],
+    approvals: [],
+    plannedApprovals: [],
   };
-  const summary: ChannelPlanSummary = { channelId: channel.id, firstContact, due: [], baseline: [], tooOld: [], waiting: [], planned: 0 };
+  const summary: ChannelPlanSummary = { channelId: channel.id, firstContact, due: [], baseline: [], tooOld: [], waiting: [], awaiting: [], planned: 0 };
+  const settings = digest ? undefined : approvalSettings(channel);
+  // An editor may have held (or released) an article before it became due.
+  const approvals = digest ? new Map() : await h.store.postApprovals(channel.id);
 
   // Oldest first, so deliveries are written (and later sent) in publishing order.
   const ordered = [...articles].sort((a, b) => a.publishedAt.localeCompare(b.publishedAt) || a.id.localeCompare(b.id));
@@ -101,6 +109,14 @@ export async function planChannel(
       continue;
     }
     plan.decisions.push({ articleId: article.id, status: 'planned' });
+    const approval = approvals.get(article.id);
+    if (approval?.status !== 'released' && (approval || settings)) {
+      // Nothing claimable is written: the deliveries come when the approval is released.
+      if (!approval && settings) plan.approvals?.push(newPostApproval(channel, settings, article.id, now));
+      summary.awaiting.push(article.id);
+      continue;
+    }
+    if (approval) plan.plannedApprovals?.push(approval.id);
     const { deliveries, fanouts } = articleDeliveries(h, channel, article, `auto:${channel.id}:${article.id}`);
     plan.deliveries.push(...deliveries);
     plan.fanouts.push(...fanouts);

@@ -31,3 +31,27 @@ export function decide(i: RuleInput): RuleOutcome {
   // A bulk import of an archive (old dates, seen only now) sends nothing.
   return published < i.firstSeenAt.getTime() - i.maxAgeMs ? 'too-old' : 'due';
 }
+
+export type RouteMiss =
+  | { kind: 'topics'; articleTopics: string[]; channelTopics: string[] }
+  | { kind: 'excluded'; topics: string[] }
+  | { kind: 'language'; language: string; languages: string[] };
+
+/**
+ * Why a channel does not take an article at all (undefined when it does): the same test as
+ * `decide`, spelled out for `why`. A channel may list `languages` and an article carry a
+ * `language`; when both are there, they must agree.
+ */
+export function routeMiss(article: Article, channel: { topics: readonly string[]; exclude: readonly string[] }): RouteMiss | undefined {
+  const norm = (s: string) => s.normalize('NFC').toLowerCase();
+  const have = new Set(article.topics.map(norm));
+  const excluded = channel.exclude.filter((t) => have.has(norm(t)));
+  if (excluded.length > 0) return { kind: 'excluded', topics: excluded };
+  if (!matchesTopics(article.topics, channel.topics, channel.exclude)) return { kind: 'topics', articleTopics: article.topics, channelTopics: [...channel.topics] };
+  const languages = (channel as { languages?: readonly string[] }).languages;
+  const language = (article as { language?: string }).language;
+  if (languages && languages.length > 0 && language && !languages.some((l) => norm(l) === norm(language))) {
+    return { kind: 'language', language, languages: [...languages] };
+  }
+  return undefined;
+}

@@ -8,6 +8,8 @@ import { watch } from 'chokidar';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import cron from 'node-cron';
 import { articleStatus } from '../content/article.ts';
+import { nextApprovalWake } from '../pipeline/approval.ts';
+import { nextScheduled } from '../pipeline/digest-schedule.ts';
 import { runPass } from '../pipeline/dispatch.ts';
 import type { Herald } from '../pipeline/herald.ts';
 import { errorMessage } from '../util/secrets.ts';
@@ -76,7 +78,16 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
     for (const c of h.config.channels) {
       const t = await h.store.nextAttemptAt(c.id);
       if (t) times.push(Date.parse(t));
+      // A digest with an approval window: its card goes out `window` before the scheduled time.
+      const lead = c.type === 'email' && c.mode === 'digest' && c.enabled ? c.approval?.window : undefined;
+      const state = lead !== undefined ? await h.store.getChannel(c.id) : undefined;
+      if (lead !== undefined && state && c.type === 'email') {
+        times.push(nextScheduled(c.schedule, h.config.site.timezone, new Date(state.lastDigestAt ?? state.firstRunAt)).getTime() - lead);
+      }
     }
+    // The end of an approval window releases its deliveries exactly then.
+    const release = await nextApprovalWake(h);
+    if (release !== undefined) times.push(release);
     const next = Math.min(...times.filter((t) => t > now), Number.POSITIVE_INFINITY);
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = undefined;

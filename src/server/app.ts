@@ -16,6 +16,8 @@ import { renderPage } from './render-page.ts';
 export interface ServerOptions {
   /** Run a pipeline pass now (the publish hook and "send now" buttons); the daemon passes its own. */
   triggerPass?: () => Promise<void>;
+  /** The editors' chat hooks (POST /hooks/telegram, /hooks/discord/interactions), when editors are configured. */
+  editors?: (app: FastifyInstance) => Promise<void>;
 }
 
 export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<FastifyInstance> {
@@ -70,5 +72,6 @@ export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<
   await app.register(assetRoutes);
   await app.register(readerRoutes, { h });
   await app.register(adminRoutes, { h, triggerPass: opts.triggerPass });
+  if (opts.editors) await app.register(opts.editors);
   return app;
 }

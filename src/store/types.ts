@@ -128,6 +128,98 @@ export interface SubscriberFanout {
   messageId: (s: Subscriber) => string;
 }
 
+/** Where an approval stands: waiting for the window's end or a person, held, released (sent), or skipped. */
+export type ApprovalStatus = 'awaiting' | 'held' | 'released' | 'skipped';
+
+/** Each step in an approval's life, kept in the ledger with who took it. */
+export type ApprovalAction = 'planned' | 'send-now' | 'hold' | 'skip' | 'release' | 'auto-release' | 'sent-manually';
+
+/** Who made a decision, and from where. */
+export interface Actor {
+  /** A name a person recognises: '@ann', 'Ann Editor', 'herald' (automatic), 'cli:ann'. */
+  name: string;
+  /** The platform's id for them (Telegram or Discord user id), when there is one. */
+  id?: string;
+  via: 'telegram' | 'discord' | 'cli' | 'dashboard' | 'herald';
+}
+
+export interface ApprovalEvent {
+  at: string;
+  action: ApprovalAction;
+  actor: Actor;
+}
+
+/** A card posted in an editors' chat, so it can be edited to show the outcome. */
+export interface ApprovalCardRef {
+  platform: 'telegram' | 'discord';
+  chat: string;
+  messageId: string;
+}
+
+/**
+ * An editors' approval: one article on one channel (`post`), or one scheduled digest of
+ * a channel (`digest`, keyed by its scheduled time). Deliveries are written only once it
+ * is released, so what awaits approval can never be claimed.
+ */
+export interface Approval {
+  id: number;
+  channelId: string;
+  kind: 'post' | 'digest';
+  /** kind 'post'. */
+  articleId?: string;
+  /** kind 'digest': the scheduled time this approval is for. */
+  scheduledAt?: string;
+  status: ApprovalStatus;
+  createdAt: string;
+  /** Released automatically at this time unless held; undefined = only a person releases it. */
+  releaseAt?: string;
+  /** When its deliveries (or its digest) were written after release. */
+  plannedAt?: string;
+  digestId?: number;
+  /** 'pending': cards still to be posted; 'none': no card wanted (an editor's own hold). */
+  cardState: 'none' | 'pending' | 'posting' | 'posted';
+  cards: ApprovalCardRef[];
+  /** Oldest first. */
+  events: ApprovalEvent[];
+}
+
+export interface NewApproval {
+  channelId: string;
+  kind: 'post' | 'digest';
+  articleId?: string;
+  scheduledAt?: string;
+  status: 'awaiting' | 'held' | 'released';
+  releaseAt?: string;
+  /** Post cards to the editors' chats for it. */
+  cards: boolean;
+  action: ApprovalAction;
+  actor: Actor;
+  /** When created held: take the article's pending (unclaimed) post deliveries on the channel back out of the ledger. */
+  withdrawPending?: boolean;
+}
+
+export interface ApprovalChange {
+  /** Only from these statuses (checked and written together: one decision wins). */
+  from: readonly ApprovalStatus[];
+  to: ApprovalStatus;
+  action: ApprovalAction;
+  actor: Actor;
+  /** Written in the same transaction (a release plans its deliveries); marks the approval planned. */
+  plan?: ChannelPlan;
+  /** Take the article's pending (unclaimed) post deliveries on this channel back out of the ledger (a hold). */
+  withdrawPending?: boolean;
+}
+
+/** An editor's confirmation waiting behind a chat button ("send X to Y?"). */
+export interface ChatAction {
+  id: number;
+  kind: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  usedAt?: string;
+  usedBy?: string;
+}
+
 /** One planning pass for one channel, applied atomically. */
 export interface ChannelPlan {
   channelId: string;
@@ -139,6 +231,10 @@ export interface ChannelPlan {
   overrideWaiting?: boolean;
   deliveries: NewDelivery[];
   fanouts: SubscriberFanout[];
+  /** Articles whose deliveries wait for an editors' approval (written instead of deliveries). */
+  approvals?: NewApproval[];
+  /** Released approvals whose deliveries this plan writes. */
+  plannedApprovals?: number[];
 }
 
 export interface DeliverySummary {
@@ -198,6 +294,12 @@ export interface Store {
   markFailed(id: number, error: string, now: Date): Promise<void>;
   /** failed → pending (attempts reset), optionally for one channel; returns how many. */
   resetFailed(channelId: string | undefined, now: Date): Promise<number>;
+  /**
+   * An editor's retry: failed deliveries back to pending (attempts reset) and deferred ones
+   * (pending with a later attempt time) due now, optionally for one channel. Deliveries to a
+   * reader who unsubscribed, bounced or paused stay as they are.
+   */
+  retryNow(channelId: string | undefined, now: Date): Promise<{ failed: number; deferred: number }>;
   deliveriesForArticle(articleId: string): Promise<Delivery[]>;
   /** Aggregate state of the deliveries of one article (directly, or through the digest it was in) to one channel. */
   deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary>;
@@ -206,6 +308,48 @@ export interface Store {
   /** Newest first; optionally only one status or channel. */
   recentDeliveries(opts: { status?: DeliveryStatus; channelId?: string; limit: number }): Promise<Delivery[]>;
   nextAttemptAt(channelId: string): Promise<string | undefined>;
+
+  /** Adds an approval unless one exists for the same channel, kind and article/time (then returns that one). */
+  createApproval(a: NewApproval, now: Date): Promise<{ approval: Approval; created: boolean }>;
+  getApproval(id: number): Promise<Approval | undefined>;
+  findApproval(channelId: string, kind: 'post' | 'digest', ref: string): Promise<Approval | undefined>;
+  /** Every approval of a channel's articles, by article id. */
+  postApprovals(channelId: string): Promise<Map<string, Approval>>;
+  approvalsForArticle(articleId: string): Promise<Approval[]>;
+  /** Awaiting or held, oldest first. */
+  openApprovals(): Promise<Approval[]>;
+  /** Atomic: the change happens only if the status is still one of `from`; undefined otherwise. */
+  decideApproval(id: number, change: ApprovalChange, now: Date): Promise<Approval | undefined>;
+  markApprovalPlanned(id: number, now: Date, digestId?: number): Promise<void>;
+  /** Awaiting approvals whose window has ended. */
+  dueApprovals(now: Date): Promise<Approval[]>;
+  /** Released post approvals whose deliveries are not written yet (a process stopped in between). */
+  releasedUnplanned(channelId: string): Promise<Approval[]>;
+  /** The earliest end of a window still running. */
+  nextReleaseAt(): Promise<string | undefined>;
+  /** Take the approvals whose cards are to be posted (or whose posting was interrupted longer than `leaseMs` ago). */
+  claimApprovalCards(now: Date, leaseMs: number): Promise<Approval[]>;
+  /** Record where the cards went ('posted', their buttons signed now), or give the claim back ('pending') to try again later. */
+  setApprovalCards(id: number, cards: ApprovalCardRef[], state: 'posted' | 'pending', now: Date): Promise<void>;
+  /** The cards' buttons were signed again now (an edit). */
+  touchApprovalCards(id: number, now: Date): Promise<void>;
+  /** Open approvals whose posted cards' buttons were signed before `before` (to sign them again before they expire). */
+  staleApprovalCards(before: Date): Promise<Approval[]>;
+
+  /** Telegram updates: true when this update id is new (it is then recorded with its body, so it is never taken twice). */
+  takeChatUpdate(source: string, updateId: number, body: unknown, now: Date): Promise<boolean>;
+  /** The update was handled (its command answered). */
+  finishChatUpdate(source: string, updateId: number, now: Date): Promise<void>;
+  /** Updates taken but never finished (the process stopped while handling them), oldest first. */
+  unfinishedChatUpdates(source: string): Promise<Array<{ updateId: number; body: unknown }>>;
+  /** The offset for the next poll: the highest update id taken + 1. */
+  chatCursor(source: string): Promise<number | undefined>;
+  /** Forget finished updates taken before this time. */
+  pruneChatUpdates(source: string, before: Date): Promise<void>;
+  createChatAction(kind: string, data: Record<string, unknown>, now: Date): Promise<number>;
+  getChatAction(id: number): Promise<ChatAction | undefined>;
+  /** Atomic: the action's data the first time, undefined when it was already used. */
+  takeChatAction(id: number, by: string, now: Date): Promise<ChatAction | undefined>;
 
   getSubscriber(email: string): Promise<Subscriber | undefined>;
   getSubscriberById(id: number): Promise<Subscriber | undefined>;

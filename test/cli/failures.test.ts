@@ -49,7 +49,7 @@ describe('delivery failures', () => {
     // `retry` puts it back and tries it once more now (still rejected here: exit 1 again).
     const before = smtp.rcptAttempts;
     const retry = await herald(['retry', '--channel', 'news'], { cwd: site.dir, env: site.env(T) });
-    expect(retry.stdout).toContain('1 failed delivery put back to pending');
+    expect(retry.stdout).toContain('due now: 1 failed, 0 deferred');
     expect(smtp.rcptAttempts).toBe(before + 1);
     expect(retry.code).toBe(1);
     expect(smtp.messages).toHaveLength(2);

@@ -129,3 +129,82 @@ channels:
     expect(err!.message).not.toContain('hunter2secret');
   });
 });
+
+describe('editors and approval windows in the config', () => {
+  const editors = `editors:
+  telegram:
+    token: \${EDITOR_TOKEN:-}
+    users: [123456789, "987654321"]
+    chat: "-1001234567890"
+`;
+  const channel = (approval: string) => `channels:
+  news:
+    type: telegram
+    chat: "@news"
+    approval: ${approval}
+`;
+
+  it('reads editors, registers their tokens as secrets, and accepts an approval window', () => {
+    const { file } = setup(`${base}${editors}${channel('{ window: 15m }')}`);
+    const c = loadConfig({ file, env: { EDITOR_TOKEN: '4242:editor-token-SECRET' } });
+    expect(c.editors?.telegram).toMatchObject({ users: [123456789, 987654321], chat: -1001234567890, webhook: false, apiRoot: 'https://api.telegram.org' });
+    expect((c.channels[0] as { approval?: unknown }).approval).toEqual({ window: 15 * 60_000, required: false });
+    expect(redact('token 4242:editor-token-SECRET')).toBe('token ***');
+  });
+
+  it('an approval window without editors is an error naming the channel', () => {
+    const { file } = setup(`${base}${channel('{ window: 15m }')}`);
+    expect(problems(() => loadConfig({ file, env: {} }))).toEqual([
+      'channels.news.approval: an approval window needs editors to decide: configure editors.telegram or editors.discord (with a token)',
+    ]);
+    // Editors whose token is unset count as none.
+    const unset = setup(`${base}${editors}${channel('{ required: true }')}`);
+    expect(problems(() => loadConfig({ file: unset.file, env: {} }))[0]).toMatch(/^channels\.news\.approval: an approval window needs editors/);
+  });
+
+  it('explains bad editors and approval values', () => {
+    const { file } = setup(`${base}editors:
+  telegram:
+    token: "bot123:abc"
+    users: [alice]
+    webhook: true
+  discord:
+    applicationId: 1234567890123456789
+    publicKey: nothex
+    token: x
+    guildId: "1234567890"
+${channel('{ window: soon }')}`);
+    const p = problems(() => loadConfig({ file, env: {} }));
+    expect(p).toContain('editors.telegram.token: expected a bot token like 123456789:AAE… as given by @BotFather (value not shown)');
+    expect(p).toContain('editors.telegram.users.0: expected a Telegram user id (a positive number like 123456789; @userinfobot tells you yours), got "alice"');
+    expect(p).toContain('editors.discord.applicationId: put the application id in quotes ("1234567890123456800" loses digits as a YAML number)');
+    expect(p).toContain('editors.discord.publicKey: expected the application public key: 64 hex digits from the Discord developer portal');
+    expect(p).toContain('editors.discord.roles: list the role ids and/or user ids allowed to command Herald (roles: [...] or users: [...])');
+    expect(p).toContain('channels.news.approval.window: expected a duration like 15m (units ms, s, m, h, d, w), got "soon"');
+    const empty = setup(`${base}${editors}${channel('{}')}`);
+    expect(problems(() => loadConfig({ file: empty.file, env: { EDITOR_TOKEN: '4242:tok' } }))).toEqual([
+      'channels.news.approval: expected window: 15m (released automatically at its end) or required: true (waits for an editor)',
+    ]);
+  });
+
+  it('approval cards need somewhere to go', () => {
+    const { file } = setup(`${base}editors:
+  discord:
+    applicationId: "1234567890123456789"
+    publicKey: "${'ab'.repeat(32)}"
+    token: bot-token-value
+    guildId: "1234567890123456789"
+    roles: ["1234567890123456789"]
+${channel('{ window: 15m }')}`);
+    expect(problems(() => loadConfig({ file, env: {} }))).toEqual([
+      "editors.discord.channelId: channel news has an approval window: set the editors' channel (channelId) where its approval cards go",
+    ]);
+  });
+
+  it('a Telegram webhook needs an https publicUrl', () => {
+    const { file } = setup(`${base}server: { publicUrl: "http://example.com/" }\n${editors.replace('    chat:', '    webhook: true\n    chat:')}`);
+    expect(problems(() => loadConfig({ file, env: { EDITOR_TOKEN: '4242:tok' } }))).toEqual([
+      'editors.telegram.webhook: Telegram delivers webhooks only over https: set server.publicUrl to an https:// address, or use webhook: false (long polling)',
+    ]);
+  });
+});

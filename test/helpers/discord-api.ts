@@ -17,9 +17,19 @@
  * Missing Permissions 50013). Successes carry Discord's rate-limit headers; each bucket
  * (webhook or channel) allows `bucketLimit` requests per `bucketWindowMs` and answers a
  * real 429 beyond that, so a client that ignores the headers is caught.
+ *
+ * An application too (`applicationId`, `botToken`): PUT .../applications/:app/guilds/:guild/commands
+ * (bulk overwrite: `api.commands`), PATCH /channels/:id/messages/:id (edit, with `components`),
+ * and the interaction webhook: PATCH /webhooks/:app/:token/messages/@original and POST
+ * /webhooks/:app/:token (follow-ups, JSON or multipart with files) for the tokens it issued.
+ * `api.interact(url, interaction)` plays Discord calling an interactions endpoint: the body
+ * signed with the application's Ed25519 key (`api.publicKey`), or forged (`{ forge: true }`).
+ * `api.slash(...)` and `api.click(...)` build interactions; `api.waitFor(...)` awaits a request.
  */
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { multipartBoundary, parseMultipart } from './multipart.ts';
 
 export interface DiscordApiOptions {
   webhooks?: Array<{ id: string; token: string; channelId?: string }>;
@@ -32,6 +42,24 @@ export interface DiscordApiOptions {
   /** Requests per bucket and window (default 50 per 1000 ms). */
   bucketLimit?: number;
   bucketWindowMs?: number;
+  /** The application whose commands and interactions it serves. */
+  applicationId?: string;
+}
+
+export interface DiscordMember {
+  user: { id: string; username: string; global_name?: string };
+  roles: string[];
+}
+
+/** What Herald answered an interaction with, and what it did with its webhook afterwards. */
+export interface InteractionRecord {
+  token: string;
+  status: number;
+  /** The HTTP answer (type 1, 4, 5, 6, 7 …). */
+  response: { type?: number; data?: Record<string, unknown>; error?: string } | undefined;
+  /** The message the interaction answer became (edited with PATCH @original). */
+  original?: { content?: string; embeds?: unknown[]; components?: unknown[]; flags?: number; attachments?: Array<{ filename: string; size: number; data: Buffer }> };
+  followUps: Array<{ content?: string; embeds?: unknown[]; components?: unknown[]; flags?: number; attachments?: Array<{ filename: string; size: number; data: Buffer }> }>;
 }
 
 export interface RecordedRequest {
@@ -62,6 +90,8 @@ export interface DiscordMessage {
   attachments: [];
   flags: 0;
   nonce?: string;
+  components?: unknown[];
+  edited_timestamp?: string;
 }
 
 /** A scripted answer: a Discord error, a 429, or no answer at all (to trigger a client timeout). */
@@ -100,6 +130,19 @@ export interface DiscordApi {
   webhookUrl(id: string): string;
   /** Queue answers for the next requests (any route), in order. */
   failNext(...failures: DiscordFailure[]): void;
+  /** The guild commands as last written, by guild id. */
+  commands: Map<string, unknown[]>;
+  /** Hex of the application's Ed25519 public key (the config's `publicKey`). */
+  publicKey: string;
+  interactions: InteractionRecord[];
+  /** POST an interaction to an interactions endpoint, signed (or forged) like Discord does. */
+  interact(url: string, interaction: Record<string, unknown>, opts?: { forge?: boolean; timestamp?: number }): Promise<InteractionRecord>;
+  slash(sub: string, options: Record<string, string | number>, member: DiscordMember, guildId: string): Record<string, unknown>;
+  click(message: { id: string; channel_id: string }, customId: string, member: DiscordMember, guildId: string): Record<string, unknown>;
+  /** The buttons of a message: [label, custom_id]. */
+  buttonsOf(m: { components?: unknown[] }): Array<[string, string]>;
+  /** Resolves with the first request (made or to come) that matches. */
+  waitFor(match: (r: RecordedRequest) => boolean, timeoutMs?: number, what?: string): Promise<RecordedRequest>;
   /** Stops listening and drops kept-alive connections. */
   close(): Promise<void>;
 }
@@ -115,6 +158,13 @@ export async function startDiscordApi(opts: DiscordApiOptions = {}): Promise<Dis
   const buckets = new Map<string, { start: number; used: number }>();
   let sequence = 0n;
   const hanging = new Set<ServerResponse>();
+  const commands = new Map<string, unknown[]>();
+  const interactions: InteractionRecord[] = [];
+  const requestWaiters = new Set<() => void>();
+  const keys = generateKeyPairSync('ed25519');
+  const publicKey = (keys.publicKey.export({ format: 'jwk' }) as { x: string }).x;
+  const publicKeyHex = Buffer.from(publicKey, 'base64url').toString('hex');
+  let interactionCount = 0;
 
   const snowflake = () => (((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | (sequence++ & 0xfffn)).toString();
 
@@ -161,7 +211,7 @@ export async function startDiscordApi(opts: DiscordApiOptions = {}): Promise<Dis
   };
 
   const createMessage = (channelId: string, body: unknown, webhookId?: string): DiscordMessage => {
-    const b = (body ?? {}) as { content?: string; embeds?: unknown[]; nonce?: string; allowed_mentions?: { roles?: string[] } };
+    const b = (body ?? {}) as { content?: string; embeds?: unknown[]; nonce?: string; allowed_mentions?: { roles?: string[] }; components?: unknown[] };
     const msg: DiscordMessage = {
       id: snowflake(),
       type: 0,
@@ -180,19 +230,32 @@ export async function startDiscordApi(opts: DiscordApiOptions = {}): Promise<Dis
     };
     if (webhookId !== undefined) msg.webhook_id = webhookId;
     if (b.nonce !== undefined) msg.nonce = b.nonce;
+    if (b.components !== undefined) msg.components = b.components;
     messages.push(msg);
     return msg;
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, rawBytes: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const raw = rawBytes.toString('utf8');
     let body: unknown;
-    try {
-      body = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      body = undefined;
+    let files: Array<{ filename: string; size: number; data: Buffer }> = [];
+    const boundary = multipartBoundary(req.headers['content-type'] ?? '');
+    if (boundary && (req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+      const parts = parseMultipart(rawBytes, boundary);
+      body = typeof parts.payload_json === 'string' ? JSON.parse(parts.payload_json) : undefined;
+      files = Object.entries(parts)
+        .filter(([k]) => k.startsWith('files['))
+        .map(([, v]) => v as { filename: string; size: number; data: Buffer });
+    } else {
+      try {
+        body = raw === '' ? undefined : JSON.parse(raw);
+      } catch {
+        body = undefined;
+      }
     }
     requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, at: Date.now() });
+    for (const w of [...requestWaiters]) w();
 
     const scripted = queue.shift();
     if (scripted !== undefined) {
@@ -207,6 +270,47 @@ export async function startDiscordApi(opts: DiscordApiOptions = {}): Promise<Dis
       const { status, body: errorBody } =
         typeof scripted === 'string' ? PRESETS[scripted] : { status: scripted.status, body: 'body' in scripted ? scripted.body : undefined };
       return send(res, status, errorBody ?? { message: `${status}: scripted`, code: 0 });
+    }
+
+    const bot = () => opts.botToken !== undefined && req.headers.authorization === `Bot ${opts.botToken}`;
+
+    const commandsRoute = /^\/api\/v10\/applications\/(\d+)\/guilds\/(\d+)\/commands$/.exec(url.pathname);
+    if (commandsRoute !== null && req.method === 'PUT') {
+      if (!bot()) return send(res, 401, PRESETS.unauthorized.body);
+      if (commandsRoute[1] !== opts.applicationId) return send(res, 404, { message: 'Unknown Application', code: 10002 });
+      const list = (Array.isArray(body) ? body : []).map((c: Record<string, unknown>, i: number) => ({ id: `${9000 + i}`, application_id: opts.applicationId, guild_id: commandsRoute[2], version: '1', ...c }));
+      commands.set(commandsRoute[2]!, list);
+      return send(res, 200, list);
+    }
+
+    // The interaction webhook: only for tokens issued by interact().
+    const ihook = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)(\/messages\/(?:@|%40)original)?\/?$/.exec(url.pathname);
+    if (ihook !== null && ihook[1] === opts.applicationId) {
+      const record = interactions.find((x) => x.token === decodeURIComponent(ihook[2]!));
+      if (!record) return send(res, 404, { message: 'Unknown Webhook', code: 10015 });
+      const b = (body ?? {}) as Record<string, unknown>;
+      const content = { ...b, ...(files.length > 0 ? { attachments: files } : {}) } as NonNullable<InteractionRecord['original']>;
+      if (ihook[3] && req.method === 'PATCH') {
+        record.original = { ...record.original, ...content };
+        return send(res, 200, { id: `orig-${record.token}`, channel_id: '1', ...record.original });
+      }
+      if (!ihook[3] && req.method === 'POST') {
+        record.followUps.push(content);
+        return send(res, 200, { id: `follow-${record.followUps.length}-${record.token}`, channel_id: '1', ...content });
+      }
+    }
+
+    const edit = /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)\/?$/.exec(url.pathname);
+    if (edit !== null && req.method === 'PATCH') {
+      if (!bot()) return send(res, 401, PRESETS.unauthorized.body);
+      const msg = messages.find((m) => m.channel_id === edit[1] && m.id === edit[2]);
+      if (!msg) return send(res, 404, { message: 'Unknown Message', code: 10008 });
+      const b = (body ?? {}) as { content?: string; embeds?: unknown[]; components?: unknown[] };
+      if (b.content !== undefined) msg.content = b.content;
+      if (b.embeds !== undefined) msg.embeds = b.embeds;
+      if (b.components !== undefined) msg.components = b.components;
+      msg.edited_timestamp = new Date().toISOString();
+      return send(res, 200, msg);
     }
 
     const hook = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/?$/.exec(url.pathname);
@@ -241,7 +345,7 @@ export async function startDiscordApi(opts: DiscordApiOptions = {}): Promise<Dis
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -262,6 +366,61 @@ export async function startDiscordApi(opts: DiscordApiOptions = {}): Promise<Dis
     },
     failNext(...failures) {
       queue.push(...failures);
+    },
+    commands,
+    publicKey: publicKeyHex,
+    interactions,
+    async interact(target, interaction, o = {}) {
+      const token = `itoken-${++interactionCount}-${'x'.repeat(20)}`;
+      const full = { id: `${7_000_000 + interactionCount}`, application_id: opts.applicationId, token, version: 1, ...interaction };
+      const raw = JSON.stringify(full);
+      const timestamp = String(o.timestamp ?? Math.floor(Date.now() / 1000));
+      const signer = o.forge ? generateKeyPairSync('ed25519').privateKey : keys.privateKey;
+      const signature = sign(null, Buffer.from(timestamp + raw), signer).toString('hex');
+      const record: InteractionRecord = { token, status: 0, response: undefined, followUps: [] };
+      interactions.push(record);
+      const res = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp, 'user-agent': 'Discord-Interactions/1.0' },
+        body: raw,
+      });
+      record.status = res.status;
+      const text = await res.text();
+      record.response = text === '' ? undefined : (JSON.parse(text) as InteractionRecord['response']);
+      return record;
+    },
+    slash(sub, options, member, guildId) {
+      return {
+        type: 2,
+        guild_id: guildId,
+        channel_id: '700000000000000001',
+        member,
+        data: { id: '9000', name: 'herald', type: 1, options: [{ name: sub, type: 1, options: Object.entries(options).map(([name, value]) => ({ name, type: typeof value === 'number' ? 4 : 3, value })) }] },
+      };
+    },
+    click(message, customId, member, guildId) {
+      return { type: 3, guild_id: guildId, channel_id: message.channel_id, member, message, data: { custom_id: customId, component_type: 2 } };
+    },
+    buttonsOf(m) {
+      const rows = (m.components ?? []) as Array<{ components?: Array<{ label: string; custom_id: string }> }>;
+      return rows.flatMap((r) => r.components ?? []).map((b) => [b.label, b.custom_id]);
+    },
+    waitFor(match, timeoutMs = 10_000, what = 'a matching Discord request') {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = requests.find(match);
+          if (!found) return false;
+          requestWaiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          requestWaiters.delete(check);
+          reject(new Error(`waited ${timeoutMs} ms for ${what}; requests: ${requests.map((r) => `${r.method} ${r.path}`).join(', ')}`));
+        }, timeoutMs);
+        if (!check()) requestWaiters.add(check);
+      });
     },
     close() {
       for (const res of hanging) res.destroy();

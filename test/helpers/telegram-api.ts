@@ -10,6 +10,14 @@
  *   api.messages       // only the accepted ones, with the message_id they got
  *   await api.close();
  *
+ * A bot's side of the conversation: `api.pushUpdate(api.command('/why x', EDITOR))` queues
+ * an update that `getUpdates` (long polling, with Telegram's offset rule: an offset confirms
+ * every update below it) hands out; `api.press(message, data, user)` is a button press.
+ * `editMessageText` changes a sent message (and answers "message is not modified" when
+ * nothing changes), `answerCallbackQuery` is recorded in `api.answers`, `setWebhook` /
+ * `deleteWebhook` switch between webhook and polling (getUpdates: 409 while a webhook is set).
+ * `api.waitFor(predicate)` resolves when a recorded call matches.
+ *
  * `POST` or `GET /bot<token>/<method>` with a JSON, urlencoded or multipart body (or a
  * query string) is answered like Telegram: `{ ok: true, result: Message }` with an
  * increasing message_id, or `{ ok: false, error_code, description, parameters }` with the
@@ -18,6 +26,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseMultipart } from './multipart.ts';
 
 export interface TelegramApiFailure {
   code: number;
@@ -28,7 +37,7 @@ export interface TelegramApiFailure {
 export interface TelegramApiCall {
   token: string;
   method: string;
-  /** Decoded body fields (multipart file parts as `{ filename, size }`). */
+  /** Decoded body fields (multipart file parts as `{ filename, size, data }`). */
   body: Record<string, unknown>;
   /** How the body came: 'json' | 'form' | 'multipart' | 'query'. */
   encoding: string;
@@ -46,6 +55,22 @@ export interface TelegramApiMessage {
   body: Record<string, unknown>;
   at: number;
 }
+
+export interface TelegramUser {
+  id: number;
+  username?: string;
+  first_name?: string;
+}
+
+export interface TelegramChat {
+  id: number;
+  type: 'private' | 'group' | 'supergroup' | 'channel';
+  title?: string;
+  username?: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: updates are free-form JSON, as Telegram sends them
+export type TelegramUpdate = { update_id: number } & Record<string, any>;
 
 export interface TelegramApiOptions {
   /** Tokens that are accepted; default ['123456:ABC-secret-token']. */
@@ -65,10 +90,26 @@ export interface TestTelegramApi {
   delayMs: number;
   /** Resolves once at least `count` messages were accepted. */
   waitForMessages(count: number, timeoutMs?: number): Promise<void>;
+  /** Resolves with the first call (already made or to come) that matches. */
+  waitFor(match: (c: TelegramApiCall) => boolean, timeoutMs?: number, what?: string): Promise<TelegramApiCall>;
+  /** Queue an update for getUpdates (its update_id is assigned); returns it. */
+  pushUpdate(u: Omit<TelegramUpdate, 'update_id'>): TelegramUpdate;
+  /** A text message update with the bot_command entity Telegram adds for a leading /command. */
+  command(text: string, from: TelegramUser, chat?: TelegramChat): Omit<TelegramUpdate, 'update_id'>;
+  /** A button press on a message the bot sent. */
+  press(message: TelegramApiMessage, data: string, from: TelegramUser): Omit<TelegramUpdate, 'update_id'>;
+  /** Updates handed out and never confirmed by a later offset. */
+  readonly unconfirmed: TelegramUpdate[];
+  /** Every answerCallbackQuery: { callback_query_id, text }. */
+  answers: Array<{ callback_query_id: string; text?: string }>;
+  /** Set by setWebhook, cleared by deleteWebhook. */
+  webhook?: { url: string; secret_token?: string };
+  /** The inline keyboard of a message, as [label, callback_data] pairs. */
+  buttonsOf(m: TelegramApiMessage): Array<[string, string]>;
   close(): Promise<void>;
 }
 
-const MESSAGE_METHODS = new Set(['sendMessage', 'sendPhoto']);
+const MESSAGE_METHODS = new Set(['sendMessage', 'sendPhoto', 'sendDocument']);
 
 export async function startTelegramApi(opts: TelegramApiOptions = {}): Promise<TestTelegramApi> {
   const tokens = new Set(opts.tokens ?? ['123456:ABC-secret-token']);
@@ -76,7 +117,12 @@ export async function startTelegramApi(opts: TelegramApiOptions = {}): Promise<T
   const messages: TelegramApiMessage[] = [];
   const failures: Array<{ method: string; chat?: string; failure: TelegramApiFailure }> = [];
   const waiters = new Set<() => void>();
+  const callWaiters = new Set<() => void>();
   let nextId = 1;
+  let nextUpdate = 5000;
+  let nextCallback = 1;
+  let queue: TelegramUpdate[] = [];
+  const pollers = new Set<() => void>();
 
   const api: TestTelegramApi = {
     apiRoot: '',
@@ -103,6 +149,64 @@ export async function startTelegramApi(opts: TelegramApiOptions = {}): Promise<T
         if (!check()) waiters.add(check);
       });
     },
+    waitFor(match, timeoutMs = 10_000, what = 'a matching Telegram call') {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = calls.find(match);
+          if (!found) return false;
+          callWaiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          callWaiters.delete(check);
+          reject(new Error(`waited ${timeoutMs} ms for ${what}; calls: ${calls.map((c) => c.method).join(', ')}`));
+        }, timeoutMs);
+        if (!check()) callWaiters.add(check);
+      });
+    },
+    pushUpdate(u) {
+      const update = { ...u, update_id: nextUpdate++ } as TelegramUpdate;
+      queue.push(update);
+      for (const p of [...pollers]) p();
+      return update;
+    },
+    command(text, from, chat) {
+      const c = chat ?? { id: from.id, type: 'private' as const, first_name: from.first_name };
+      const name = /^\/\S+/.exec(text)?.[0] ?? '';
+      return {
+        message: {
+          message_id: nextId++,
+          date: Math.floor(Date.now() / 1000),
+          chat: c,
+          from: { is_bot: false, first_name: from.first_name ?? 'Editor', ...from },
+          text,
+          ...(name ? { entities: [{ type: 'bot_command', offset: 0, length: name.length }] } : {}),
+        },
+      };
+    },
+    press(m, data, from) {
+      return {
+        callback_query: {
+          id: String(nextCallback++),
+          from: { is_bot: false, first_name: from.first_name ?? 'Editor', ...from },
+          chat_instance: 'test',
+          data,
+          message: message(m.message_id, m.chatId, m.method, m.body, m.at),
+        },
+      };
+    },
+    get unconfirmed() {
+      return queue;
+    },
+    answers: [],
+    buttonsOf(m) {
+      const markup = (typeof m.body.reply_markup === 'string' ? JSON.parse(m.body.reply_markup) : m.body.reply_markup) as
+        | { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> }
+        | undefined;
+      return (markup?.inline_keyboard ?? []).flat().map((b) => [b.text, b.callback_data]);
+    },
     close: async () => {},
   };
 
@@ -117,7 +221,8 @@ export async function startTelegramApi(opts: TelegramApiOptions = {}): Promise<T
     const { body, encoding } = await readBody(req, url);
     const chatId = body.chat_id === undefined ? undefined : String(body.chat_id);
     calls.push({ token, method, body, encoding, at, ...(chatId === undefined ? {} : { chatId }) });
-    if (api.delayMs > 0) await new Promise((r) => setTimeout(r, api.delayMs));
+    for (const w of [...callWaiters]) w();
+    if (api.delayMs > 0 && method !== 'getUpdates') await new Promise((r) => setTimeout(r, api.delayMs));
 
     if (!tokens.has(token)) return reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const i = failures.findIndex((f) => (f.method === '*' || f.method === method) && (f.chat === undefined || f.chat === chatId));
@@ -136,14 +241,77 @@ export async function startTelegramApi(opts: TelegramApiOptions = {}): Promise<T
     }
     if (method === 'getMe')
       return reply(res, 200, { ok: true, result: { id: Number(token.split(':')[0]), is_bot: true, first_name: 'Herald test', username: 'herald_test_bot' } });
+    if (method === 'getUpdates') return getUpdates(req, res, body);
+    if (method === 'setWebhook') {
+      api.webhook = { url: String(body.url), ...(body.secret_token === undefined ? {} : { secret_token: String(body.secret_token) }) };
+      return reply(res, 200, { ok: true, result: true, description: 'Webhook was set' });
+    }
+    if (method === 'deleteWebhook') {
+      api.webhook = undefined;
+      return reply(res, 200, { ok: true, result: true });
+    }
+    if (method === 'setMyCommands') return reply(res, 200, { ok: true, result: true });
+    if (method === 'answerCallbackQuery') {
+      api.answers.push({ callback_query_id: String(body.callback_query_id), ...(body.text === undefined ? {} : { text: String(body.text) }) });
+      for (const w of [...callWaiters]) w();
+      return reply(res, 200, { ok: true, result: true });
+    }
+    if (method === 'editMessageText' || method === 'editMessageReplyMarkup') {
+      const target = messages.find((m) => m.chatId === chatId && m.message_id === Number(body.message_id));
+      if (!target) return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+      const next = { ...target.body, ...(method === 'editMessageText' ? { text: body.text } : {}), reply_markup: body.reply_markup };
+      const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+      const emptyMarkup = (x: unknown) => {
+        const v = typeof x === 'string' ? (JSON.parse(x) as unknown) : x;
+        return v === undefined || v === null || same(v, { inline_keyboard: [] }) ? undefined : v;
+      };
+      if (same(target.body.text, next.text) && same(emptyMarkup(target.body.reply_markup), emptyMarkup(next.reply_markup))) {
+        return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message' });
+      }
+      target.body = next;
+      for (const w of [...callWaiters]) w();
+      return reply(res, 200, { ok: true, result: message(target.message_id, target.chatId, target.method, target.body, target.at) });
+    }
     if (!MESSAGE_METHODS.has(method)) return reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: method ${method} is not faked` });
     if (chatId === undefined || chatId === '') return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: chat_id is empty' });
 
     const message_id = nextId++;
     messages.push({ messageId: message_id, message_id, chatId, method, body, at });
     for (const w of [...waiters]) w();
+    for (const w of [...callWaiters]) w();
     return reply(res, 200, { ok: true, result: message(message_id, chatId, method, body, at) });
   };
+
+  /** Long polling: an offset confirms (drops) every update below it; waits up to `timeout` seconds for one. */
+  function getUpdates(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
+    if (api.webhook) {
+      reply(res, 409, { ok: false, error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
+      return;
+    }
+    const offset = body.offset === undefined ? undefined : Number(body.offset);
+    if (offset !== undefined) queue = queue.filter((u) => u.update_id >= offset);
+    const limit = body.limit === undefined ? 100 : Number(body.limit);
+    const timeout = body.timeout === undefined ? 0 : Number(body.timeout);
+    const answer = () => reply(res, 200, { ok: true, result: queue.slice(0, limit) });
+    if (queue.length > 0 || timeout <= 0) {
+      answer();
+      return;
+    }
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      pollers.delete(wake);
+      clearTimeout(timer);
+    };
+    const wake = () => {
+      finish();
+      answer();
+    };
+    const timer = setTimeout(wake, timeout * 1000);
+    pollers.add(wake);
+    req.socket.once('close', finish);
+  }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => reply(res, 500, { ok: false, error_code: 500, description: String(e) }));
@@ -178,6 +346,7 @@ function message(message_id: number, chatId: string, method: string, body: Recor
     chat,
     ...(body.message_thread_id === undefined ? {} : { message_thread_id: Number(body.message_thread_id) }),
   };
+  if (method === 'sendDocument') return { ...common, document: { file_id: `doc-${message_id}`, file_unique_id: `d${message_id}` } };
   if (method === 'sendPhoto') {
     return {
       ...common,
@@ -209,21 +378,4 @@ async function readBody(req: IncomingMessage, url: URL): Promise<{ body: Record<
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(type);
   if (type.startsWith('multipart/form-data') && boundary) return { body: parseMultipart(raw, (boundary[1] ?? boundary[2]) as string), encoding: 'multipart' };
   return { body: { raw: raw.toString('utf8') }, encoding: type || 'unknown' };
-}
-
-/** Enough multipart for the Bot API: text fields as strings (JSON fields as sent), files as their name and size. */
-function parseMultipart(raw: Buffer, boundary: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const text = raw.toString('latin1');
-  for (const part of text.split(`--${boundary}`)) {
-    const end = part.indexOf('\r\n\r\n');
-    if (end < 0) continue;
-    const headers = part.slice(0, end);
-    const name = /name="([^"]*)"/.exec(headers)?.[1];
-    if (name === undefined) continue;
-    const value = Buffer.from(part.slice(end + 4).replace(/\r\n$/, ''), 'latin1');
-    const filename = /filename="([^"]*)"/.exec(headers)?.[1];
-    out[name] = filename === undefined ? value.toString('utf8') : { filename, size: value.length };
-  }
-  return out;
 }

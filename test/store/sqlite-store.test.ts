@@ -121,4 +121,65 @@ describe('SqliteStore', () => {
     const [d] = await s.claim('e', 'me', now, 10);
     expect(d).toMatchObject({ recipient: 'a@x.com', variant: '["a"]', kind: 'digest' });
   });
+
+  it('an editor’s retry makes failed and deferred deliveries due now, but never a reader who left', async () => {
+    const s = await open();
+    const gone = await s.upsertSubscriber({ email: 'gone@x.com' }, now);
+    await plan(s, 3);
+    await s.applyPlan({ channelId: 'c', decisions: [], deliveries: [{ channelId: 'c', kind: 'post', recipient: 'gone@x.com', subscriberId: gone.subscriber.id, dedupeKey: 'g' }], fanouts: [] }, now);
+    const [d1, d2, d3, d4] = await s.claim('c', 'me', now, 10);
+    await s.markFailed(d1!.id, 'boom', now);
+    await s.markRetry(d2!.id, 'busy', new Date(now.getTime() + 3_600_000), true);
+    await s.markSent(d3!.id, 'x', now);
+    await s.markFailed(d4!.id, 'bounced', now);
+    await s.unsubscribe(gone.subscriber.id, now);
+    expect(await s.retryNow('other', now)).toEqual({ failed: 0, deferred: 0 });
+    expect(await s.retryNow('c', now)).toEqual({ failed: 1, deferred: 1 });
+    expect((await s.claim('c', 'me', now, 10)).map((d) => d.id)).toEqual([d1!.id, d2!.id]);
+  });
+
+  it('decides an approval once: a second decision from the same state does nothing', async () => {
+    const a = await open();
+    const b = await open(a.file);
+    const actor = { name: 'herald', via: 'herald' as const };
+    const { approval, created } = await a.createApproval({ channelId: 'c', kind: 'post', articleId: 'x', status: 'awaiting', releaseAt: now.toISOString(), cards: true, action: 'planned', actor }, now);
+    expect(created).toBe(true);
+    expect((await b.createApproval({ channelId: 'c', kind: 'post', articleId: 'x', status: 'held', cards: false, action: 'hold', actor }, now)).created).toBe(false);
+    const plan1 = { channelId: 'c', decisions: [], deliveries: [{ channelId: 'c', kind: 'post' as const, recipient: 'chat', dedupeKey: 'auto:c:x' }], fanouts: [] };
+    const results = await Promise.all([
+      a.decideApproval(approval.id, { from: ['awaiting'], to: 'released', action: 'auto-release', actor, plan: plan1 }, now),
+      b.decideApproval(approval.id, { from: ['awaiting'], to: 'held', action: 'hold', actor: { name: '@ann', id: '1', via: 'telegram' } }, now),
+      b.decideApproval(approval.id, { from: ['awaiting'], to: 'released', action: 'send-now', actor: { name: 'Dora', via: 'discord' }, plan: plan1 }, now),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const final = (await a.getApproval(approval.id))!;
+    expect(final.events).toHaveLength(2);
+    expect((await a.counts())[0]?.pending ?? 0).toBe(final.status === 'released' ? 1 : 0);
+    expect(await a.dueApprovals(now)).toEqual([]);
+  });
+
+  it('takes each chat update once, and knows where to poll from', async () => {
+    const a = await open();
+    const b = await open(a.file);
+    expect(await a.chatCursor('tg')).toBeUndefined();
+    const taken = await Promise.all([a.takeChatUpdate('tg', 10, { update_id: 10 }, now), b.takeChatUpdate('tg', 10, { update_id: 10 }, now)]);
+    expect(taken.filter(Boolean)).toHaveLength(1);
+    expect(await a.takeChatUpdate('tg', 11, { update_id: 11 }, now)).toBe(true);
+    expect(await a.chatCursor('tg')).toBe(12);
+    await a.finishChatUpdate('tg', 10, now);
+    expect(await a.unfinishedChatUpdates('tg')).toEqual([{ updateId: 11, body: { update_id: 11 } }]);
+    await a.finishChatUpdate('tg', 11, now);
+    await a.pruneChatUpdates('tg', new Date(now.getTime() + 1));
+    // The newest stays: it carries the offset.
+    expect(await a.chatCursor('tg')).toBe(12);
+    expect(await a.takeChatUpdate('tg', 11, { update_id: 11 }, now)).toBe(false);
+  });
+
+  it('uses a chat confirmation once', async () => {
+    const s = await open();
+    const id = await s.createChatAction('send', { articleId: 'x', channel: 'c' }, now);
+    const [first, second] = await Promise.all([s.takeChatAction(id, '@ann', now), s.takeChatAction(id, '@bob', now)]);
+    expect([first?.usedBy, second?.usedBy].filter(Boolean)).toHaveLength(1);
+    expect((await s.getChatAction(id))!.data).toEqual({ articleId: 'x', channel: 'c' });
+  });
 });

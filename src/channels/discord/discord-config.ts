@@ -10,7 +10,7 @@ import { DISCORD_API_ROOT, parseWebhookUrl } from './webhook-url.ts';
  */
 const snowflake = (what: string) => z.string().regex(/^\d{5,25}$/, `expected a Discord ${what} id (digits only, e.g. "1234567890123456789")`);
 // YAML reads an unquoted 18-digit id as a float and silently changes its last digits.
-const idValue = (what: string) =>
+export const discordIdValue = (what: string) =>
   z
     .union([z.string(), z.number()])
     .superRefine((v, ctx) => {
@@ -34,9 +34,9 @@ export const discordChannelSchema = z
       }),
     /** Bot token (posts through the REST API to `channelId`); empty = no bot. */
     token: z.string().default(''),
-    channelId: idValue('channel').optional(),
+    channelId: discordIdValue('channel').optional(),
     /** Post into this thread (a webhook's channel's thread, or a thread the bot can post in). */
-    threadId: idValue('thread').optional(),
+    threadId: discordIdValue('thread').optional(),
     /** Webhooks only: name and avatar shown for each post. */
     username: z
       .string()
@@ -51,7 +51,7 @@ export const discordChannelSchema = z
       .regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour like "#5865f2" (# and six hex digits)')
       .optional(),
     /** A role id to ping with each post. Off by default; nothing else in a post can ping. */
-    mention: idValue('role').optional(),
+    mention: discordIdValue('role').optional(),
     /** REST base; default https://discord.com/api (or the host of a non-Discord webhook URL). */
     apiRoot: httpUrl.optional(),
     /** Template name under templates/, without extension. */

@@ -3,7 +3,7 @@ import { channelBase, httpUrl } from '../../config/fields.ts';
 
 // BotFather tokens look like 123456789:AAE…; the check only catches paste mistakes
 // (a "bot" prefix, quotes, whitespace) early, and never echoes the value.
-const TOKEN = /^\d+:[A-Za-z0-9_-]+$/;
+export const TELEGRAM_TOKEN = /^\d+:[A-Za-z0-9_-]+$/;
 // Public usernames: 5–32 characters, letters, digits and underscores, starting with a letter.
 const USERNAME = /^@[A-Za-z][A-Za-z0-9_]{3,31}$/;
 const NUMERIC_ID = /^-?\d+$/;
@@ -37,7 +37,7 @@ export const telegramChannelSchema = z
       .string()
       .default('')
       .superRefine((v, ctx) => {
-        if (v === '' || TOKEN.test(v)) return;
+        if (v === '' || TELEGRAM_TOKEN.test(v)) return;
         const hint = /^bot\d/i.test(v) ? ' without the "bot" prefix' : '';
         ctx.addIssue({ code: 'custom', message: `expected a bot token like 123456789:AAE… as given by @BotFather${hint} (value not shown)` });
       }),
@@ -73,4 +73,17 @@ export function telegramSecrets(config: Pick<TelegramChannelConfig, 'token'>): s
 /** Channels without a token write to outbox/ instead of posting. */
 export function isTelegramPreview(config: Pick<TelegramChannelConfig, 'token'>): boolean {
   return config.token === '';
+}
+
+/**
+ * The t.me link of a post: public chats by username, supergroups and channels by their
+ * internal id (-100XXXXXXXXXX → t.me/c/XXXXXXXXXX). Basic groups have no links.
+ */
+export function telegramPostLink(config: Pick<TelegramChannelConfig, 'chat' | 'thread'>, messageId: string): string | undefined {
+  const chat = String(config.chat);
+  if (!/^\d+$/.test(messageId)) return undefined;
+  if (chat.startsWith('@')) return `https://t.me/${chat.slice(1)}/${messageId}`;
+  const internal = /^-100(\d+)$/.exec(chat)?.[1];
+  if (internal === undefined) return undefined;
+  return `https://t.me/c/${internal}/${config.thread === undefined ? '' : `${config.thread}/`}${messageId}`;
 }

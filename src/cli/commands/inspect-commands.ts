@@ -35,9 +35,11 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         const scan = await scanContent(h.config.content, h.config.site);
         const now = h.now();
         const rows = [];
+        const decisions = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.decisions(c.id)] as const)));
+        const approvals = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.postApprovals(c.id)] as const)));
         for (const a of scan.articles) {
           const channels: Record<string, ChannelState> = {};
-          for (const c of h.config.channels) channels[c.id] = await articleChannelState(h, c.id, a.id);
+          for (const c of h.config.channels) channels[c.id] = await articleChannelState(h, c.id, a.id, decisions.get(c.id), approvals.get(c.id));
           rows.push({
             id: a.id,
             file: a.file,
@@ -56,7 +58,12 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         if (o.json) console.log(JSON.stringify(rows, null, 2));
         else
           for (const r of rows) {
-            const states = 'channels' in r && r.channels ? Object.entries(r.channels).map(([id, s]) => `${id}=${s.state}`).join(' ') : '';
+            // The latest editor's decision, if any: "tg=held(@ann via telegram)".
+            const decided = (s: ChannelState) => {
+              const d = s.approval?.decisions.filter((x) => x.action !== 'planned').pop();
+              return d ? `(${d.action} ${d.by.name} via ${d.by.via})` : '';
+            };
+            const states = 'channels' in r && r.channels ? Object.entries(r.channels).map(([id, s]) => `${id}=${s.state}${decided(s)}`).join(' ') : '';
             console.log(`${r.status.padEnd(9)} ${r.file}${'title' in r ? `  ${r.title}` : ''}${'error' in r ? `  (${r.error})` : ''}${states ? `  [${states}]` : ''}`);
           }
         return EXIT.ok;
@@ -101,7 +108,14 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           byStatus[s] = (byStatus[s] ?? 0) + 1;
         }
         const failures = (await h.store.recentFailures(10)).map((d) => ({ id: d.id, channel: d.channelId, recipient: d.recipient, error: d.lastError }));
-        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), recentFailures: failures };
+        // What waits for the editors: awaiting approval (until when) or held.
+        const approvals = (await h.store.openApprovals()).map((a) => ({
+          channel: a.channelId,
+          ...(a.kind === 'post' ? { article: a.articleId } : { digest: a.scheduledAt }),
+          status: a.status,
+          ...(a.releaseAt && a.status === 'awaiting' ? { releaseAt: a.releaseAt } : {}),
+        }));
+        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), approvals, recentFailures: failures };
         if (o.json) {
           console.log(JSON.stringify(out, null, 2));
           return EXIT.ok;
@@ -116,6 +130,10 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         console.log(`articles: ${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ') || 'none seen yet'}`);
         const s = out.subscribers;
         console.log(`subscribers: ${s.active} active, ${s.pending} pending, ${s.unsubscribed} unsubscribed, ${s.bounced} bounced`);
+        for (const a of approvals) {
+          const what = 'article' in a ? a.article : `digest of ${a.digest}`;
+          console.log(`${a.status === 'held' ? 'held' : 'awaiting approval'}: ${a.channel} ${what}${'releaseAt' in a ? ` (released at ${a.releaseAt} unless held)` : a.status === 'awaiting' ? ' (waits for an editor)' : ''}`);
+        }
         for (const f of failures) console.log(`failed #${f.id} ${f.channel} → ${f.recipient}: ${f.error}`);
         return EXIT.ok;
       }),

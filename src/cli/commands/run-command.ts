@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { runDaemon } from '../../scheduler/daemon.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, warnAboutEmailSettings, withHerald } from '../session.ts';
-import { startServer, untilStopped } from './serve-command.ts';
+import { editorBots, startServer, untilStopped } from './serve-command.ts';
 
 export function registerRunCommand(program: Command, g: () => GlobalOptions): void {
   program
@@ -16,9 +16,12 @@ export function registerRunCommand(program: Command, g: () => GlobalOptions): vo
           // The server starts first: a port in use stops `run` at once (exit 1) instead of
           // leaving readers' unsubscribe links dead.
           let trigger: (() => Promise<void>) | undefined;
-          const app = o.server ? await startServer(h, async () => trigger?.()) : undefined;
+          const bots = await editorBots(h);
+          const app = o.server ? await startServer(h, async () => trigger?.(), bots) : undefined;
           const stop = untilStopped(h);
           try {
+            // Editors' commands never hold up the scheduler: a chat that is down is only logged.
+            await bots?.start(stop.signal, { server: app !== undefined });
             await runDaemon(h, {
               signal: stop.signal,
               expose: (t) => {
@@ -27,6 +30,7 @@ export function registerRunCommand(program: Command, g: () => GlobalOptions): vo
             });
           } finally {
             await app?.close();
+            await bots?.close();
             stop.dispose();
           }
           h.log.info('stopped');

@@ -4,6 +4,7 @@ import { deliverChannel } from '../../pipeline/deliver.ts';
 import { runPass, type PassResult } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import { planManualSend } from '../../pipeline/manual-send.ts';
+import { cliActor } from './editor-commands.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { progressFor } from '../progress.ts';
 import { describePass } from '../report.ts';
@@ -55,19 +56,19 @@ export function registerSendCommands(program: Command, g: () => GlobalOptions): 
     .action(act(async (channel: string, o: { dryRun?: boolean }) =>
       withHerald(g(), async (h) => {
         requireChannel(h, channel, (c) => (c.type === 'email' && c.mode === 'digest' ? undefined : `channel "${channel}" is not an email digest channel`));
-        return finish(await passWithProgress(h, { channels: [channel], forceDigest: channel, dryRun: o.dryRun }), o.dryRun);
+        return finish(await passWithProgress(h, { channels: [channel], forceDigest: channel, dryRun: o.dryRun, actor: cliActor() }), o.dryRun);
       }),
     ));
 
   program
     .command('retry')
-    .description('put failed deliveries back to pending and send them now')
+    .description('send now what failed and what waits for a later attempt (deferred)')
     .option('--channel <id>', 'only this channel')
     .action(act(async (o: { channel?: string }) =>
       withHerald(g(), async (h) => {
         if (o.channel) requireChannel(h, o.channel);
-        const n = await h.store.resetFailed(o.channel, h.now());
-        console.log(`${n} failed deliver${n === 1 ? 'y' : 'ies'} put back to pending`);
+        const { failed, deferred } = await h.store.retryNow(o.channel, h.now());
+        console.log(`due now: ${failed} failed, ${deferred} deferred`);
         return finish(await passWithProgress(h, { channels: o.channel ? [o.channel] : undefined }));
       }),
     ));
@@ -80,7 +81,7 @@ export function registerSendCommands(program: Command, g: () => GlobalOptions): 
     .action(act(async (articleRef: string, o: { channel: string; force?: boolean }) =>
       withHerald(g(), async (h) => {
         const channel = requireChannel(h, o.channel);
-        const plan = await planManualSend(h, channel, articleRef, o.force === true);
+        const plan = await planManualSend(h, channel, articleRef, o.force === true, cliActor());
         switch (plan.outcome) {
           case 'not-found':
             throw new UsageError(plan.problem ? `${articleRef} cannot be sent: ${plan.problem}` : `no article "${articleRef}" (give its id or its path under content.dir; see \`herald articles\`)`);

@@ -1,16 +1,24 @@
 /** herald serve (web server only) and the server half of herald run. */
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
+import type { EditorBots } from '../../bots/editor-bots.ts';
 import { runPass } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import { errorMessage } from '../../util/secrets.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, warnAboutEmailSettings, withHerald } from '../session.ts';
 
-export async function startServer(h: Herald, triggerPass: () => Promise<void>): Promise<FastifyInstance> {
+/** The editors' chats (loaded only when `editors:` is configured). */
+export async function editorBots(h: Herald): Promise<EditorBots | undefined> {
+  if (!h.config.editors) return undefined;
+  const { createEditorBots } = await import('../../bots/editor-bots.ts');
+  return createEditorBots(h);
+}
+
+export async function startServer(h: Herald, triggerPass: () => Promise<void>, bots?: EditorBots): Promise<FastifyInstance> {
   // Loaded only by the commands that serve, so every other command starts faster.
   const { buildServer } = await import('../../server/app.ts');
-  const app = await buildServer(h, { triggerPass });
+  const app = await buildServer(h, { triggerPass, ...(bots ? { editors: (a: FastifyInstance) => bots.routes(a) } : {}) });
   try {
     await app.listen({ port: h.config.server.port, host: h.config.server.host });
   } catch (e) {
@@ -55,11 +63,18 @@ export function registerServeCommand(program: Command, g: () => GlobalOptions): 
           // It sends confirmation emails (and the dashboard's sends): their links matter too.
           await warnAboutEmailSettings(h);
           const stop = untilStopped(h);
-          const app = await startServer(h, async () => {
-            await runPass(h);
-          });
+          const bots = await editorBots(h);
+          const app = await startServer(
+            h,
+            async () => {
+              await runPass(h);
+            },
+            bots,
+          );
+          await bots?.startWebhook();
           await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
           await app.close();
+          await bots?.close();
           stop.dispose();
           h.log.info('stopped');
           return EXIT.ok;

@@ -19,6 +19,8 @@ export interface PostKindSpec<C, P> {
   render(h: Herald, c: C, article: Article): Promise<P>;
   /** For `herald preview`: the exact request and its measured lengths against each limit. */
   describe(p: P): PayloadDescription;
+  /** A link to a post, where the platform has one. */
+  postLink?(c: C, providerMessageId: string): string | undefined;
 }
 
 export function postKind<C extends ChannelConfig, P>(spec: PostKindSpec<C, P>): ChannelKind<C, P> {
@@ -37,6 +39,7 @@ export function postKind<C extends ChannelConfig, P>(spec: PostKindSpec<C, P>): 
       },
     }),
     concurrency: () => 1,
+    ...(spec.postLink ? { postLink: spec.postLink } : {}),
     preview: async (h, c, article) => {
       const payload = await spec.render(h, c, article);
       return { payload, description: spec.describe(payload) };

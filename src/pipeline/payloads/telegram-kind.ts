@@ -1,9 +1,10 @@
 import { createTelegramAdapter } from '../../channels/telegram/telegram-adapter.ts';
-import { isTelegramPreview, type TelegramChannelConfig } from '../../channels/telegram/telegram-config.ts';
+import { isTelegramPreview, type TelegramChannelConfig, telegramPostLink } from '../../channels/telegram/telegram-config.ts';
 import { describeTelegramPayload, renderTelegramPost } from '../../render/telegram/render-post.ts';
 import { postKind } from './post-kind.ts';
 
 export const telegramKind = postKind({
+  postLink: (c: TelegramChannelConfig, id) => telegramPostLink(c, id),
   type: 'telegram',
   destination: (c: TelegramChannelConfig) => `chat:${c.chat}${c.thread === undefined ? '' : `/thread:${c.thread}`}`,
   isPreview: (c) => isTelegramPreview(c),

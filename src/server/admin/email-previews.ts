@@ -3,11 +3,8 @@
  * real send (see `herald preview`), for the dashboard's preview frames.
  */
 import type { EmailChannelConfig } from '../../channels/email/email-config.ts';
-import { type Article, articleStatus, matchesTopics } from '../../content/article.ts';
-import { scanContent } from '../../content/scan.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import { type EmailContent, personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
-import { planChannel } from '../../pipeline/plan.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 
 const SAMPLE = { name: 'Preview Reader', publicId: 'preview' };
@@ -20,26 +17,7 @@ export async function emailPreview(h: Herald, channel: EmailChannelConfig, conte
   return { subject: body.subject, html: personalHtml(body, { name: SAMPLE.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }) };
 }
 
-export interface NextDigest {
-  articles: Article[];
-  /** True when nothing is waiting and the preview falls back to the latest published matching articles. */
-  fallback: boolean;
-}
-
-/** The next digest = what is waiting plus what the next pass would add (read-only: a dry-run plan). */
-export async function nextDigest(h: Herald, channel: EmailChannelConfig): Promise<NextDigest> {
-  const scan = await scanContent(h.config.content, h.config.site);
-  const now = h.now();
-  const seen = new Map((await h.store.listArticles()).map((s) => [s.article.id, s]));
-  const plan = await planChannel(h, channel, scan.articles, seen, now, { dryRun: true });
-  const ids = new Set([...(await h.store.waitingArticles(channel.id)), ...plan.waiting]);
-  const published = scan.articles.filter((a) => articleStatus(a, now) === 'published');
-  let articles = published.filter((a) => ids.has(a.id));
-  const fallback = articles.length === 0;
-  if (fallback) articles = published.filter((a) => matchesTopics(a.topics, channel.topics, channel.exclude));
-  articles.sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
-  return { articles, fallback };
-}
+export { type NextDigest, nextDigest } from '../../pipeline/next-digest.ts';
 
 /**
  * The preview document may contain anything an article or template puts into an

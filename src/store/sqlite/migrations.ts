@@ -92,4 +92,59 @@ export const migrations: Migration[] = [
       CREATE INDEX deliveries_subscriber ON deliveries(subscriber_id, status);
     `,
   },
+  {
+    version: 3,
+    name: 'editors in chat: approvals, chat updates and confirmations',
+    sql: `
+      -- One article on one channel (kind 'post', ref = article id) or one scheduled digest
+      -- (kind 'digest', ref = its scheduled time) waiting for the editors.
+      CREATE TABLE approvals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('post','digest')),
+        ref TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('awaiting','held','released','skipped')),
+        created_at TEXT NOT NULL,
+        release_at TEXT,               -- end of the window; NULL = a person must decide
+        planned_at TEXT,               -- its deliveries (or digest) were written
+        digest_id INTEGER REFERENCES digests(id),
+        card_state TEXT NOT NULL DEFAULT 'none' CHECK (card_state IN ('none','pending','posting','posted')),
+        card_claimed_at TEXT,
+        cards TEXT NOT NULL DEFAULT '[]',  -- JSON [{platform, chat, messageId}]
+        cards_signed_at TEXT,              -- when the cards' buttons were last signed (they expire after 24 h)
+        UNIQUE (channel_id, kind, ref)
+      );
+      CREATE INDEX approvals_open ON approvals(status, release_at);
+      CREATE INDEX approvals_cards ON approvals(card_state);
+      CREATE TABLE approval_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        approval_id INTEGER NOT NULL REFERENCES approvals(id),
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        actor_id TEXT,
+        via TEXT NOT NULL
+      );
+      CREATE INDEX approval_events_approval ON approval_events(approval_id, id);
+      -- Telegram updates, each taken once (the offset of the next poll is the highest id + 1);
+      -- one taken but not done when the process stopped is handled again at the next start.
+      CREATE TABLE chat_updates (
+        source TEXT NOT NULL,
+        update_id INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        taken_at TEXT NOT NULL,
+        done_at TEXT,
+        PRIMARY KEY (source, update_id)
+      );
+      -- Confirmations behind chat buttons ("send X to Y?"), used at most once.
+      CREATE TABLE chat_actions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by TEXT
+      );
+    `,
+  },
 ];

@@ -4,7 +4,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Article } from '../../content/article.ts';
 import type {
+  Actor,
+  Approval,
+  ApprovalCardRef,
+  ApprovalChange,
+  ApprovalEvent,
   ChannelPlan,
+  ChatAction,
+  NewApproval,
   ChannelState,
   Decision,
   Delivery,
@@ -199,7 +206,11 @@ export class SqliteStore implements Store {
   }
 
   async applyPlan(plan: ChannelPlan, now: Date): Promise<{ planned: number }> {
-    const t = iso(now);
+    return this.db.transaction(() => ({ planned: this.writePlan(plan, iso(now)) })).immediate();
+  }
+
+  /** The body of applyPlan, for use inside a transaction; returns how many deliveries were written. */
+  private writePlan(plan: ChannelPlan, t: string): number {
     const insDecision = this.stmt(
       // Decisions are made once: a concurrent planner's decision is never overwritten,
       // except by an editor's manual send, which takes an article out of the digest queue.
@@ -215,50 +226,48 @@ export class SqliteStore implements Store {
     // Paused readers keep their choices but get nothing planned for them.
     const page = this.stmt("SELECT * FROM subscribers WHERE status = 'active' AND paused = 0 AND id > ? ORDER BY id LIMIT ?");
     let planned = 0;
-    this.db
-      .transaction(() => {
-        if (plan.createChannelAt) this.stmt('INSERT OR IGNORE INTO channels (id, first_run_at) VALUES (?, ?)').run(plan.channelId, plan.createChannelAt);
-        for (const d of plan.decisions) insDecision.run(plan.channelId, d.articleId, d.status, d.digestId ?? null, t);
-        for (const d of plan.deliveries) {
+    if (plan.createChannelAt) this.stmt('INSERT OR IGNORE INTO channels (id, first_run_at) VALUES (?, ?)').run(plan.channelId, plan.createChannelAt);
+    for (const d of plan.decisions) insDecision.run(plan.channelId, d.articleId, d.status, d.digestId ?? null, t);
+    for (const a of plan.approvals ?? []) this.insertApproval(a, t);
+    for (const id of plan.plannedApprovals ?? []) this.stmt('UPDATE approvals SET planned_at = COALESCE(planned_at, ?) WHERE id = ?').run(t, id);
+    for (const d of plan.deliveries) {
+      planned += insDelivery.run({
+        articleId: null,
+        digestId: null,
+        subscriberId: null,
+        variant: null,
+        messageId: null,
+        ...d,
+        manual: d.manual ? 1 : 0,
+        t,
+      }).changes;
+    }
+    for (const f of plan.fanouts) {
+      for (let after = 0; ; ) {
+        const rows = page.all(after, FANOUT_PAGE) as Row[];
+        if (rows.length === 0) break;
+        for (const r of rows) {
+          const s = toSubscriber(r);
+          after = s.id;
+          const variant = f.match(s);
+          if (variant === null) continue;
           planned += insDelivery.run({
-            articleId: null,
-            digestId: null,
-            subscriberId: null,
-            variant: null,
-            messageId: null,
-            ...d,
-            manual: d.manual ? 1 : 0,
+            dedupeKey: `${f.dedupePrefix}:${s.id}`,
+            channelId: f.channelId,
+            kind: f.kind,
+            articleId: f.articleId ?? null,
+            digestId: f.digestId ?? null,
+            subscriberId: s.id,
+            recipient: s.email,
+            variant,
+            messageId: f.messageId(s),
+            manual: 0,
             t,
           }).changes;
         }
-        for (const f of plan.fanouts) {
-          for (let after = 0; ; ) {
-            const rows = page.all(after, FANOUT_PAGE) as Row[];
-            if (rows.length === 0) break;
-            for (const r of rows) {
-              const s = toSubscriber(r);
-              after = s.id;
-              const variant = f.match(s);
-              if (variant === null) continue;
-              planned += insDelivery.run({
-                dedupeKey: `${f.dedupePrefix}:${s.id}`,
-                channelId: f.channelId,
-                kind: f.kind,
-                articleId: f.articleId ?? null,
-                digestId: f.digestId ?? null,
-                subscriberId: s.id,
-                recipient: s.email,
-                variant,
-                messageId: f.messageId(s),
-                manual: 0,
-                t,
-              }).changes;
-            }
-          }
-        }
-      })
-      .immediate();
-    return { planned };
+      }
+    }
+    return planned;
   }
 
   async createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest | undefined> {
@@ -370,6 +379,24 @@ export class SqliteStore implements Store {
     return r.changes;
   }
 
+  async retryNow(channelId: string | undefined, now: Date): Promise<{ failed: number; deferred: number }> {
+    const t = iso(now);
+    const reachable = "(subscriber_id IS NULL OR subscriber_id IN (SELECT id FROM subscribers WHERE status = 'active' AND paused = 0))";
+    const channel = channelId === undefined ? '' : 'AND channel_id = @channel';
+    return this.db
+      .transaction(() => {
+        const failed = this.stmt(
+          `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @t WHERE status = 'failed' ${channel} AND ${reachable}`,
+        ).run({ t, channel: channelId ?? null }).changes;
+        const deferred = this.stmt(`UPDATE deliveries SET next_attempt_at = @t WHERE status = 'pending' AND next_attempt_at > @t ${channel}`).run({
+          t,
+          channel: channelId ?? null,
+        }).changes;
+        return { failed, deferred };
+      })
+      .immediate();
+  }
+
   async deliveriesForArticle(articleId: string): Promise<Delivery[]> {
     return (this.stmt('SELECT * FROM deliveries WHERE article_id = ? ORDER BY id').all(articleId) as Row[]).map(toDelivery);
   }
@@ -420,6 +447,216 @@ export class SqliteStore implements Store {
 
   async nextAttemptAt(channelId: string): Promise<string | undefined> {
     return opt(this.stmt("SELECT MIN(next_attempt_at) FROM deliveries WHERE channel_id = ? AND status = 'pending'").pluck().get(channelId));
+  }
+
+  // ── approvals ─────────────────────────────────────────────────────────
+
+  private toApproval(r: Row): Approval {
+    const events = (this.stmt('SELECT * FROM approval_events WHERE approval_id = ? ORDER BY id').all(r.id) as Row[]).map(
+      (e): ApprovalEvent => ({
+        at: e.at as string,
+        action: e.action as ApprovalEvent['action'],
+        actor: { name: e.actor as string, via: e.via as Actor['via'], ...(e.actor_id ? { id: e.actor_id as string } : {}) },
+      }),
+    );
+    const kind = r.kind as Approval['kind'];
+    return {
+      id: r.id as number,
+      channelId: r.channel_id as string,
+      kind,
+      ...(kind === 'post' ? { articleId: r.ref as string } : { scheduledAt: r.ref as string }),
+      status: r.status as Approval['status'],
+      createdAt: r.created_at as string,
+      releaseAt: opt(r.release_at),
+      plannedAt: opt(r.planned_at),
+      digestId: opt(r.digest_id),
+      cardState: r.card_state as Approval['cardState'],
+      cards: JSON.parse(r.cards as string) as ApprovalCardRef[],
+      events,
+    };
+  }
+
+  private addEvent(approvalId: number, t: string, action: ApprovalEvent['action'], actor: Actor): void {
+    this
+      .stmt('INSERT INTO approval_events (approval_id, at, action, actor, actor_id, via) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(approvalId, t, action, actor.name, actor.id ?? null, actor.via);
+  }
+
+  /** Inside a transaction: the approval's id, created or existing. */
+  private insertApproval(a: NewApproval, t: string): { id: number; created: boolean } {
+    const ref = a.kind === 'post' ? a.articleId : a.scheduledAt;
+    if (!ref) throw new Error(`an approval of kind ${a.kind} needs ${a.kind === 'post' ? 'articleId' : 'scheduledAt'}`);
+    const r = this
+      .stmt(
+        `INSERT INTO approvals (channel_id, kind, ref, status, created_at, release_at, card_state) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (channel_id, kind, ref) DO NOTHING RETURNING id`,
+      )
+      .get(a.channelId, a.kind, ref, a.status, t, a.releaseAt ?? null, a.cards ? 'pending' : 'none') as Row | undefined;
+    if (r) {
+      this.addEvent(r.id as number, t, a.action, a.actor);
+      if (a.withdrawPending && a.kind === 'post') this.withdrawPending(a.channelId, ref);
+      return { id: r.id as number, created: true };
+    }
+    const existing = this.stmt('SELECT id FROM approvals WHERE channel_id = ? AND kind = ? AND ref = ?').get(a.channelId, a.kind, ref) as Row;
+    return { id: existing.id as number, created: false };
+  }
+
+  /** A held article's deliveries not yet claimed leave the ledger; releasing it plans them again (same keys). */
+  private withdrawPending(channelId: string, articleId: string): void {
+    this.stmt("DELETE FROM deliveries WHERE channel_id = ? AND article_id = ? AND kind = 'post' AND status = 'pending'").run(channelId, articleId);
+  }
+
+  async createApproval(a: NewApproval, now: Date): Promise<{ approval: Approval; created: boolean }> {
+    return this.db
+      .transaction(() => {
+        const { id, created } = this.insertApproval(a, iso(now));
+        return { approval: this.toApproval(this.stmt('SELECT * FROM approvals WHERE id = ?').get(id) as Row), created };
+      })
+      .immediate();
+  }
+
+  async getApproval(id: number): Promise<Approval | undefined> {
+    const r = this.stmt('SELECT * FROM approvals WHERE id = ?').get(id) as Row | undefined;
+    return r && this.toApproval(r);
+  }
+
+  async findApproval(channelId: string, kind: 'post' | 'digest', ref: string): Promise<Approval | undefined> {
+    const r = this.stmt('SELECT * FROM approvals WHERE channel_id = ? AND kind = ? AND ref = ?').get(channelId, kind, ref) as Row | undefined;
+    return r && this.toApproval(r);
+  }
+
+  async postApprovals(channelId: string): Promise<Map<string, Approval>> {
+    const rows = this.stmt("SELECT * FROM approvals WHERE channel_id = ? AND kind = 'post'").all(channelId) as Row[];
+    return new Map(rows.map((r) => [r.ref as string, this.toApproval(r)]));
+  }
+
+  async approvalsForArticle(articleId: string): Promise<Approval[]> {
+    return (this.stmt("SELECT * FROM approvals WHERE kind = 'post' AND ref = ? ORDER BY id").all(articleId) as Row[]).map((r) => this.toApproval(r));
+  }
+
+  async openApprovals(): Promise<Approval[]> {
+    return (this.stmt("SELECT * FROM approvals WHERE status IN ('awaiting', 'held') ORDER BY id").all() as Row[]).map((r) => this.toApproval(r));
+  }
+
+  async decideApproval(id: number, change: ApprovalChange, now: Date): Promise<Approval | undefined> {
+    const t = iso(now);
+    return this.db
+      .transaction(() => {
+        const row = this.stmt('SELECT * FROM approvals WHERE id = ?').get(id) as Row | undefined;
+        if (!row || !change.from.includes(row.status as Approval['status'])) return undefined;
+        this.stmt('UPDATE approvals SET status = ? WHERE id = ?').run(change.to, id);
+        this.addEvent(id, t, change.action, change.actor);
+        if (change.withdrawPending && row.kind === 'post') this.withdrawPending(row.channel_id as string, row.ref as string);
+        if (change.plan) this.writePlan({ ...change.plan, plannedApprovals: [...(change.plan.plannedApprovals ?? []), id] }, t);
+        return this.toApproval(this.stmt('SELECT * FROM approvals WHERE id = ?').get(id) as Row);
+      })
+      .immediate();
+  }
+
+  async markApprovalPlanned(id: number, now: Date, digestId?: number): Promise<void> {
+    this.stmt('UPDATE approvals SET planned_at = COALESCE(planned_at, ?), digest_id = COALESCE(?, digest_id) WHERE id = ?').run(iso(now), digestId ?? null, id);
+  }
+
+  async dueApprovals(now: Date): Promise<Approval[]> {
+    const rows = this.stmt("SELECT * FROM approvals WHERE status = 'awaiting' AND release_at IS NOT NULL AND release_at <= ? ORDER BY release_at, id").all(iso(now)) as Row[];
+    return rows.map((r) => this.toApproval(r));
+  }
+
+  async releasedUnplanned(channelId: string): Promise<Approval[]> {
+    const rows = this.stmt("SELECT * FROM approvals WHERE channel_id = ? AND kind = 'post' AND status = 'released' AND planned_at IS NULL ORDER BY id").all(channelId) as Row[];
+    return rows.map((r) => this.toApproval(r));
+  }
+
+  async nextReleaseAt(): Promise<string | undefined> {
+    return opt(this.stmt("SELECT MIN(release_at) FROM approvals WHERE status = 'awaiting' AND release_at IS NOT NULL").pluck().get());
+  }
+
+  async claimApprovalCards(now: Date, leaseMs: number): Promise<Approval[]> {
+    const t = iso(now);
+    const stale = iso(new Date(now.getTime() - leaseMs));
+    const rows = this
+      .stmt(
+        `UPDATE approvals SET card_state = 'posting', card_claimed_at = ?
+         WHERE card_state = 'pending' OR (card_state = 'posting' AND card_claimed_at < ?) RETURNING *`,
+      )
+      .all(t, stale) as Row[];
+    return rows.map((r) => this.toApproval(r)).sort((a, b) => a.id - b.id);
+  }
+
+  async setApprovalCards(id: number, cards: ApprovalCardRef[], state: 'posted' | 'pending', now: Date): Promise<void> {
+    this
+      .stmt('UPDATE approvals SET cards = ?, card_state = ?, card_claimed_at = NULL, cards_signed_at = ? WHERE id = ?')
+      .run(JSON.stringify(cards), state, state === 'posted' ? iso(now) : null, id);
+  }
+
+  async touchApprovalCards(id: number, now: Date): Promise<void> {
+    this.stmt('UPDATE approvals SET cards_signed_at = ? WHERE id = ?').run(iso(now), id);
+  }
+
+  async staleApprovalCards(before: Date): Promise<Approval[]> {
+    const rows = this
+      .stmt("SELECT * FROM approvals WHERE status IN ('awaiting', 'held') AND card_state = 'posted' AND cards_signed_at < ? ORDER BY id")
+      .all(iso(before)) as Row[];
+    return rows.map((r) => this.toApproval(r));
+  }
+
+  // ── editors' chats ────────────────────────────────────────────────────
+
+  async takeChatUpdate(source: string, updateId: number, body: unknown, now: Date): Promise<boolean> {
+    return (
+      this.stmt('INSERT INTO chat_updates (source, update_id, body, taken_at) VALUES (?, ?, ?, ?) ON CONFLICT (source, update_id) DO NOTHING').run(
+        source,
+        updateId,
+        JSON.stringify(body),
+        iso(now),
+      ).changes === 1
+    );
+  }
+
+  async finishChatUpdate(source: string, updateId: number, now: Date): Promise<void> {
+    this.stmt('UPDATE chat_updates SET done_at = ? WHERE source = ? AND update_id = ?').run(iso(now), source, updateId);
+  }
+
+  async unfinishedChatUpdates(source: string): Promise<Array<{ updateId: number; body: unknown }>> {
+    const rows = this.stmt('SELECT update_id, body FROM chat_updates WHERE source = ? AND done_at IS NULL ORDER BY update_id').all(source) as Row[];
+    return rows.map((r) => ({ updateId: r.update_id as number, body: JSON.parse(r.body as string) as unknown }));
+  }
+
+  async chatCursor(source: string): Promise<number | undefined> {
+    const max = this.stmt('SELECT MAX(update_id) FROM chat_updates WHERE source = ?').pluck().get(source);
+    return typeof max === 'number' ? max + 1 : undefined;
+  }
+
+  async pruneChatUpdates(source: string, before: Date): Promise<void> {
+    // The newest stays, whatever its age: it carries the offset.
+    this
+      .stmt('DELETE FROM chat_updates WHERE source = ? AND done_at IS NOT NULL AND taken_at < ? AND update_id < (SELECT MAX(update_id) FROM chat_updates WHERE source = ?)')
+      .run(source, iso(before), source);
+  }
+
+  private toChatAction(r: Row): ChatAction {
+    return {
+      id: r.id as number,
+      kind: r.kind as string,
+      data: JSON.parse(r.data as string) as Record<string, unknown>,
+      createdAt: r.created_at as string,
+      usedAt: opt(r.used_at),
+      usedBy: opt(r.used_by),
+    };
+  }
+
+  async createChatAction(kind: string, data: Record<string, unknown>, now: Date): Promise<number> {
+    return Number(this.stmt('INSERT INTO chat_actions (kind, data, created_at) VALUES (?, ?, ?)').run(kind, JSON.stringify(data), iso(now)).lastInsertRowid);
+  }
+
+  async getChatAction(id: number): Promise<ChatAction | undefined> {
+    const r = this.stmt('SELECT * FROM chat_actions WHERE id = ?').get(id) as Row | undefined;
+    return r && this.toChatAction(r);
+  }
+
+  async takeChatAction(id: number, by: string, now: Date): Promise<ChatAction | undefined> {
+    const r = this.stmt('UPDATE chat_actions SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL RETURNING *').get(iso(now), by, id) as Row | undefined;
+    return r && this.toChatAction(r);
   }
 
   // ── subscribers ───────────────────────────────────────────────────────

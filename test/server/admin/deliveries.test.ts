@@ -32,7 +32,7 @@ describe('GET /admin/deliveries', () => {
     for (const c of ['newsletter', 'tg-news', 'discord-news']) expect(countsOf(r.body, c)).toEqual({ counts: [0, 0, 0, 0], retry: false });
     expect(r.body).toContain('No failed deliveries.');
     expect(r.body).toContain('Nothing delivered yet.');
-    expect(r.body).not.toContain('Retry all failed deliveries');
+    expect(r.body).not.toContain('Send all failed and deferred deliveries now');
   });
 
   it('shows counts and the recent rows with time and provider message id', async () => {
@@ -69,7 +69,7 @@ describe('GET /admin/deliveries', () => {
     const page = await t.get('/admin/deliveries');
     expect(countsOf(page.body, 'tg-news')).toEqual({ counts: [0, 0, 0, 1], retry: true });
     expect(countsOf(page.body, 'newsletter').retry).toBe(false);
-    expect(page.body).toContain('Retry all failed deliveries');
+    expect(page.body).toContain('Send all failed and deferred deliveries now');
     const failed = tableAfter(page.body, 'failed-heading');
     expect(failed).toHaveLength(1);
     // id, channel, what, recipient, attempts, reason
@@ -84,7 +84,7 @@ describe('GET /admin/deliveries', () => {
     const after = await t.follow(retry);
     const flash = flashOf(after.body)!;
     expect(flash.kind).toBe('ok');
-    expect(flash.text).toBe('1 failed delivery put back to pending.');
+    expect(flash.text).toBe('Due now: 1 failed, 0 deferred.');
     expect(flash.lines).toContain('tg-news: 2 sent, 0 failed, 0 left pending for a later attempt');
     await t.tg.waitForMessages(1);
     expect(t.tg.messages[0]!.body.caption).toContain('Europe’s AI &lt;gigafactory&gt; rush');
@@ -114,7 +114,7 @@ describe('GET /admin/deliveries', () => {
     const retry = await t.post('/admin/deliveries/retry', {});
     const flash = flashOf((await t.follow(retry)).body)!;
     expect(flash.kind).toBe('error');
-    expect(flash.text).toBe('1 failed delivery put back to pending.');
+    expect(flash.text).toBe('Due now: 1 failed, 0 deferred.');
     expect(flash.lines.some((l) => l.includes('550 5.1.1 no such user here') && l.includes('bob@example.com'))).toBe(true);
     expect(t.smtp.rcptAttempts).toBe(3);
     expect(t.smtp.messages.map((m) => m.envelope.to)).toEqual([['alice@example.com']]);
@@ -126,7 +126,7 @@ describe('GET /admin/deliveries', () => {
     t = await loggedIn();
     const r = await t.post('/admin/deliveries/retry', { channel: 'newsletter' });
     const flash = flashOf((await t.follow(r)).body)!;
-    expect(flash.text).toBe('0 failed deliveries put back to pending.');
+    expect(flash.text).toBe('Due now: 0 failed, 0 deferred.');
   });
 
   it('retry for an unknown channel → error flash, nothing reset or sent', async () => {

@@ -7,9 +7,10 @@ import { scanContent } from '../../../content/scan.ts';
 import { articleChannelState } from '../../../pipeline/article-state.ts';
 import { type ChannelConfig, channelKind } from '../../../pipeline/channel-kinds.ts';
 import type { Herald } from '../../../pipeline/herald.ts';
+import { explainArticle, whyEventText, whyText } from '../../../pipeline/why.ts';
 import { errorMessage } from '../../../util/secrets.ts';
 import { discordView, telegramView } from '../chat-previews.ts';
-import { type AdminContext, adminPage, articleHref, field, redirectWith, tr, when } from '../context.ts';
+import { type AdminContext, adminPage, articleHref, field, lang, redirectWith, sessionOf, tr, when } from '../context.ts';
 import { emailPreview, PREVIEW_CSP } from '../email-previews.ts';
 import { sendArticleNow } from '../manual-send.ts';
 import { runLines, runOk } from '../results.ts';
@@ -19,7 +20,8 @@ async function channelStates(h: Herald, articleIds: string[]) {
   for (const id of articleIds) out.set(id, []);
   for (const c of h.config.channels) {
     const decisions = await h.store.decisions(c.id);
-    for (const id of articleIds) out.get(id)!.push({ channel: c.id, type: c.type, sent: 0, pending: 0, failed: 0, ...(await articleChannelState(h, c.id, id, decisions)) });
+    const approvals = await h.store.postApprovals(c.id);
+    for (const id of articleIds) out.get(id)!.push({ channel: c.id, type: c.type, sent: 0, pending: 0, failed: 0, ...(await articleChannelState(h, c.id, id, decisions, approvals)) });
   }
   return out;
 }
@@ -82,9 +84,17 @@ export async function articlePages(app: FastifyInstance, { ctx }: { ctx: AdminCo
     if (!found) return adminPage(ctx, req, reply, { template: 'message', title: tr(h, 'admin_not_found_title'), section: 'articles', status: 404, data: { message: tr(h, 'admin_article_not_found', { id }) } });
     const { article, gone } = found;
     const states = (await channelStates(h, [article.id])).get(article.id) ?? [];
+    // The same explanation as `herald why` and the chats', in the site's language.
+    const why = await explainArticle(h, article);
     const channels = [];
     for (const c of h.config.channels) {
-      channels.push({ ...(await channelPreview(h, c, article)), state: states.find((s) => s.channel === c.id) });
+      const w = why.channels.find((x) => x.channelId === c.id);
+      channels.push({
+        ...(await channelPreview(h, c, article)),
+        state: states.find((s) => s.channel === c.id),
+        why: w ? whyText(h, w.reason, lang(h), (iso) => when(h, iso)) : undefined,
+        history: (w?.history ?? []).map((e) => ({ at: e.at, text: whyEventText(h, e, lang(h)) })),
+      });
     }
     return adminPage(ctx, req, reply, {
       template: 'article',
@@ -119,7 +129,7 @@ export async function articlePages(app: FastifyInstance, { ctx }: { ctx: AdminCo
     if (force && field(req, 'confirm') !== 'yes') return redirectWith(req, reply, back, { kind: 'error', text: tr(h, 'admin_confirm_required') });
     let r: Awaited<ReturnType<typeof sendArticleNow>>;
     try {
-      r = await sendArticleNow(h, c, id, force);
+      r = await sendArticleNow(h, c, id, force, { name: sessionOf(req)?.user ?? 'dashboard', via: 'dashboard' });
     } catch (e) {
       return redirectWith(req, reply, back, { kind: 'error', text: tr(h, 'admin_send_failed', { channel: c.id }), lines: [errorMessage(e)] });
     }

@@ -35,7 +35,7 @@ export async function deliveryPages(app: FastifyInstance, { ctx }: { ctx: AdminC
     const channels = h.config.channels.map((c) => ({ id: c.id, type: c.type, ...(counts.get(c.id) ?? { pending: 0, sending: 0, sent: 0, failed: 0 }) }));
     const failed = (await h.store.recentDeliveries({ status: 'failed', limit: LIMIT })).map(row);
     const recent = (await h.store.recentDeliveries({ limit: LIMIT })).map(row);
-    const anyFailed = channels.some((c) => c.failed > 0);
+    const anyFailed = channels.some((c) => c.failed > 0 || c.pending > 0);
     return adminPage(ctx, req, reply, {
       template: 'deliveries',
       title: tr(h, 'admin_deliveries_title'),
@@ -44,14 +44,14 @@ export async function deliveryPages(app: FastifyInstance, { ctx }: { ctx: AdminC
     });
   });
 
-  // `herald retry [--channel]`: failed deliveries back to pending, then a pass for those channels.
+  // `herald retry [--channel]`: failed and deferred deliveries due now, then a pass for those channels.
   app.post('/admin/deliveries/retry', async (req, reply) => {
     const id = field(req, 'channel');
     if (id !== '' && !h.channel(id)) return redirectWith(req, reply, '/admin/deliveries', { kind: 'error', text: tr(h, 'admin_unknown_channel', { channel: id }) });
     try {
-      const n = await h.store.resetFailed(id || undefined, h.now());
+      const n = await h.store.retryNow(id || undefined, h.now());
       const r = await runPass(h, { channels: id ? [id] : undefined, maxInRunWaitMs: 15_000 });
-      return redirectWith(req, reply, '/admin/deliveries', passFlash(h, tr(h, 'admin_retry_done', { count: n }), r));
+      return redirectWith(req, reply, '/admin/deliveries', passFlash(h, tr(h, 'admin_retry_done', n), r));
     } catch (e) {
       return redirectWith(req, reply, '/admin/deliveries', { kind: 'error', text: tr(h, 'admin_retry_failed'), lines: [errorMessage(e)] });
     }

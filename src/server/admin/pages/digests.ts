@@ -6,7 +6,7 @@ import { nextScheduled } from '../../../pipeline/digest-schedule.ts';
 import { runPass } from '../../../pipeline/dispatch.ts';
 import { channelKind } from '../../../pipeline/channel-kinds.ts';
 import { errorMessage } from '../../../util/secrets.ts';
-import { type AdminContext, adminPage, redirectWith, tr } from '../context.ts';
+import { type AdminContext, adminPage, redirectWith, sessionOf, tr } from '../context.ts';
 import { emailPreview, nextDigest, PREVIEW_CSP } from '../email-previews.ts';
 import { passFlash } from '../results.ts';
 
@@ -56,7 +56,7 @@ export async function digestPages(app: FastifyInstance, { ctx }: { ctx: AdminCon
     const c = h.channel((req.params as { channel: string }).channel);
     if (!isDigestChannel(c)) return redirectWith(req, reply, '/admin/digests', { kind: 'error', text: tr(h, 'admin_not_digest_channel') });
     try {
-      const r = await runPass(h, { channels: [c.id], forceDigest: c.id, maxInRunWaitMs: 15_000 });
+      const r = await runPass(h, { channels: [c.id], forceDigest: c.id, maxInRunWaitMs: 15_000, actor: { name: sessionOf(req)?.user ?? 'dashboard', via: 'dashboard' } });
       // "Digest sent" only when an email went out (a new digest, or one still pending from before).
       const digest = r.digests.find((d) => d.channelId === c.id);
       const run = r.runs.find((x) => x.channelId === c.id);
