@@ -4,7 +4,7 @@
  * emails people read weeks later. Tokens never carry the address, only the random publicId.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { signToken, verifyToken } from '../../util/tokens.ts';
+import { decodeCanonicalBase64url, signToken, verifyToken } from '../../util/tokens.ts';
 
 export const CONFIRM_TTL_MS = 48 * 3_600_000;
 
@@ -62,7 +62,7 @@ export function formKey(secret: string, token: string): string {
 }
 
 export function checkFormKey(secret: string, token: string, given: string): boolean {
-  const a = Buffer.from(given, 'base64url');
+  const a = decodeCanonicalBase64url(given);
   const b = formMac(secret, token);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return a !== undefined && a.length === b.length && timingSafeEqual(a, b);
 }

@@ -51,6 +51,29 @@ describe('GET /unsubscribe/:token', () => {
     expect(await statusOf(ada)).toBe('active');
   });
 
+  it('opens only for the canonical token: the 15 other spellings of its last payload character are 404', async () => {
+    const link = emailLink(ada);
+    const [payload, macPart] = link.replace('/unsubscribe/', '').split('.') as [string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const variants = [...alphabet]
+      .map((c) => `${payload.slice(0, -1)}${c}`)
+      .filter((p) => Buffer.from(p, 'base64url').equals(Buffer.from(payload, 'base64url')));
+    expect(variants).toHaveLength(16);
+    const opened: string[] = [];
+    for (const p of variants) {
+      for (const route of ['unsubscribe', 'preferences']) {
+        const res = await t.app.inject({ method: 'GET', url: `/${route}/${p}.${macPart}` });
+        if (res.statusCode === 200) opened.push(`${route}/${p}`);
+        else expect(res.statusCode).toBe(404);
+      }
+    }
+    expect(opened).toEqual([`unsubscribe/${payload}`, `preferences/${payload}`]);
+    // Nor does a variant unsubscribe anyone.
+    const other = variants.find((p) => p !== payload)!;
+    expect((await t.app.inject({ method: 'POST', url: `/unsubscribe/${other}.${macPart}` })).statusCode).toBe(404);
+    expect(await statusOf(ada)).toBe('active');
+  });
+
   it('answers a forged token with 404', async () => {
     const link = emailLink(ada);
     const res = await t.app.inject({ method: 'GET', url: `${link.slice(0, -3)}xyz` });
