@@ -13,6 +13,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { SubscriberStatus } from '../store/types.ts';
 import type { Herald } from './herald.ts';
+import { checkName, describeNameProblem, type NameProblem, showValue } from './subscriber-name.ts';
 
 const emailSchema = z.email();
 
@@ -65,12 +66,15 @@ export interface InvalidRow {
   line: number;
   /** The cell that made the row invalid (with any formula guard taken off). */
   value: string;
-  /** Which cell: not a valid address, or a status other than EXPECTED_STATUSES. */
-  column: 'email' | 'status';
+  /** Which cell: not a valid address, a status other than EXPECTED_STATUSES, or a name breaking the name rule. */
+  column: 'email' | 'status' | 'name';
+  /** For a name: what is wrong with it. */
+  problem?: NameProblem;
 }
 
 /** One line saying why a row was skipped: `"x" is not a valid email address; row skipped`. */
 export function describeInvalidRow(r: InvalidRow): string {
+  if (r.column === 'name') return `name "${showValue(r.value)}" ${describeNameProblem(r.problem ?? 'control')}; row skipped`;
   return r.column === 'status'
     ? `"${r.value}" is not a valid status (expected ${EXPECTED_STATUSES}); row skipped`
     : `"${r.value}" is not a valid email address; row skipped`;
@@ -116,7 +120,13 @@ export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv
       result.invalid.push({ line, value: rawStatus, column: 'status' });
       continue;
     }
-    const name = col('name') >= 0 ? row[col('name')]?.trim() || undefined : undefined;
+    const rawName = col('name') >= 0 ? (row[col('name')] ?? '') : '';
+    const checked = checkName(rawName);
+    if (!checked.ok) {
+      result.invalid.push({ line, value: rawName, column: 'name', problem: checked.problem });
+      continue;
+    }
+    const name = checked.name;
     const topics = col('topics') >= 0 ? splitTopics(row[col('topics')], ';') : undefined;
     const existing = await h.store.getSubscriber(email);
     if (!existing) {

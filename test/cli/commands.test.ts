@@ -130,6 +130,23 @@ describe('subscribers', () => {
     expect((await herald(['subscribers', 'remove', 'lin@example.com'], { cwd: site.dir, env })).code).toBe(1);
   });
 
+  it('refuses a name with a control character in add and import, naming the option or the line', async () => {
+    const site = makeSite({ channels: '  news: { type: email, from: "N <n@example.com>" }\n' });
+    const env = site.env(T);
+    const add = await herald(['subscribers', 'add', 'eve@example.com', '--name', 'Eve\r\nBcc: x@example.com'], { cwd: site.dir, env });
+    expect(add.code).toBe(2);
+    expect(add.stderr).toContain('--name: the name contains a control character');
+    const csv = path.join(site.dir, 'names.csv');
+    writeFileSync(csv, 'email,name\nok@example.com,Ok\nesc@example.com,"\u001b[2Jboo"\ntab@example.com,"a\tb"\n');
+    const imp = await herald(['subscribers', 'import', csv], { cwd: site.dir, env });
+    expect(imp.code).toBe(1);
+    expect(imp.stderr).toContain(`${csv}:3: name "\\u001b[2Jboo" contains a control character`);
+    expect(imp.stderr).toContain(`${csv}:4: name "a\\tb" contains a control character`);
+    expect(imp.stdout).toContain('1 added, 0 updated, 2 invalid row(s) skipped');
+    const list = JSON.parse((await herald(['subscribers', 'list', '--json'], { cwd: site.dir, env })).stdout) as Array<{ email: string }>;
+    expect(list.map((r) => r.email)).toEqual(['ok@example.com']);
+  });
+
   it('import honours a status column, counts only unsubscribed or bounced addresses as kept; export guards formulas', async () => {
     const site = makeSite({ channels: '  news: { type: email, from: "N <n@example.com>" }\n' });
     const env = site.env(T);

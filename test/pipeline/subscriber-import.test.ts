@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportSubscribersCsv, guardFormula, importSubscribersCsv, unguardFormula } from '../../src/pipeline/subscriber-import.ts';
+import { describeInvalidRow, exportSubscribersCsv, guardFormula, importSubscribersCsv, unguardFormula } from '../../src/pipeline/subscriber-import.ts';
 import { openStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { SubscriberStatus } from '../../src/store/types.ts';
 
@@ -57,6 +57,46 @@ describe('importSubscribersCsv: the "kept" count', () => {
     expect(await statusOf(h, 'left@example.com')).toBe('unsubscribed');
     expect(await statusOf(h, 'gone@example.com')).toBe('bounced');
     expect(await statusOf(h, 'new@example.com')).toBe('active');
+  });
+});
+
+describe('names', () => {
+  it('skips and reports by line a row whose name has a control character (CR/LF, NUL, ESC, tab) or is too long', async () => {
+    const h = await herald();
+    await seed(h, [['known@example.com', 'active']]);
+    await h.store.upsertSubscriber({ email: 'known@example.com', name: 'Known' }, now);
+    const csv = stringify([
+      ['email', 'name', 'topics'],
+      ['ok@example.com', '  林小明 ', 'a'],
+      ['crlf@example.com', 'Eve\r\nBcc: victim@example.com', ''],
+      ['nul@example.com', 'A\u0000B', ''],
+      ['esc@example.com', '\u001b[31mred', ''],
+      ['tab@example.com', 'Tab\there', ''],
+      ['known@example.com', 'Line\nBreak', ''],
+      ['long@example.com', 'x'.repeat(101), ''],
+      ['fine@example.com', 'O\'Brien $& %%HERALD_NAME%%', ''],
+    ]);
+    const r = await importSubscribersCsv(h, csv);
+    expect(r).toEqual({
+      added: 2,
+      updated: 0,
+      kept: 0,
+      invalid: [
+        { line: 3, value: 'Eve\r\nBcc: victim@example.com', column: 'name', problem: 'control' },
+        { line: 4, value: 'A\u0000B', column: 'name', problem: 'control' },
+        { line: 5, value: '\u001b[31mred', column: 'name', problem: 'control' },
+        { line: 6, value: 'Tab\there', column: 'name', problem: 'control' },
+        { line: 7, value: 'Line\nBreak', column: 'name', problem: 'control' },
+        { line: 8, value: 'x'.repeat(101), column: 'name', problem: 'length' },
+      ],
+    });
+    expect(r.invalid.map(describeInvalidRow)[0]).toBe('name "Eve\\r\\nBcc: victim@example.com" contains a control character (line break, tab, NUL, ESC, …); names must be one line of text; row skipped');
+    expect(describeInvalidRow(r.invalid[5]!)).toBe(`name "${'x'.repeat(60)}…" is longer than 100 characters; row skipped`);
+    expect((await h.store.subscribers()).map((s) => [s.email, s.name])).toEqual([
+      ['known@example.com', 'Known'],
+      ['ok@example.com', '林小明'],
+      ['fine@example.com', "O'Brien $& %%HERALD_NAME%%"],
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkEmail, CsvImportError, describeInvalidRow, exportSubscribersCsv, importSubscribersCsv, splitTopics } from '../../pipeline/subscriber-import.ts';
+import { checkName, describeNameProblem } from '../../pipeline/subscriber-name.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { type GlobalOptions, withHerald } from '../session.ts';
 
@@ -17,8 +18,10 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
       withHerald(g(), async (h) => {
         const address = checkEmail(email);
         if (!address) throw new UsageError(`"${email}" is not a valid email address`);
+        const name = checkName(o.name);
+        if (!name.ok) throw new UsageError(`--name: the name ${describeNameProblem(name.problem)}`);
         const { created, subscriber } = await h.store.upsertSubscriber(
-          { email: address, name: o.name, topics: o.topics === undefined ? undefined : splitTopics(o.topics, ','), status: 'active' },
+          { email: address, name: name.name, topics: o.topics === undefined ? undefined : splitTopics(o.topics, ','), status: 'active' },
           h.now(),
         );
         console.log(`${created ? 'added' : 'updated'} ${subscriber.email}${subscriber.topics.length ? ` (topics: ${subscriber.topics.join(', ')})` : ' (all topics)'}`);

@@ -16,6 +16,7 @@ import type { Delivery, Subscriber } from '../../store/types.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
 import type { Herald } from '../herald.ts';
+import { displayName } from '../subscriber-name.ts';
 
 interface Body {
   prepared: PreparedMessage;
@@ -118,15 +119,16 @@ function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailP
       const messageId = d.messageId ?? h.messageId(c.id, `x${d.id}`);
       const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
       const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, s.publicId);
+      const name = displayName(s.name);
       const raw = b.prepared.build({
-        to: { address: s.email, name: s.name },
+        to: { address: s.email, name },
         messageId,
         unsubscribeUrl: unsubscribe,
         preferencesUrl: preferences,
         unsubscribeMailto: c.unsubscribeMailto,
-        name: s.name,
+        name,
       });
-      const html = preview ? personalHtml(b, { name: s.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }) : undefined;
+      const html = preview ? personalHtml(b, { name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }) : undefined;
       return { kind: 'email', envelope: { from: b.prepared.envelopeFrom, to: s.email }, messageId, raw, html, subject: b.subject };
     },
   };

@@ -3,17 +3,20 @@
  * see only clean values or a per-field error key (an i18n key).
  */
 import { z } from 'zod';
+import { checkName } from '../../pipeline/subscriber-name.ts';
 import { TOKEN_RE } from './links.ts';
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters (CR/LF above all) must never reach an email header
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 const email = z.string().trim().max(254).pipe(z.email());
+/** The one name rule of every way in (pipeline/subscriber-name.ts); '' when left empty. */
 const name = z
   .string()
-  .trim()
-  .max(100)
-  .refine((s) => !CONTROL.test(s));
+  .max(1000)
+  .transform((s, ctx) => {
+    const c = checkName(s);
+    if (c.ok) return c.name ?? '';
+    ctx.addIssue({ code: 'custom', message: c.problem });
+    return z.NEVER;
+  });
 /** Checkboxes arrive as one string, an array, or nothing. */
 const topics = z
   .union([z.string(), z.array(z.string())])

@@ -204,6 +204,28 @@ describe('POST /admin/subscribers/import', () => {
     expect(countsOf(page.body)).toEqual({ active: 2, pending: 1, unsubscribed: 4, bounced: 2 });
   });
 
+  it('a name with a control character or over 100 characters is reported by line and skipped; the rest is imported', async () => {
+    t = await loggedIn();
+    const csv = stringify([
+      ['email', 'name'],
+      ['crlf@example.com', 'Eve\r\nBcc: victim@example.com'],
+      ['esc@example.com', '\u001b]8;;http://evil\u0007x'],
+      ['long@example.com', 'n'.repeat(101)],
+      ['ok@example.com', 'Ok Reader'],
+    ]);
+    const flash = flashOf((await t.follow(await t.post('/admin/subscribers/import', { csv }))).body)!;
+    expect(flash).toEqual({
+      kind: 'error',
+      text: 'Imported 1 subscriber(s): 1 added, 0 updated, 3 invalid row(s) skipped.',
+      lines: [
+        'line 2: the name "Eve\\r\\nBcc: victim@example.com" contains a control character (line break, tab, …); row skipped',
+        'line 3: the name "\\u001b]8;;http://evil\\u0007x" contains a control character (line break, tab, …); row skipped',
+        `line 4: the name "${'n'.repeat(60)}…" is longer than 100 characters; row skipped`,
+      ],
+    });
+    expect((await t.h.store.subscribers()).map((s) => s.email)).toEqual(['alice@example.com', 'bob@example.com', 'ok@example.com']);
+  });
+
   it('a clean import is an ok flash', async () => {
     t = await loggedIn();
     const r = await t.post('/admin/subscribers/import', { csv: '\uFEFFEmail,Name\r\nc1@example.com,"Smith, Ann"\r\nc2@example.com,\r\n' });
@@ -263,7 +285,7 @@ describe('POST /admin/subscribers/import', () => {
       ['rt1@example.com', 'Doe, "JJ"', 'chips;policy'],
       ['rt2@example.com', '', ''],
       ['rt3@example.com', '王 小明', '算力与芯片'],
-      ['rt4@example.com', 'Line\nBreak', 'a b'],
+      ['rt4@example.com', 'Doe, "Line"', 'a b'],
     ];
     const csv = stringify(imported);
     const r = await t.post('/admin/subscribers/import', { csv });

@@ -73,6 +73,17 @@ describe('POST /subscribe', () => {
     expect(await t.h.store.subscribers()).toEqual([]);
   });
 
+  it('rejects every control character in a name the way import and the CLI do (tab, NUL, ESC, U+2028, bidi override), and over 100 characters', async () => {
+    for (const name of ['Tab\there', 'A\u0000B', '\u001b[31mred', 'A\u2028B', 'evil\u202Etxt', 'n'.repeat(101)]) {
+      const res = await subscribe({ email: 'a@example.com', name });
+      expect(res.statusCode, JSON.stringify(name)).toBe(400);
+      expect(res.body).toContain('aria-invalid="true" aria-describedby="name-error"');
+    }
+    expect(await t.h.store.subscribers()).toEqual([]);
+    // 100 characters of a non-Latin script are fine.
+    expect((await subscribe({ email: 'a@example.com', name: '林'.repeat(100) })).statusCode).toBe(200);
+  });
+
   it('makes a pending subscriber and sends a confirmation email whose link works', async () => {
     const res = await subscribe({ email: '  Ada@Example.com ', name: '林小明', topics: ['体育', 'AI', 'not-a-topic'] });
     expect(res.statusCode).toBe(200);

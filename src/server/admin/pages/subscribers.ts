@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { CsvImportError, exportSubscribersCsv, importSubscribersCsv } from '../../../pipeline/subscriber-import.ts';
+import { showValue } from '../../../pipeline/subscriber-name.ts';
 import { errorMessage } from '../../../util/secrets.ts';
 import { type AdminContext, adminPage, field, redirectWith, tr } from '../context.ts';
 import { capLines } from '../results.ts';
@@ -47,7 +48,11 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
     if (csv.trim() === '') return redirectWith(req, reply, back, { kind: 'error', text: tr(h, 'admin_import_empty') });
     try {
       const r = await importSubscribersCsv(h, csv);
-      const lines = r.invalid.map((b) => tr(h, b.column === 'status' ? 'admin_import_invalid_status' : 'admin_import_invalid_line', { line: b.line, value: b.value }));
+      const lines = r.invalid.map((b) =>
+        b.column === 'name'
+          ? tr(h, `admin_import_invalid_name_${b.problem ?? 'control'}`, { line: b.line, value: showValue(b.value) })
+          : tr(h, b.column === 'status' ? 'admin_import_invalid_status' : 'admin_import_invalid_line', { line: b.line, value: b.value }),
+      );
       const text = tr(h, 'admin_import_done', { count: r.added + r.updated, added: r.added, updated: r.updated, invalid: r.invalid.length });
       const kept = r.kept ? [tr(h, 'admin_import_kept', { count: r.kept })] : [];
       return redirectWith(req, reply, back, { kind: r.invalid.length ? 'error' : 'ok', text, lines: capLines(h, [...kept, ...lines]) });
