@@ -11,7 +11,7 @@ import type { EmailPayload } from '../../channels/types.ts';
 import type { Article } from '../../content/article.ts';
 import { escapeHtml, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
 import { type GreetingForms, renderDigest, renderSingle } from '../../render/email/render-email.ts';
-import { PLACEHOLDERS } from '../../render/placeholders.ts';
+import { fillPlaceholders, greetingLine } from '../../render/placeholders.ts';
 import type { Delivery, Subscriber } from '../../store/types.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
@@ -27,12 +27,13 @@ interface Body {
 
 /** The HTML as one recipient sees it: only for preview files, real sends splice the MIME body. */
 export function personalHtml(body: Body, r: { name?: string; unsubscribeUrl: string; preferencesUrl?: string }): string {
-  const greeting = r.name ? body.greeting.named.replace('{name}', r.name) : body.greeting.anonymous;
-  return body.html
-    .replaceAll(PLACEHOLDERS.greeting, escapeHtml(greeting))
-    .replaceAll(PLACEHOLDERS.name, escapeHtml(r.name ?? ''))
-    .replaceAll(PLACEHOLDERS.unsubscribeUrl, escapeHtml(r.unsubscribeUrl))
-    .replaceAll(PLACEHOLDERS.preferencesUrl, escapeHtml(r.preferencesUrl ?? r.unsubscribeUrl));
+  const values = {
+    greeting: greetingLine(body.greeting, r.name),
+    name: r.name ?? '',
+    unsubscribeUrl: r.unsubscribeUrl,
+    preferencesUrl: r.preferencesUrl ?? r.unsubscribeUrl,
+  };
+  return fillPlaceholders(body.html, values, escapeHtml);
 }
 
 async function loadArticles(h: Herald, ids: string[]): Promise<Article[]> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import qp from 'nodemailer/lib/qp/index.js';
-import { PLACEHOLDERS, type PlaceholderKey } from '../placeholders.ts';
+import { greetingLine, PLACEHOLDER_RE, type PlaceholderKey, placeholderKey } from '../placeholders.ts';
 import {
   assertHeaderUri,
   formatAddress,
@@ -67,10 +67,6 @@ type Part = 'text' | 'html';
 /** What goes between two static buffers: the recipient headers or a placeholder value. */
 type Slot = { kind: 'headers' } | { kind: 'value'; key: PlaceholderKey; part: Part };
 
-const PLACEHOLDER_RE = /%%HERALD_(GREETING|NAME|UNSUBSCRIBE_URL|PREFERENCES_URL)%%/g;
-const KEY_BY_TOKEN = new Map<string, PlaceholderKey>(
-  (Object.entries(PLACEHOLDERS) as [PlaceholderKey, string][]).map(([key, token]) => [token, key]),
-);
 const SOFT_BREAK = '=\r\n';
 
 export function prepareMessage(input: PrepareMessageInput): PreparedMessage {
@@ -109,7 +105,7 @@ export function prepareMessage(input: PrepareMessageInput): PreparedMessage {
       } else {
         statics.push(pending);
         pending = '';
-        const key = KEY_BY_TOKEN.get(`%%HERALD_${piece}%%`);
+        const key = placeholderKey(`%%HERALD_${piece}%%`);
         if (key === undefined) throw new Error(`unknown placeholder ${piece}`);
         slots.push({ kind: 'value', key, part });
       }
@@ -179,7 +175,7 @@ function recipientValues(r: RecipientParts, greeting: GreetingForms) {
   const name = (r.name ?? r.to.name ?? '').trim();
   if (/[\r\n]/.test(name)) throw new HeaderError('recipient name must not contain line breaks');
   const plain: Record<PlaceholderKey, string> = {
-    greeting: name === '' ? greeting.anonymous : greeting.named.replaceAll('{name}', name),
+    greeting: greetingLine(greeting, name),
     name,
     unsubscribeUrl: r.unsubscribeUrl,
     preferencesUrl: r.preferencesUrl ?? r.unsubscribeUrl,

@@ -11,7 +11,7 @@ import type { ChannelAdapter, EmailPayload } from '../../channels/types.ts';
 import { compileMjml } from '../../render/email/compile-mjml.ts';
 import { escapeHtml, prepareMessage } from '../../render/email/prepared-message.ts';
 import { tidyText } from '../../render/email/render-email.ts';
-import { defusePlaceholders, PLACEHOLDERS } from '../../render/placeholders.ts';
+import { defusePlaceholders, fillPlaceholders, PLACEHOLDERS } from '../../render/placeholders.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import type { Subscriber } from '../../store/types.ts';
 import { unsubscribeUrl } from '../../util/tokens.ts';
@@ -68,25 +68,24 @@ export function createConfirmationMailer(h: Herald): ConfirmationMailer {
     const r = await render();
     const link = new URL(`confirm/${confirmToken(h.secret, s.publicId, h.now())}`, h.config.server.publicUrl).toString();
     const lang = h.engine.i18n.resolve(h.config.site.language);
-    const greeting = { named: h.engine.i18n.t(lang, 'greeting_named'), anonymous: h.engine.i18n.t(lang, 'greeting_anonymous') };
-    const html = r.html.replaceAll(LINK, escapeHtml(link));
+    const anonymous = h.engine.i18n.t(lang, 'greeting_anonymous');
+    const html = r.html.replaceAll(LINK, () => escapeHtml(link));
+    // The name on a sign-up is whatever the person at the form typed, maybe about someone
+    // else's address: it is left out of this email (greeting and To header alike).
     const prepared = prepareMessage({
       from: c.from,
       replyTo: c.replyTo,
       subject: r.subject,
       html,
-      text: r.text.replaceAll(LINK, link),
-      greeting,
+      text: r.text.replaceAll(LINK, () => link),
+      greeting: { named: anonymous, anonymous },
       date: h.now(),
     });
     const messageId = h.messageId(c.id, `confirm.${s.publicId}.${Date.now().toString(36)}`);
     // The reader's own unsubscribe link: "I never asked for this" in a mail client then stops any further confirmation.
     const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
-    const raw = prepared.build({ to: { address: s.email, name: s.name }, messageId, unsubscribeUrl: unsubscribe, unsubscribeMailto: c.unsubscribeMailto, name: s.name });
-    const previewHtml = html
-      .replaceAll(PLACEHOLDERS.greeting, escapeHtml(s.name ? greeting.named.replace('{name}', s.name) : greeting.anonymous))
-      .replaceAll(PLACEHOLDERS.name, escapeHtml(s.name ?? ''))
-      .replaceAll(PLACEHOLDERS.unsubscribeUrl, escapeHtml(unsubscribe));
+    const raw = prepared.build({ to: { address: s.email }, messageId, unsubscribeUrl: unsubscribe, unsubscribeMailto: c.unsubscribeMailto });
+    const previewHtml = fillPlaceholders(html, { greeting: anonymous, name: '', unsubscribeUrl: unsubscribe, preferencesUrl: unsubscribe }, escapeHtml);
     await getAdapter(c).send({ kind: 'email', envelope: { from: prepared.envelopeFrom, to: s.email }, messageId, raw, html: previewHtml, subject: r.subject });
   }
 
