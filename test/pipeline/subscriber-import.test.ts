@@ -259,7 +259,7 @@ describe('status column', () => {
     const csv = await exported(a);
     const b = await herald();
     expect(await importSubscribersCsv(b, csv)).toEqual({ added: 4, updated: 0, kept: 0, invalid: [] });
-    expect(await b.store.subscriberCounts()).toEqual({ active: 1, pending: 1, unsubscribed: 1, bounced: 1 });
+    expect(await b.store.subscriberCounts()).toEqual({ active: 1, pending: 1, unsubscribed: 1, bounced: 1, complained: 0 });
     expect(await exported(b)).toBe(csv);
   });
 
@@ -273,14 +273,14 @@ describe('status column', () => {
 });
 
 describe('a reader acting while the import runs', () => {
-  /** The store as the import sees it, with `meanwhile` run right after each address is looked up. */
+  /** The store as the import sees it, with `meanwhile` run for each address right after the import looked them up. */
   function racing(h: H, meanwhile: (email: string) => Promise<void>) {
     const store = new Proxy(h.store, {
       get(target, prop, receiver) {
-        if (prop === 'getSubscriber') {
-          return async (email: string) => {
-            const seen = await target.getSubscriber(email);
-            await meanwhile(email);
+        if (prop === 'subscribersByEmails') {
+          return async (emails: string[]) => {
+            const seen = await target.subscribersByEmails(emails);
+            for (const email of emails) await meanwhile(email);
             return seen;
           };
         }
@@ -298,7 +298,7 @@ describe('a reader acting while the import runs', () => {
       ['active@example.com', 'active'],
     ]);
     const r = await importSubscribersCsv(
-      racing(h, async (email) => void (await h.store.unsubscribe(ids[email]!, now))),
+      racing(h, async (email) => void (await h.store.unsubscribe(ids[email]!, now, { source: 'link' }))),
       'email,name\npending@example.com,P\nactive@example.com,A\n',
     );
     expect(r.invalid).toEqual([]);

@@ -18,6 +18,8 @@ import { unsubscribeUrl } from '../../util/tokens.ts';
 import { CONFIRM_TTL_MS, confirmToken } from './links.ts';
 
 export const CONFIRM_RESEND_MS = 5 * 60_000;
+/** At most this many confirmation emails to one address in 24 hours, whoever asks. */
+export const CONFIRM_DAILY_CAP = 3;
 
 /** Rendered once; each email splices its own link in place of this. */
 const LINK = 'https://herald.invalid/confirm-link';
@@ -26,10 +28,11 @@ export interface ConfirmationMailer {
   /** False when no email channel is configured: there is nothing to send confirmations with. */
   readonly available: boolean;
   /**
-   * Send a confirmation to this subscriber in the background, unless one went out within
-   * 5 minutes. A failed send is logged and frees the throttle so the reader can ask again.
+   * Send a confirmation to this subscriber in the background (for a re-subscription, its
+   * link answers `requestId`), unless one went out within 5 minutes or CONFIRM_DAILY_CAP
+   * in 24 hours. A failed send is logged and frees its claim so the reader can ask again.
    */
-  request(s: Subscriber): void;
+  request(s: Subscriber, requestId?: number): void;
   /** Wait for the emails in flight, then close the connection. */
   close(): Promise<void>;
 }
@@ -64,9 +67,9 @@ export function createConfirmationMailer(h: Herald): ConfirmationMailer {
     return rendered;
   };
 
-  async function send(c: EmailChannelConfig, s: Subscriber): Promise<void> {
+  async function send(c: EmailChannelConfig, s: Subscriber, requestId: number | undefined): Promise<void> {
     const r = await render();
-    const link = new URL(`confirm/${confirmToken(h.secret, s.publicId, h.now())}`, h.config.server.publicUrl).toString();
+    const link = new URL(`confirm/${confirmToken(h.secret, s.publicId, h.now(), requestId)}`, h.config.server.publicUrl).toString();
     const lang = h.engine.i18n.resolve(h.config.site.language);
     const anonymous = h.engine.i18n.t(lang, 'greeting_anonymous');
     const html = r.html.replaceAll(LINK, () => escapeHtml(link));
@@ -91,16 +94,18 @@ export function createConfirmationMailer(h: Herald): ConfirmationMailer {
 
   return {
     available: channel !== undefined,
-    request(s) {
+    request(s, requestId) {
       if (!channel) {
         h.log.error(`subscriber #${s.id} signed up, but no email channel is configured to send the confirmation`);
         return;
       }
       const job = (async () => {
         const claimedAt = h.now();
-        if (!(await h.store.claimConfirmationSend(s.id, claimedAt, CONFIRM_RESEND_MS))) return;
+        const claim = await h.store.claimConfirmationSend(s.id, claimedAt, { minIntervalMs: CONFIRM_RESEND_MS, maxPerDay: CONFIRM_DAILY_CAP });
+        if (claim === 'capped') h.log.info(`subscriber #${s.id}: no confirmation email sent, ${CONFIRM_DAILY_CAP} already went out in 24 hours`);
+        if (claim !== 'ok') return;
         try {
-          await send(channel, s);
+          await send(channel, s, requestId);
           h.log.info(`${channel.id}: sent a confirmation email to subscriber #${s.id}`);
         } catch (e) {
           h.log.error(`${channel.id}: confirmation email to subscriber #${s.id} failed: ${(e as Error).message}`);

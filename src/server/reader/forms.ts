@@ -2,6 +2,7 @@
  * What the reader forms may contain. Every field is checked here with zod; the routes
  * see only clean values or a per-field error key (an i18n key).
  */
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { checkName } from '../../pipeline/subscriber-name.ts';
 import { TOKEN_RE } from './links.ts';
@@ -90,4 +91,14 @@ function asRecord(body: unknown): Record<string, unknown> {
 /** Echo a field back into the form: strings only, bounded. */
 function text(v: unknown): string {
   return typeof v === 'string' ? v.slice(0, 300) : '';
+}
+
+/**
+ * In this (encapsulated) scope every request body is read as text, whatever its type, up to
+ * `limit` bytes (413 beyond, and the connection is closed rather than drained). For the
+ * link endpoints mail clients post to with bodies of every kind.
+ */
+export function acceptAnyBody(app: FastifyInstance, limit: number): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: limit }, (_req, body, done) => done(null, body));
 }
