@@ -60,6 +60,30 @@ describe('importSubscribersCsv: the "kept" count', () => {
   });
 });
 
+describe('large files', () => {
+  it('are read in slices and written in batches, each a transaction, with progress; no character is cut at a slice edge', async () => {
+    const rows = 5000;
+    const lines = ['email,name,topics', ...Array.from({ length: rows }, (_, i) => `r${i}@example.com,读者 ${i} 😀,芯片;x`)];
+    for (const input of [lines.join('\n'), Buffer.from(lines.join('\r\n'))]) {
+      const h = await herald();
+      const progress: Array<{ done: number; total: number }> = [];
+      const r = await importSubscribersCsv(h, input, { batchSize: 700, onProgress: (p) => progress.push(p) });
+      expect(r).toEqual({ added: rows, updated: 0, kept: 0, invalid: [] });
+      const names = (await h.store.subscribers()).map((s) => s.name);
+      expect(names).toEqual(Array.from({ length: rows }, (_, i) => `读者 ${i} 😀`));
+      expect(progress.at(-1)).toEqual({ done: rows, total: rows });
+      expect(progress.map((p) => p.done)).toEqual([700, 1400, 2100, 2800, 3500, 4200, 4900, 5000]);
+    }
+  });
+
+  it('a file that stops being CSV halfway writes nothing', async () => {
+    const h = await herald();
+    const good = Array.from({ length: 3000 }, (_, i) => `r${i}@example.com,R`).join('\n');
+    await expect(importSubscribersCsv(h, `email,name\n${good}\n"broken@example.com,unterminated\n`)).rejects.toThrow(/^not a readable CSV file: /);
+    expect(await h.store.subscribers()).toEqual([]);
+  });
+});
+
 describe('names', () => {
   it('skips and reports by line a row whose name has a control character (CR/LF, NUL, ESC, tab) or is too long', async () => {
     const h = await herald();

@@ -110,7 +110,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         }
         console.log(`articles: ${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ') || 'none seen yet'}`);
         const s = out.subscribers;
-        console.log(`subscribers: ${s.active} active, ${s.pending} pending, ${s.unsubscribed} unsubscribed, ${s.bounced} bounced`);
+        console.log(`subscribers: ${s.active} active, ${s.pending} pending, ${s.unsubscribed} unsubscribed, ${s.bounced} bounced, ${s.complained} complained`);
         for (const f of failures) console.log(`failed #${f.id} ${f.channel} → ${f.recipient}: ${f.error}`);
         return EXIT.ok;
       }),

@@ -726,7 +726,7 @@ export class SqliteStore implements Store {
         } else {
           this.stmt('UPDATE subscribers SET paused = 0, confirmed_at = ?, updated_at = ? WHERE id = ?').run(t, t, id);
         }
-        const detail = request ? `re-subscription request #${request.id as number}` : 'confirmation link';
+        const detail = request ? `re-subscription request #${request.id as number}` : undefined;
         const r = this.changeStatus(this.row(id) as Row, 'active', t, { ...by, source: 'confirm', detail });
         return { subscriber: toSubscriber(r), outcome: 'confirmed' as const };
       })
