@@ -19,7 +19,14 @@ export interface HeraldConfig {
   site: SiteSettings;
   content: ContentSettings & { lookbackMs: number; maxAgeMs: number; scanMs: number };
   store: { path: string };
-  server: { port: number; host: string; publicUrl: string; trustProxy: boolean | string };
+  server: {
+    port: number;
+    host: string;
+    publicUrl: string;
+    trustProxy: boolean | string;
+    /** Milliseconds: request headers, whole request, idle connection, keep-alive wait. */
+    timeouts: { headersMs: number; requestMs: number; idleMs: number; keepAliveMs: number };
+  };
   delivery: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; giveUpAfterMs: number };
   outboxDir: string;
   /** Template roots, highest priority first; the bundled templates/ is always last. */
@@ -120,6 +127,12 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
       port: c.server.port,
       host: c.server.host,
       trustProxy: c.server.trustProxy,
+      timeouts: {
+        headersMs: c.server.timeouts.headers,
+        requestMs: Math.max(c.server.timeouts.request, c.server.timeouts.headers),
+        idleMs: c.server.timeouts.idle,
+        keepAliveMs: c.server.timeouts.keepAlive,
+      },
       publicUrl: (c.server.publicUrl ?? `http://localhost:${c.server.port}/`).replace(/\/?$/, '/'),
     },
     delivery: {

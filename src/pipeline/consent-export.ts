@@ -21,7 +21,12 @@ export async function exportConsentCsv(h: Pick<Herald, 'store'>, write: (chunk: 
   for (let after = 0; ; ) {
     const page = await h.store.consentEvents({ afterId: after, limit: 1000 });
     if (page.length === 0) break;
-    write(stringify(page.map((e) => cells(e, e.email ?? '')), { cast: { string: guardFormula } }));
+    write(
+      stringify(
+        page.map((e) => cells(e, e.email ?? '')),
+        { cast: { string: guardFormula } },
+      ),
+    );
     after = page[page.length - 1]!.id;
   }
 }

@@ -54,7 +54,14 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
     const raw = (req.query as Record<string, unknown>).q;
     const q = typeof raw === 'string' ? raw.trim().slice(0, 200) : '';
     const results = q
-      ? (await h.store.searchSubscribers(q, SEARCH_LIMIT)).map((s) => ({ id: s.id, email: s.email, name: s.name, topics: s.topics, status: s.status, created_at: s.createdAt }))
+      ? (await h.store.searchSubscribers(q, SEARCH_LIMIT)).map((s) => ({
+          id: s.id,
+          email: s.email,
+          name: s.name,
+          topics: s.topics,
+          status: s.status,
+          created_at: s.createdAt,
+        }))
       : undefined;
     return adminPage(ctx, req, reply, {
       template: 'subscribers',
@@ -114,7 +121,10 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
     if (!s) return reply;
     const back = `/admin/subscribers/${s.id}`;
     if (isSuppressed(s.status)) {
-      return redirectWith(req, reply, back, { kind: 'info', text: tr(h, 'admin_unsubscribed_already', { email: s.email, status: tr(h, `admin_sstatus_${s.status}`) }) });
+      return redirectWith(req, reply, back, {
+        kind: 'info',
+        text: tr(h, 'admin_unsubscribed_already', { email: s.email, status: tr(h, `admin_sstatus_${s.status}`) }),
+      });
     }
     const user = sessionOf(req)?.user ?? '';
     await h.store.unsubscribe(s.id, h.now(), { source: 'editor', detail: `dashboard (${user})` });
