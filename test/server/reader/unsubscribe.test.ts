@@ -181,6 +181,7 @@ describe('POST /unsubscribe/:token (RFC 8058 one-click)', () => {
     expect(res.statusCode).toBe(413);
     expect(res.headers['content-type']).toContain('text/html');
     expect(res.headers.connection).toBe('close');
+    expect(res.body).toContain('<h1>内容过大</h1>');
     expect(await statusOf(ada)).toBe('active');
   });
 
