@@ -54,7 +54,11 @@ export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<
     clientErrorHandler: clientErrorHandler(rawErrors),
     // A malformed %-escape (400) or a path parameter over MAX_PARAM_LENGTH (414): answered before any route.
     frameworkErrors: (err, req, reply) => {
-      void sendError(h, req, reply, err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : (err.statusCode ?? 400), headers);
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : (err.statusCode ?? 400);
+      sendError(h, req, reply, status, headers).catch((e: unknown) => {
+        h.log.error(`error page ${status}: ${errorMessage(e)}`);
+        if (!reply.raw.headersSent) reply.raw.writeHead(status, headers).end();
+      });
     },
     // Served under publicUrl's path: the same routes whether or not a proxy strips it.
     rewriteUrl: (req) => stripBase(base, req.url ?? '/'),
