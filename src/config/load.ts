@@ -29,6 +29,8 @@ export interface HeraldConfig {
     /** Whether publicUrl came from the config (not the default). */
     publicUrlSet: boolean;
     trustProxy: boolean | string;
+    /** Milliseconds: request headers, whole request, idle connection, keep-alive wait. */
+    timeouts: { headersMs: number; requestMs: number; idleMs: number; keepAliveMs: number };
   };
   delivery: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; giveUpAfterMs: number };
   outboxDir: string;
@@ -157,6 +159,12 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
       port: c.server.port,
       host: c.server.host,
       trustProxy: c.server.trustProxy,
+      timeouts: {
+        headersMs: c.server.timeouts.headers,
+        requestMs: Math.max(c.server.timeouts.request, c.server.timeouts.headers),
+        idleMs: c.server.timeouts.idle,
+        keepAliveMs: c.server.timeouts.keepAlive,
+      },
       publicUrl: (c.server.publicUrl ?? `http://localhost:${c.server.port}/`).replace(/\/?$/, '/'),
       publicUrlSet: c.server.publicUrl !== undefined,
     },

@@ -37,6 +37,8 @@ const store = z
   .strict()
   .default({ url: 'sqlite:data/herald.db' });
 
+const SERVER_TIMEOUTS = { headers: 10_000, request: 30_000, idle: 120_000, keepAlive: 5_000 };
+
 const server = z
   .object({
     port: z.number().int().min(0).max(65535).default(8080),
@@ -48,9 +50,24 @@ const server = z
      * everyone would let any client pick its own address and dodge the limits.
      */
     trustProxy: z.union([z.boolean(), z.string().min(1)]).default('loopback'),
+    /**
+     * Slow clients are cut off: the request headers must arrive within `headers`, the whole
+     * request (body included) within `request`; a connection on which nothing moves for
+     * `idle` is closed (longer than the slowest dashboard action, a digest sent by hand); a
+     * kept-alive connection waits `keepAlive` for its next request.
+     */
+    timeouts: z
+      .object({
+        headers: duration('10s').default(10_000),
+        request: duration('30s').default(30_000),
+        idle: duration('2m').default(120_000),
+        keepAlive: duration('5s').default(5_000),
+      })
+      .strict()
+      .default(SERVER_TIMEOUTS),
   })
   .strict()
-  .default({ port: 8080, host: '127.0.0.1', trustProxy: 'loopback' });
+  .default({ port: 8080, host: '127.0.0.1', trustProxy: 'loopback', timeouts: SERVER_TIMEOUTS });
 
 const delivery = z
   .object({

@@ -18,6 +18,34 @@ export const PLACEHOLDERS = {
 
 export type PlaceholderKey = keyof typeof PLACEHOLDERS;
 
+/** Every placeholder token; group 1 is its name (`UNSUBSCRIBE_URL`). */
+export const PLACEHOLDER_RE = /%%HERALD_(GREETING|NAME|UNSUBSCRIBE_URL|PREFERENCES_URL)%%/g;
+
+const KEY_BY_TOKEN = new Map<string, PlaceholderKey>((Object.entries(PLACEHOLDERS) as [PlaceholderKey, string][]).map(([key, token]) => [token, key]));
+
+/** The key of a placeholder token (`%%HERALD_NAME%%` → 'name'). */
+export function placeholderKey(token: string): PlaceholderKey | undefined {
+  return KEY_BY_TOKEN.get(token);
+}
+
+/**
+ * Fills every placeholder of `text` in one pass, with a function replacer: a value is
+ * inserted as it is (a name holding `$&` or `$'` is not a replacement pattern) and is
+ * never scanned again (a name that reads `%%HERALD_UNSUBSCRIBE_URL%%` stays those words).
+ */
+export function fillPlaceholders(text: string, values: Record<PlaceholderKey, string>, encode: (s: string) => string = (s) => s): string {
+  return text.replace(PLACEHOLDER_RE, (token) => {
+    const key = placeholderKey(token);
+    return key === undefined ? token : encode(values[key]);
+  });
+}
+
+/** The greeting line for a recipient: `named` with `{name}` put in as typed, or `anonymous`. */
+export function greetingLine(forms: { named: string; anonymous: string }, name: string | undefined): string {
+  const n = (name ?? '').trim();
+  return n === '' ? forms.anonymous : forms.named.replaceAll('{name}', () => n);
+}
+
 const TOKEN_PREFIX = '%%HERALD_';
 // A word joiner keeps the text looking the same while breaking the token.
 const DEFUSED_PREFIX = '%%\u2060HERALD_';

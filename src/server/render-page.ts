@@ -14,11 +14,16 @@ export interface PageOptions {
   data?: Record<string, unknown>;
 }
 
-export async function renderPage(h: Herald, reply: FastifyReply, page: PageOptions): Promise<FastifyReply> {
+/** The page's HTML. */
+export async function renderPageHtml(h: Herald, page: PageOptions): Promise<string> {
   const lang = h.engine.i18n.resolve(h.config.site.language);
   const data = { site: h.config.site, lang, title: page.title, ...page.data };
   const body = await h.engine.render(`web/${page.template}.html.liquid`, data);
-  const html = await h.engine.render('web/layout.html.liquid', { ...data, body_html: body });
+  return h.engine.render('web/layout.html.liquid', { ...data, body_html: body });
+}
+
+export async function renderPage(h: Herald, reply: FastifyReply, page: PageOptions): Promise<FastifyReply> {
+  const html = await renderPageHtml(h, page);
   return reply
     .code(page.status ?? 200)
     .header('content-type', 'text/html; charset=utf-8')

@@ -6,7 +6,46 @@
 import type { Article } from '../content/article.ts';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
-export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
+/**
+ * pending: signed up on the web, not confirmed yet; active: receives email; unsubscribed,
+ * bounced, complained: suppressed, gets nothing (a complaint is a "this is spam" report).
+ */
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced' | 'complained';
+
+/** Who or what changed a subscriber's status: kept with every change (consent records). */
+export type ConsentSource =
+  | 'signup' // the web sign-up form
+  | 'confirm' // the link in the confirmation email (double opt-in)
+  | 'link' // the button on the unsubscribe page
+  | 'one-click' // RFC 8058 one-click from a mail client (List-Unsubscribe-Post)
+  | 'preferences' // the unsubscribe button of the preferences page
+  | 'editor' // an editor, from the CLI or the dashboard
+  | 'import' // a CSV import
+  | 'bounce' // a bounce report
+  | 'complaint' // a complaint (spam) report
+  | 'upgrade'; // the status already on record when Herald began keeping consent history
+
+/** Where a change came from, written with it. `ip`: the client address of a web action; `detail`: a short note. */
+export interface ConsentContext {
+  source: ConsentSource;
+  ip?: string;
+  detail?: string;
+}
+
+/** One change of a subscriber's consent: a status change, or a request to subscribe again. */
+export interface ConsentEvent {
+  id: number;
+  subscriberId: number;
+  /** The address (filled in by listings across subscribers). */
+  email?: string;
+  at: string;
+  /** Undefined when the subscriber was created by this event. */
+  from?: SubscriberStatus;
+  to: SubscriberStatus;
+  source: ConsentSource;
+  ip?: string;
+  detail?: string;
+}
 
 /** What a channel decided about an article, once: never revisited automatically. */
 export type DecisionStatus =
@@ -88,24 +127,54 @@ export interface Subscriber {
   paused: boolean;
   /** When the last confirmation email was sent (re-sends are throttled by it). */
   confirmSentAt?: string;
-  /** When the reader confirmed their address. */
+  /** When the reader confirmed their address (last confirmation). */
   confirmedAt?: string;
+  /** When the address last stopped receiving email (unsubscribed, bounced, complained), and by which source. */
+  unsubscribedAt?: string;
+  unsubscribeSource?: ConsentSource;
   createdAt: string;
   updatedAt: string;
 }
 
-/** What a web sign-up did: new or renewed requests need a confirmation email, the others none. */
+/**
+ * What a web sign-up did. Anyone can post any address, so a sign-up never changes an
+ * existing subscriber: 'created', 'pending' and 'requested' need a confirmation email.
+ */
 export type SignUpOutcome =
   | 'created' // a new pending subscriber
-  | 'pending' // still awaiting confirmation; name and topics replaced by the latest request
-  | 'renewed' // had unsubscribed and asked again: pending once more
+  | 'pending' // still awaiting confirmation: nothing changed (name and topics are those of the first sign-up)
+  | 'requested' // unsubscribed or complained: a re-subscription request was recorded; still suppressed until its link is followed
   | 'active' // already subscribed: nothing changed
   | 'bounced'; // address known to bounce: nothing changed
 
+/** What a confirmation link carries: when it was made, and the re-subscription request it answers (if any). */
+export interface ConfirmLink {
+  issuedAt: Date;
+  requestId?: number;
+}
+
 export type ConfirmOutcome =
-  | 'confirmed' // pending → active
+  | 'confirmed' // pending → active, or a re-subscription request completed
   | 'already' // was active already
-  | 'stale'; // unsubscribed after the link was issued, or bounced: nothing changed
+  | 'stale'; // not for the current state (unsubscribed after it was made, request superseded, bounced): nothing changed
+
+/** A reader who unsubscribed (or complained) asked on the web to subscribe again. */
+export interface ResubscribeRequest {
+  id: number;
+  subscriberId: number;
+  requestedAt: string;
+  name?: string;
+  topics: string[];
+  confirmedAt?: string;
+}
+
+/** Limits on confirmation emails to one address. */
+export interface ConfirmationLimits {
+  /** No second email within this many ms. */
+  minIntervalMs: number;
+  /** At most this many in any 24 hours. */
+  maxPerDay: number;
+}
 
 export interface Digest {
   id: number;
@@ -256,6 +325,14 @@ export interface DeliveryCounts {
   failed: number;
 }
 
+export interface SubscriberUpsert {
+  email: string;
+  name?: string;
+  topics?: string[];
+  status?: SubscriberStatus;
+  ifStatusIn?: readonly SubscriberStatus[];
+}
+
 export interface Store {
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -356,17 +433,25 @@ export interface Store {
   getSubscriberByPublicId(publicId: string): Promise<Subscriber | undefined>;
   /** Many at once (the send loop reads a claimed batch's recipients in one query). */
   subscribersByIds(ids: number[]): Promise<Map<number, Subscriber>>;
+  /** Many at once by address; keyed by the lower-cased address. */
+  subscribersByEmails(emails: string[]): Promise<Map<string, Subscriber>>;
   /**
    * Adds or updates by address (case-insensitive). With `ifStatusIn`, an existing
    * subscriber's status changes only if it is one of those at the moment of writing
    * (checked and written together, so a reader's unsubscribe in between is never undone).
+   * A suppressed subscriber (unsubscribed, bounced, complained) keeps its status whatever
+   * is asked: only the reader's own confirmed re-subscription brings them back.
+   * Every status change (creation included) is recorded with `by` (default: an editor).
    */
-  upsertSubscriber(
-    s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus; ifStatusIn?: readonly SubscriberStatus[] },
-    now: Date,
-  ): Promise<{ subscriber: Subscriber; created: boolean }>;
+  upsertSubscriber(s: SubscriberUpsert, now: Date, by?: ConsentContext): Promise<{ subscriber: Subscriber; created: boolean }>;
+  /** Many upserts in one transaction (CSV import); each row may add its own `detail` to `by`. */
+  upsertSubscribers(rows: Array<SubscriberUpsert & { detail?: string }>, now: Date, by: ConsentContext): Promise<Array<{ subscriber: Subscriber; created: boolean }>>;
   removeSubscriber(email: string): Promise<boolean>;
-  setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Promise<void>;
+  /**
+   * Set a status, recorded with `by`. Moving into a suppressed status cancels the pending
+   * deliveries; leaving one for pending or active is refused (false), as in upsertSubscriber.
+   */
+  setSubscriberStatus(id: number, status: SubscriberStatus, now: Date, by?: ConsentContext): Promise<boolean>;
   /** Pages through subscribers ordered by id, `status` filter optional. */
   subscribers(opts?: { status?: SubscriberStatus; afterId?: number; limit?: number }): Promise<Subscriber[]>;
   subscriberCounts(): Promise<Record<SubscriberStatus, number>>;
@@ -374,27 +459,49 @@ export interface Store {
   searchSubscribers(query: string, limit: number): Promise<Subscriber[]>;
 
   /**
-   * A reader's sign-up request (double opt-in), atomic: a new address becomes 'pending';
-   * a pending or unsubscribed one is (again) pending with this name and topics; an active or
-   * bounced one is left as it is. Never a second row for one address.
+   * A reader's sign-up request (double opt-in), atomic. A new address becomes 'pending'. An
+   * existing subscriber is never changed: pending, active and bounced ones stay as they are;
+   * for an unsubscribed or complained one a re-subscription request is recorded (with its
+   * own name and topics) whose confirmation link alone can bring them back.
    */
-  signUp(s: { email: string; name?: string; topics: string[] }, now: Date): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome }>;
+  signUp(
+    s: { email: string; name?: string; topics: string[] },
+    now: Date,
+    by?: Omit<ConsentContext, 'source'>,
+  ): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome; requestId?: number }>;
   /**
-   * Take the right to send a confirmation email now: true (and confirm_sent_at = now) when none
-   * was sent within `minIntervalMs`. Atomic, so two requests at once send one email.
+   * Take the right to send a confirmation email now: 'ok' (recorded) unless one was sent
+   * within `minIntervalMs` ('throttled') or `maxPerDay` went out in the last 24 hours ('capped').
+   * Atomic, so two requests at once send one email.
    */
-  claimConfirmationSend(id: number, now: Date, minIntervalMs: number): Promise<boolean>;
+  claimConfirmationSend(id: number, now: Date, limits: ConfirmationLimits): Promise<'ok' | 'throttled' | 'capped'>;
   /** Undo a claim whose email could not be sent, so the reader may ask again at once. */
   releaseConfirmationSend(id: number, claimedAt: Date): Promise<void>;
   /**
-   * A confirmation link was followed. `issuedAt` is when the link was made: a reader who
-   * unsubscribed after that is not re-subscribed by an old link.
+   * What following this confirmation link would do, changing nothing (the page before the
+   * button), with the name and topics it would set.
    */
-  confirmSubscriber(id: number, issuedAt: Date, now: Date): Promise<{ subscriber: Subscriber; outcome: ConfirmOutcome } | undefined>;
-  /** Stop everything for this reader: status 'unsubscribed' (a bounced one stays bounced) and pending deliveries cancelled. */
-  unsubscribe(id: number, now: Date): Promise<{ subscriber: Subscriber; cancelled: number } | undefined>;
+  checkConfirmation(
+    id: number,
+    link: ConfirmLink,
+  ): Promise<{ subscriber: Subscriber; outcome: 'confirmable' | 'already' | 'stale'; name?: string; topics: string[] } | undefined>;
+  /**
+   * A confirmation link was followed. A pending subscriber becomes active with a link made
+   * after any unsubscribe; an unsubscribed (or complained) one only with the link of a
+   * re-subscription request made after their last unsubscribe, and gets that request's choices.
+   */
+  confirmSubscriber(id: number, link: ConfirmLink, now: Date, by?: Omit<ConsentContext, 'source'>): Promise<{ subscriber: Subscriber; outcome: ConfirmOutcome } | undefined>;
+  /**
+   * Stop everything for this reader: status 'unsubscribed' (bounced and complained stay so;
+   * a repeat keeps the first time) and pending deliveries cancelled.
+   */
+  unsubscribe(id: number, now: Date, by: ConsentContext): Promise<{ subscriber: Subscriber; cancelled: number } | undefined>;
   /** The reader's own changes; pausing cancels their pending deliveries. `name: null` clears it. */
   updatePreferences(id: number, p: { name: string | null; topics: string[]; paused: boolean }, now: Date): Promise<Subscriber | undefined>;
+  /** Every consent change of one subscriber, oldest first. */
+  consentHistory(subscriberId: number): Promise<ConsentEvent[]>;
+  /** Consent changes of every subscriber with their address, by id (pages: `afterId`). */
+  consentEvents(opts?: { afterId?: number; limit?: number }): Promise<ConsentEvent[]>;
   /** Mark a subscriber's pending deliveries failed with this reason; returns how many. */
   cancelPendingDeliveries(subscriberId: number, reason: string, now: Date): Promise<number>;
 }

@@ -15,12 +15,28 @@ export function signToken(secret: string, purpose: TokenPurpose, payload: string
   return `${Buffer.from(payload, 'utf8').toString('base64url')}.${mac(secret, purpose, payload).toString('base64url')}`;
 }
 
+/**
+ * The bytes of a base64url string, only when it is exactly what Buffer#toString('base64url')
+ * writes for them. Node's decoder is lenient: it skips characters outside the alphabet and
+ * ignores the unused low bits of the last character, so 16 spellings of a 22-character
+ * payload decode alike. A token has one spelling; every other one is refused.
+ */
+export function decodeCanonicalBase64url(s: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined;
+  const bytes = Buffer.from(s, 'base64url');
+  return bytes.toString('base64url') === s ? bytes : undefined;
+}
+
 /** The payload when the token is genuine for this purpose, else undefined. */
 export function verifyToken(secret: string, purpose: TokenPurpose, token: string): string | undefined {
   const dot = token.indexOf('.');
   if (dot <= 0) return undefined;
-  const payload = Buffer.from(token.slice(0, dot), 'base64url').toString('utf8');
-  const given = Buffer.from(token.slice(dot + 1), 'base64url');
+  const payloadBytes = decodeCanonicalBase64url(token.slice(0, dot));
+  const given = decodeCanonicalBase64url(token.slice(dot + 1));
+  if (!payloadBytes || !given) return undefined;
+  const payload = payloadBytes.toString('utf8');
+  // A payload that is not valid UTF-8 would not re-encode to these bytes: not one of ours.
+  if (!Buffer.from(payload, 'utf8').equals(payloadBytes)) return undefined;
   const expected = mac(secret, purpose, payload);
   return given.length === expected.length && timingSafeEqual(given, expected) ? payload : undefined;
 }

@@ -165,7 +165,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
     await clickAndWait(page, page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Subscribers' }));
     expect(path(page)).toBe('/herald/admin/subscribers');
     expect(await heading(page)).toBe('Subscribers');
-    expect(await page.getByRole('table', { name: 'Subscribers by status' }).getByRole('cell').allTextContents()).toEqual(['2', '0', '0', '0']);
+    expect(await page.getByRole('table', { name: 'Subscribers by status' }).getByRole('cell').allTextContents()).toEqual(['2', '0', '0', '0', '0']);
     await page.getByLabel('Email address or name contains').pressSequentially('alice');
     await clickAndWait(page, page.getByRole('button', { name: 'Search' }));
     expect(path(page)).toBe('/herald/admin/subscribers?q=alice');
@@ -173,5 +173,16 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
     expect(await results.getByRole('rowheader').allTextContents()).toEqual(['alice@example.com']);
     expect(unexpectedProblems(tab)).toEqual([]);
     await screenshot(page, 'admin-08-subscribers');
+
+    // 9. One subscriber: their consent history, and unsubscribing them for the reader.
+    await clickAndWait(page, results.getByRole('link', { name: 'alice@example.com' }));
+    expect(path(page)).toMatch(/^\/herald\/admin\/subscribers\/\d+$/);
+    expect(await heading(page)).toBe('alice@example.com');
+    expect(await page.getByRole('table', { name: '1 change' }).getByRole('cell').allTextContents()).toEqual(['→ active', 'editor', '', '']);
+    await clickAndWait(page, page.getByRole('button', { name: 'Unsubscribe this address' }));
+    expect(await page.getByRole('status').textContent()).toContain('alice@example.com is unsubscribed.');
+    expect(await page.getByRole('table', { name: '2 changes' }).getByRole('cell').allTextContents()).toEqual(['→ active', 'editor', '', '', 'active → unsubscribed', 'editor', '', 'dashboard (editor)']);
+    expect(unexpectedProblems(tab)).toEqual([]);
+    await screenshot(page, 'admin-09-subscriber');
   });
 });

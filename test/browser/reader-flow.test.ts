@@ -132,8 +132,21 @@ describe.skipIf(!hasChromium)(`reader pages in Chromium${SKIP_NOTE}`, () => {
       const button = page.getByRole('link', { name: 'Confirm my subscription' });
       expect(await button.getAttribute('href')).toBe(confirmUrl);
 
-      const welcome = await followLink(tab, button);
+      // The link opens a page with one button (mail scanners open links too: opening confirms nothing).
+      const opened = await followLink(tab, button);
       ({ page } = tab);
+      expect(opened.request().method()).toBe('GET');
+      expect(opened.status()).toBe(200);
+      expect(page.url()).toBe(confirmUrl);
+      expect(await heading(page)).toBe(`Confirm your subscription to ${SITE}`);
+      expect(await page.locator('main').textContent()).toContain('Topics: Chips');
+      expect(await page.getByRole('button').count()).toBe(1);
+      await expectReaderPage(tab, 'en');
+      await screenshot(page, 'reader-03-confirm');
+      expect(await statusOf(), 'opening the confirmation link (GET) must not confirm').toBe('pending');
+
+      const welcome = await clickAndWait(page, page.getByRole('button', { name: 'Confirm my subscription' }));
+      expect(welcome.request().method()).toBe('POST');
       expect(welcome.status()).toBe(200);
       expect(page.url()).toBe(confirmUrl);
       expect(await heading(page)).toBe(`Welcome to ${SITE}!`);

@@ -130,6 +130,63 @@ describe('subscribers', () => {
     expect((await herald(['subscribers', 'remove', 'lin@example.com'], { cwd: site.dir, env })).code).toBe(1);
   });
 
+  it('refuses a name with a control character in add and import, naming the option or the line', async () => {
+    const site = makeSite({ channels: '  news: { type: email, from: "N <n@example.com>" }\n' });
+    const env = site.env(T);
+    const add = await herald(['subscribers', 'add', 'eve@example.com', '--name', 'Eve\r\nBcc: x@example.com'], { cwd: site.dir, env });
+    expect(add.code).toBe(2);
+    expect(add.stderr).toContain('--name: the name contains a control character');
+    const csv = path.join(site.dir, 'names.csv');
+    writeFileSync(csv, 'email,name\nok@example.com,Ok\nesc@example.com,"\u001b[2Jboo"\ntab@example.com,"a\tb"\n');
+    const imp = await herald(['subscribers', 'import', csv], { cwd: site.dir, env });
+    expect(imp.code).toBe(1);
+    expect(imp.stderr).toContain(`${csv}:3: name "\\u001b[2Jboo" contains a control character`);
+    expect(imp.stderr).toContain(`${csv}:4: name "a\\tb" contains a control character`);
+    expect(imp.stdout).toContain('1 added, 0 updated, 2 invalid row(s) skipped');
+    const list = JSON.parse((await herald(['subscribers', 'list', '--json'], { cwd: site.dir, env })).stdout) as Array<{ email: string }>;
+    expect(list.map((r) => r.email)).toEqual(['ok@example.com']);
+  });
+
+  it('add never signs up again someone who unsubscribed; unsubscribe and history keep the consent record', async () => {
+    const site = makeSite({ channels: '  news: { type: email, from: "N <n@example.com>" }\n' });
+    const env = site.env(T);
+    // Herald's clock starts at T and runs: every time is T plus a few seconds.
+    const times = (text: string) => text.replace(/2025-07-02T01:0\d:\d\d\.\d{3}Z/g, '<t>');
+    expect((await herald(['subscribers', 'add', 'ada@example.com', '--name', 'Ada'], { cwd: site.dir, env })).code).toBe(0);
+    const unsub = await herald(['subscribers', 'unsubscribe', 'ADA@example.com'], { cwd: site.dir, env });
+    expect(unsub.code).toBe(0);
+    expect(unsub.stdout).toBe('unsubscribed ada@example.com\n');
+    // Adding them again is refused, and says why.
+    const again = await herald(['subscribers', 'add', 'ada@example.com', '--topics', 'x'], { cwd: site.dir, env });
+    expect(again.code).toBe(1);
+    expect(times(again.stderr)).toContain('ada@example.com unsubscribed on <t> (editor); Herald does not sign them up again.');
+    const list = JSON.parse((await herald(['subscribers', 'list', '--json'], { cwd: site.dir, env })).stdout);
+    expect(list).toEqual([expect.objectContaining({ email: 'ada@example.com', status: 'unsubscribed', unsubscribeSource: 'editor', topics: [] })]);
+    expect((await herald(['subscribers', 'unsubscribe', 'nobody@example.com'], { cwd: site.dir, env })).code).toBe(1);
+
+    const history = await herald(['subscribers', 'history', 'ada@example.com'], { cwd: site.dir, env });
+    expect(history.code).toBe(0);
+    expect(times(history.stdout)).toBe('ada@example.com: unsubscribed since <t> (editor)\n  <t>  created active  editor  cli\n  <t>  active → unsubscribed  editor  cli\n');
+    const json = JSON.parse(times((await herald(['subscribers', 'history', 'ada@example.com', '--json'], { cwd: site.dir, env })).stdout));
+    expect(json).toEqual({
+      email: 'ada@example.com',
+      status: 'unsubscribed',
+      events: [
+        { at: '<t>', to: 'active', source: 'editor', detail: 'cli' },
+        { at: '<t>', from: 'active', to: 'unsubscribed', source: 'editor', detail: 'cli' },
+      ],
+    });
+    const csv = path.join(site.dir, 'more.csv');
+    writeFileSync(csv, 'email,name\nada@example.com,Ada\nlin@example.com,=Lin\n');
+    await herald(['subscribers', 'import', csv], { cwd: site.dir, env });
+    const all = await herald(['subscribers', 'history', '--all'], { cwd: site.dir, env });
+    expect(times(all.stdout)).toBe(
+      'at,email,from,to,source,ip,detail\n<t>,ada@example.com,,active,editor,,cli\n<t>,ada@example.com,active,unsubscribed,editor,,cli\n<t>,lin@example.com,,active,import,,"cli more.csv, line 3"\n',
+    );
+    expect((await herald(['subscribers', 'history'], { cwd: site.dir, env })).code).toBe(2);
+    expect((await herald(['subscribers', 'history', 'nobody@example.com'], { cwd: site.dir, env })).code).toBe(1);
+  });
+
   it('import honours a status column, counts only unsubscribed or bounced addresses as kept; export guards formulas', async () => {
     const site = makeSite({ channels: '  news: { type: email, from: "N <n@example.com>" }\n' });
     const env = site.env(T);
@@ -145,12 +202,12 @@ describe('subscribers', () => {
     const statuses = file('statuses.csv', 'email,name,topics,status\nbob@example.com,Bob,,unsubscribed\nnew@example.com,=cmd(),,bounced\nx@example.com,,,nope\n');
     const imp = await herald(['subscribers', 'import', statuses], { cwd: site.dir, env });
     expect(imp.code).toBe(1);
-    expect(imp.stderr).toContain(`${statuses}:4: "nope" is not a valid status (expected active, pending, unsubscribed or bounced); row skipped`);
+    expect(imp.stderr).toContain(`${statuses}:4: "nope" is not a valid status (expected active, pending, unsubscribed, bounced or complained); row skipped`);
     expect(imp.stdout).toBe('imported 2 subscriber(s): 1 added, 1 updated, 1 invalid row(s) skipped\n');
 
     const again = await herald(['subscribers', 'import', file('again.csv', 'email,status\nbob@example.com,active\nnew@example.com,\n')], { cwd: site.dir, env });
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe('imported 2 subscriber(s): 0 added, 2 updated, 0 invalid row(s) skipped; 2 existing unsubscribed or bounced address(es) kept as they were\n');
+    expect(again.stdout).toBe('imported 2 subscriber(s): 0 added, 2 updated, 0 invalid row(s) skipped; 2 existing unsubscribed, bounced or complained address(es) kept as they were\n');
 
     const exp = await herald(['subscribers', 'export'], { cwd: site.dir, env });
     expect(exp.stdout).toBe("email,name,topics,status\nbob@example.com,Bob,,unsubscribed\nnew@example.com,'=cmd(),,bounced\n");

@@ -45,6 +45,17 @@ describe('loadConfig', () => {
     expect(c.delivery.maxAttempts).toBe(8);
   });
 
+  it('server.timeouts: defaults that cut slow clients off, each settable; a request timeout is never shorter than the headers one', () => {
+    const { file } = setup(base);
+    expect(loadConfig({ file, env: {} }).server.timeouts).toEqual({ headersMs: 10_000, requestMs: 30_000, idleMs: 120_000, keepAliveMs: 5_000 });
+    const custom = setup(`${base}server: { timeouts: { headers: 2s, request: 1s, idle: 90s } }\n`);
+    expect(loadConfig({ file: custom.file, env: {} }).server.timeouts).toEqual({ headersMs: 2_000, requestMs: 2_000, idleMs: 90_000, keepAliveMs: 5_000 });
+    const bad = setup(`${base}server: { timeouts: { request: soon, slow: 1s } }\n`);
+    const found = problems(() => loadConfig({ file: bad.file, env: {} })).join('\n');
+    expect(found).toContain('server.timeouts.request: expected a duration like 30s');
+    expect(found).toMatch(/server\.timeouts.*slow/);
+  });
+
   it('fills ${VAR} and ${VAR:-default} from the environment and .env, process env winning', () => {
     const yaml = `${base}channels:
   news:

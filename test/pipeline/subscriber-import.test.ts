@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportSubscribersCsv, guardFormula, importSubscribersCsv, unguardFormula } from '../../src/pipeline/subscriber-import.ts';
+import { describeInvalidRow, exportSubscribersCsv, guardFormula, importSubscribersCsv, unguardFormula } from '../../src/pipeline/subscriber-import.ts';
 import { openStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { SubscriberStatus } from '../../src/store/types.ts';
 
@@ -57,6 +57,70 @@ describe('importSubscribersCsv: the "kept" count', () => {
     expect(await statusOf(h, 'left@example.com')).toBe('unsubscribed');
     expect(await statusOf(h, 'gone@example.com')).toBe('bounced');
     expect(await statusOf(h, 'new@example.com')).toBe('active');
+  });
+});
+
+describe('large files', () => {
+  it('are read in slices and written in batches, each a transaction, with progress; no character is cut at a slice edge', async () => {
+    const rows = 5000;
+    const lines = ['email,name,topics', ...Array.from({ length: rows }, (_, i) => `r${i}@example.com,读者 ${i} 😀,芯片;x`)];
+    for (const input of [lines.join('\n'), Buffer.from(lines.join('\r\n'))]) {
+      const h = await herald();
+      const progress: Array<{ done: number; total: number }> = [];
+      const r = await importSubscribersCsv(h, input, { batchSize: 700, onProgress: (p) => progress.push(p) });
+      expect(r).toEqual({ added: rows, updated: 0, kept: 0, invalid: [] });
+      const names = (await h.store.subscribers()).map((s) => s.name);
+      expect(names).toEqual(Array.from({ length: rows }, (_, i) => `读者 ${i} 😀`));
+      expect(progress.at(-1)).toEqual({ done: rows, total: rows });
+      expect(progress.map((p) => p.done)).toEqual([700, 1400, 2100, 2800, 3500, 4200, 4900, 5000]);
+    }
+  });
+
+  it('a file that stops being CSV halfway writes nothing', async () => {
+    const h = await herald();
+    const good = Array.from({ length: 3000 }, (_, i) => `r${i}@example.com,R`).join('\n');
+    await expect(importSubscribersCsv(h, `email,name\n${good}\n"broken@example.com,unterminated\n`)).rejects.toThrow(/^not a readable CSV file: /);
+    expect(await h.store.subscribers()).toEqual([]);
+  });
+});
+
+describe('names', () => {
+  it('skips and reports by line a row whose name has a control character (CR/LF, NUL, ESC, tab) or is too long', async () => {
+    const h = await herald();
+    await seed(h, [['known@example.com', 'active']]);
+    await h.store.upsertSubscriber({ email: 'known@example.com', name: 'Known' }, now);
+    const csv = stringify([
+      ['email', 'name', 'topics'],
+      ['ok@example.com', '  林小明 ', 'a'],
+      ['crlf@example.com', 'Eve\r\nBcc: victim@example.com', ''],
+      ['nul@example.com', 'A\u0000B', ''],
+      ['esc@example.com', '\u001b[31mred', ''],
+      ['tab@example.com', 'Tab\there', ''],
+      ['known@example.com', 'Line\nBreak', ''],
+      ['long@example.com', 'x'.repeat(101), ''],
+      ['fine@example.com', 'O\'Brien $& %%HERALD_NAME%%', ''],
+    ]);
+    const r = await importSubscribersCsv(h, csv);
+    expect(r).toEqual({
+      added: 2,
+      updated: 0,
+      kept: 0,
+      invalid: [
+        { line: 3, value: 'Eve\r\nBcc: victim@example.com', column: 'name', problem: 'control' },
+        { line: 4, value: 'A\u0000B', column: 'name', problem: 'control' },
+        { line: 5, value: '\u001b[31mred', column: 'name', problem: 'control' },
+        { line: 6, value: 'Tab\there', column: 'name', problem: 'control' },
+        { line: 7, value: 'Line\nBreak', column: 'name', problem: 'control' },
+        { line: 8, value: 'x'.repeat(101), column: 'name', problem: 'length' },
+      ],
+    });
+    expect(r.invalid.map(describeInvalidRow)[0]).toBe('name "Eve\\r\\nBcc: victim@example.com" contains a control character (line break, tab, NUL, ESC, …); names must be one line of text; row skipped');
+    expect(describeInvalidRow(r.invalid[5]!)).toBe(`name "${'x'.repeat(60)}…" is longer than 100 characters; row skipped`);
+    expect((await h.store.subscribers()).map((s) => [s.email, s.name])).toEqual([
+      ['known@example.com', 'Known'],
+      ['ok@example.com', '林小明'],
+      ['fine@example.com', "O'Brien $& %%HERALD_NAME%%"],
+    ]);
   });
 });
 
@@ -219,7 +283,7 @@ describe('status column', () => {
     const csv = await exported(a);
     const b = await herald();
     expect(await importSubscribersCsv(b, csv)).toEqual({ added: 4, updated: 0, kept: 0, invalid: [] });
-    expect(await b.store.subscriberCounts()).toEqual({ active: 1, pending: 1, unsubscribed: 1, bounced: 1 });
+    expect(await b.store.subscriberCounts()).toEqual({ active: 1, pending: 1, unsubscribed: 1, bounced: 1, complained: 0 });
     expect(await exported(b)).toBe(csv);
   });
 
@@ -233,14 +297,14 @@ describe('status column', () => {
 });
 
 describe('a reader acting while the import runs', () => {
-  /** The store as the import sees it, with `meanwhile` run right after each address is looked up. */
+  /** The store as the import sees it, with `meanwhile` run for each address right after the import looked them up. */
   function racing(h: H, meanwhile: (email: string) => Promise<void>) {
     const store = new Proxy(h.store, {
       get(target, prop, receiver) {
-        if (prop === 'getSubscriber') {
-          return async (email: string) => {
-            const seen = await target.getSubscriber(email);
-            await meanwhile(email);
+        if (prop === 'subscribersByEmails') {
+          return async (emails: string[]) => {
+            const seen = await target.subscribersByEmails(emails);
+            for (const email of emails) await meanwhile(email);
             return seen;
           };
         }
@@ -258,7 +322,7 @@ describe('a reader acting while the import runs', () => {
       ['active@example.com', 'active'],
     ]);
     const r = await importSubscribersCsv(
-      racing(h, async (email) => void (await h.store.unsubscribe(ids[email]!, now))),
+      racing(h, async (email) => void (await h.store.unsubscribe(ids[email]!, now, { source: 'link' }))),
       'email,name\npending@example.com,P\nactive@example.com,A\n',
     );
     expect(r.invalid).toEqual([]);

@@ -150,7 +150,7 @@ describe('why', () => {
     await runPass(h, { channels: ['digest'] });
     // Bob's server still refuses him: the digest reached one of its two readers.
     expect((await reasons(h, 'a-sent')).digest).toEqual({ kind: 'partly-failed', text: '1 sent, 1 failed: digest: recipient rejected (550 5.1.1 no such user)' });
-    await h.store.unsubscribe((await h.store.getSubscriber('bob@example.com'))!.id, h.now());
+    await h.store.unsubscribe((await h.store.getSubscriber('bob@example.com'))!.id, h.now(), { source: 'editor' });
     site.write('a-later.md', post('Later one', '2025-07-03T09:00:00+08:00', 'slug: a-later\ntags: [AI]\n'));
     clock.set('2025-07-03T09:30:00+08:00');
     await runPass(h, { channels: ['digest'] });

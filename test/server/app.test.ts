@@ -47,7 +47,7 @@ describe('security headers', () => {
     const anonymous = await Promise.all(pages.map((p) => t!.get(p)));
     await t.login();
     const admin = await Promise.all(
-      ['/admin/articles', '/admin/articles/europe-ai', '/admin/articles/missing', '/admin/digests', '/admin/deliveries', '/admin/subscribers?q=a', '/admin/subscribers/export.csv'].map((p) =>
+      ['/admin/articles', '/admin/articles/europe-ai', '/admin/articles/missing', '/admin/digests', '/admin/deliveries', '/admin/subscribers?q=a', '/admin/subscribers/export.csv', '/admin/subscribers/1', '/admin/subscribers/history.csv'].map((p) =>
         t!.get(p),
       ),
     );
@@ -268,6 +268,8 @@ describe('accessibility basics of the dashboard', () => {
         deliveries: await t.get('/admin/deliveries'),
         subscribers: await t.get('/admin/subscribers?q=example'),
         noResults: await t.get('/admin/subscribers?q=zzz'),
+        subscriber: await t.get('/admin/subscribers/1'),
+        unknownSubscriber: await t.get('/admin/subscribers/999'),
         notFound: await t.get('/admin/articles/missing'),
         flash: await t.follow(await t.post('/admin/subscribers/import', { csv: '' })),
       };

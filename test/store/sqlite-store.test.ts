@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../src/store/sqlite/migrations.ts';
 import { openStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
@@ -99,7 +100,7 @@ describe('SqliteStore', () => {
     expect(b.created).toBe(false);
     expect(b.subscriber).toMatchObject({ id: a.subscriber.id, email: 'Ada@Example.com', name: 'Ada', topics: ['y'], status: 'active' });
     expect(a.subscriber.publicId).not.toContain('ada');
-    expect(await s.subscriberCounts()).toEqual({ pending: 0, active: 1, unsubscribed: 0, bounced: 0 });
+    expect(await s.subscriberCounts()).toEqual({ pending: 0, active: 1, unsubscribed: 0, bounced: 0, complained: 0 });
   });
 
   it('fans out one delivery per active subscriber the match accepts', async () => {
@@ -132,7 +133,7 @@ describe('SqliteStore', () => {
     await s.markRetry(d2!.id, 'busy', new Date(now.getTime() + 3_600_000), true);
     await s.markSent(d3!.id, 'x', now);
     await s.markFailed(d4!.id, 'bounced', now);
-    await s.unsubscribe(gone.subscriber.id, now);
+    await s.unsubscribe(gone.subscriber.id, now, { source: 'editor' });
     expect(await s.retryNow('other', now)).toEqual({ failed: 0, deferred: 0 });
     expect(await s.retryNow('c', now)).toEqual({ failed: 1, deferred: 1 });
     expect((await s.claim('c', 'me', now, 10)).map((d) => d.id)).toEqual([d1!.id, d2!.id]);
@@ -181,5 +182,235 @@ describe('SqliteStore', () => {
     const [first, second] = await Promise.all([s.takeChatAction(id, '@ann', now), s.takeChatAction(id, '@bob', now)]);
     expect([first?.usedBy, second?.usedBy].filter(Boolean)).toHaveLength(1);
     expect((await s.getChatAction(id))!.data).toEqual({ articleId: 'x', channel: 'c' });
+  });
+});
+
+const later = (ms: number) => new Date(now.getTime() + ms);
+const events = async (s: SqliteStore, id: number) => (await s.consentHistory(id)).map((e) => [e.from ?? null, e.to, e.source, e.detail ?? null]);
+
+describe('consent: statuses stay honest', () => {
+  it('records every status change with when, from, to and source; creation included', async () => {
+    const s = await open();
+    const { subscriber: a } = await s.upsertSubscriber({ email: 'a@x.com', status: 'pending' }, now, { source: 'editor', detail: 'cli' });
+    await s.upsertSubscriber({ email: 'a@x.com', status: 'active' }, later(1000), { source: 'import', detail: 'line 2' });
+    await s.unsubscribe(a.id, later(2000), { source: 'one-click', ip: '192.0.2.7' });
+    const history = await s.consentHistory(a.id);
+    expect(history.map((e) => [e.at, e.from ?? null, e.to, e.source, e.ip ?? null, e.detail ?? null])).toEqual([
+      [now.toISOString(), null, 'pending', 'editor', null, 'cli'],
+      [later(1000).toISOString(), 'pending', 'active', 'import', null, 'line 2'],
+      [later(2000).toISOString(), 'active', 'unsubscribed', 'one-click', '192.0.2.7', null],
+    ]);
+    expect(await s.getSubscriberById(a.id)).toMatchObject({ status: 'unsubscribed', unsubscribedAt: later(2000).toISOString(), unsubscribeSource: 'one-click' });
+    // A repeat keeps the first unsubscribe's time and source, and records nothing.
+    await s.unsubscribe(a.id, later(3000), { source: 'link' });
+    expect(await s.getSubscriberById(a.id)).toMatchObject({ unsubscribedAt: later(2000).toISOString(), unsubscribeSource: 'one-click' });
+    expect(await s.consentHistory(a.id)).toHaveLength(3);
+    // Across subscribers, with the address, for an export.
+    await s.upsertSubscriber({ email: 'b@x.com' }, later(4000));
+    expect((await s.consentEvents()).map((e) => [e.email, e.to])).toEqual([
+      ['a@x.com', 'pending'],
+      ['a@x.com', 'active'],
+      ['a@x.com', 'unsubscribed'],
+      ['b@x.com', 'active'],
+    ]);
+    expect((await s.consentEvents({ afterId: 2, limit: 1 })).map((e) => e.to)).toEqual(['unsubscribed']);
+  });
+
+  it('writes the record in the same transaction as the change: no record, no change', async () => {
+    const s = await open();
+    const { subscriber } = await s.upsertSubscriber({ email: 'a@x.com', status: 'active' }, now);
+    s.db.exec('DROP TABLE subscriber_events');
+    await expect(s.unsubscribe(subscriber.id, now, { source: 'link' })).rejects.toThrow(/subscriber_events/);
+    expect((await s.getSubscriberById(subscriber.id))!.status).toBe('active');
+  });
+
+  for (const suppressed of ['unsubscribed', 'bounced', 'complained'] as const) {
+    it(`never brings a ${suppressed} subscriber back: not by upsert, setSubscriberStatus or a sign-up`, async () => {
+      const s = await open();
+      const { subscriber } = await s.upsertSubscriber({ email: 'gone@x.com', name: 'Gone', topics: ['a'], status: suppressed }, now);
+      expect(subscriber).toMatchObject({ status: suppressed, unsubscribedAt: now.toISOString(), unsubscribeSource: 'editor' });
+      for (const status of ['active', 'pending'] as const) {
+        await s.upsertSubscriber({ email: 'GONE@x.com', status }, later(1000));
+        expect(await s.setSubscriberStatus(subscriber.id, status, later(1000))).toBe(false);
+      }
+      const signUp = await s.signUp({ email: 'gone@x.com', name: 'Mallory', topics: ['b'] }, later(2000), { ip: '198.51.100.1' });
+      expect(signUp.outcome).toBe(suppressed === 'bounced' ? 'bounced' : 'requested');
+      expect(await s.getSubscriberById(subscriber.id)).toMatchObject({ status: suppressed, name: 'Gone', topics: ['a'], unsubscribedAt: now.toISOString() });
+      expect((await s.consentHistory(subscriber.id)).map((e) => e.to)).toEqual(suppressed === 'bounced' ? [suppressed] : [suppressed, suppressed]);
+    });
+  }
+
+  it('moving into a suppressed status cancels pending deliveries', async () => {
+    const s = await open();
+    const { subscriber } = await s.upsertSubscriber({ email: 'a@x.com' }, now);
+    await s.applyPlan(
+      { channelId: 'c', decisions: [], deliveries: [{ channelId: 'c', kind: 'digest', subscriberId: subscriber.id, recipient: 'a@x.com', dedupeKey: 'k' }], fanouts: [] },
+      now,
+    );
+    expect(await s.setSubscriberStatus(subscriber.id, 'complained', now, { source: 'complaint', detail: 'feedback loop' })).toBe(true);
+    expect((await s.recentDeliveries({ limit: 1 }))[0]).toMatchObject({ status: 'failed', lastError: 'complained' });
+    expect(await s.subscriberCounts()).toMatchObject({ complained: 1, active: 0 });
+  });
+
+  it('a sign-up never changes an existing pending or active reader (name, topics, status)', async () => {
+    const s = await open();
+    const first = await s.signUp({ email: 'ada@x.com', name: 'Ada', topics: ['AI'] }, now, { ip: '192.0.2.1' });
+    expect(first.outcome).toBe('created');
+    const again = await s.signUp({ email: 'ADA@x.com', name: 'Mallory', topics: ['spam'] }, later(1000), { ip: '203.0.113.9' });
+    expect(again.outcome).toBe('pending');
+    expect(await s.getSubscriber('ada@x.com')).toMatchObject({ name: 'Ada', topics: ['AI'], status: 'pending' });
+    await s.confirmSubscriber(first.subscriber.id, { issuedAt: now }, later(2000), { ip: '192.0.2.1' });
+    expect((await s.signUp({ email: 'ada@x.com', name: 'Mallory', topics: [] }, later(3000))).outcome).toBe('active');
+    expect(await s.getSubscriber('ada@x.com')).toMatchObject({ name: 'Ada', topics: ['AI'], status: 'active', confirmedAt: later(2000).toISOString() });
+    expect((await s.consentHistory(first.subscriber.id)).map((e) => [e.from ?? null, e.to, e.source, e.ip])).toEqual([
+      [null, 'pending', 'signup', '192.0.2.1'],
+      ['pending', 'active', 'confirm', '192.0.2.1'],
+    ]);
+  });
+
+  it('confirmation links: one made before an unsubscribe never confirms; only a re-subscription request made after it does', async () => {
+    const s = await open();
+    const { subscriber } = await s.signUp({ email: 'ada@x.com', name: 'Ada', topics: ['AI'] }, now);
+    const id = subscriber.id;
+    const oldLink = { issuedAt: now };
+    expect((await s.confirmSubscriber(id, oldLink, later(60_000)))!.outcome).toBe('confirmed');
+    await s.unsubscribe(id, later(120_000), { source: 'link' });
+    expect((await s.checkConfirmation(id, oldLink))!.outcome).toBe('stale');
+    // A stranger signs the address up again: a request is recorded, nothing else changes.
+    const req = await s.signUp({ email: 'ada@x.com', name: 'Mallory', topics: ['Sport'] }, later(180_000), { ip: '203.0.113.66' });
+    expect(req).toMatchObject({ outcome: 'requested', requestId: expect.any(Number) });
+    expect((await s.getSubscriberById(id))!.status).toBe('unsubscribed');
+    // The old link still does nothing; nor does a link without the request, however new.
+    expect((await s.confirmSubscriber(id, oldLink, later(200_000)))!.outcome).toBe('stale');
+    expect((await s.confirmSubscriber(id, { issuedAt: later(190_000) }, later(200_000)))!.outcome).toBe('stale');
+    expect((await s.confirmSubscriber(id, { issuedAt: now, requestId: req.requestId! + 1 }, later(200_000)))!.outcome).toBe('stale');
+    expect((await s.getSubscriberById(id))!.status).toBe('unsubscribed');
+    // The request's own link, seen first without changing anything, then followed.
+    expect(await s.checkConfirmation(id, { issuedAt: later(180_000), requestId: req.requestId })).toMatchObject({ outcome: 'confirmable', topics: ['Sport'] });
+    const done = await s.confirmSubscriber(id, { issuedAt: later(180_000), requestId: req.requestId }, later(240_000), { ip: '192.0.2.1' });
+    expect(done!.outcome).toBe('confirmed');
+    expect(done!.subscriber).toMatchObject({ status: 'active', name: 'Mallory', topics: ['Sport'], confirmedAt: later(240_000).toISOString() });
+    // Once used, and after a second unsubscribe, that request's link is stale too.
+    await s.unsubscribe(id, later(300_000), { source: 'preferences' });
+    expect((await s.confirmSubscriber(id, { issuedAt: later(180_000), requestId: req.requestId }, later(360_000)))!.outcome).toBe('stale');
+    expect((await s.consentHistory(id)).map((e) => [e.from ?? null, e.to, e.source])).toEqual([
+      [null, 'pending', 'signup'],
+      ['pending', 'active', 'confirm'],
+      ['active', 'unsubscribed', 'link'],
+      ['unsubscribed', 'unsubscribed', 'signup'],
+      ['unsubscribed', 'active', 'confirm'],
+      ['active', 'unsubscribed', 'preferences'],
+    ]);
+  });
+
+  it('a request made before the latest unsubscribe cannot be completed', async () => {
+    const s = await open();
+    const { subscriber } = await s.upsertSubscriber({ email: 'a@x.com', status: 'unsubscribed' }, now);
+    const req = await s.signUp({ email: 'a@x.com', topics: [] }, later(1000));
+    // A second request is confirmed, then the reader unsubscribes again: the first, older request is dead.
+    const req2 = await s.signUp({ email: 'a@x.com', topics: ['x'] }, later(2000));
+    await s.confirmSubscriber(subscriber.id, { issuedAt: later(2000), requestId: req2.requestId }, later(3000));
+    await s.unsubscribe(subscriber.id, later(4000), { source: 'link' });
+    expect((await s.confirmSubscriber(subscriber.id, { issuedAt: later(1000), requestId: req.requestId }, later(5000)))!.outcome).toBe('stale');
+    expect((await s.getSubscriberById(subscriber.id))!.status).toBe('unsubscribed');
+  });
+
+  it('confirmation emails: at most one per interval and maxPerDay in any 24 hours; a released claim frees its place', async () => {
+    const s = await open();
+    const { subscriber } = await s.signUp({ email: 'a@x.com', topics: [] }, now);
+    const limits = { minIntervalMs: 5 * 60_000, maxPerDay: 3 };
+    const at = (min: number) => later(min * 60_000);
+    expect(await s.claimConfirmationSend(subscriber.id, at(0), limits)).toBe('ok');
+    expect(await s.claimConfirmationSend(subscriber.id, at(4), limits)).toBe('throttled');
+    expect(await s.claimConfirmationSend(subscriber.id, at(5), limits)).toBe('ok');
+    expect(await s.claimConfirmationSend(subscriber.id, at(10), limits)).toBe('ok');
+    expect(await s.claimConfirmationSend(subscriber.id, at(15), limits)).toBe('capped');
+    expect(await s.claimConfirmationSend(subscriber.id, at(23 * 60), limits)).toBe('capped');
+    // A failed send gives its place back.
+    expect(await s.claimConfirmationSend(subscriber.id, at(24 * 60 + 1), limits)).toBe('ok');
+    await s.releaseConfirmationSend(subscriber.id, at(24 * 60 + 1));
+    expect(await s.claimConfirmationSend(subscriber.id, at(24 * 60 + 2), limits)).toBe('ok');
+    expect(await s.claimConfirmationSend(subscriber.id, at(24 * 60 + 7), limits)).toBe('ok');
+    expect(await s.claimConfirmationSend(subscriber.id, at(24 * 60 + 12), limits)).toBe('ok');
+    expect(await s.claimConfirmationSend(subscriber.id, at(24 * 60 + 17), limits)).toBe('capped');
+  });
+
+  it('removing a subscriber erases their consent history and requests', async () => {
+    const s = await open();
+    const { subscriber } = await s.upsertSubscriber({ email: 'a@x.com', status: 'unsubscribed' }, now);
+    await s.signUp({ email: 'a@x.com', topics: [] }, now, { ip: '192.0.2.1' });
+    await s.claimConfirmationSend(subscriber.id, now, { minIntervalMs: 0, maxPerDay: 3 });
+    expect(await s.removeSubscriber('a@x.com')).toBe(true);
+    for (const table of ['subscriber_events', 'resubscribe_requests', 'confirmation_sends']) {
+      expect(s.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get(), table).toBe(0);
+    }
+  });
+});
+
+describe('migrations 3 and 4 on an existing v2 database', () => {
+  /** A database as Herald 0.1 with migrations 1 and 2 left it, with data in it. */
+  function v2Database(file: string): void {
+    const db = new Database(file);
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const m of migrations.slice(0, 2)) {
+      db.exec(m.sql as string);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2025-06-01T00:00:00.000Z');
+    }
+    const add = db.prepare(
+      'INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at, paused, confirm_sent_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    add.run('pubA', 'Ada@X.com', 'ada@x.com', 'Ada', '["AI"]', 'active', '2025-06-01T00:00:00.000Z', '2025-06-02T00:00:00.000Z', 0, '2025-06-01T00:01:00.000Z', '2025-06-01T00:02:00.000Z');
+    add.run('pubB', 'bob@x.com', 'bob@x.com', null, '[]', 'pending', '2025-06-03T00:00:00.000Z', '2025-06-03T00:00:00.000Z', 1, null, null);
+    add.run('pubC', 'cy@x.com', 'cy@x.com', '林', '["体育"]', 'unsubscribed', '2025-06-04T00:00:00.000Z', '2025-06-05T00:00:00.000Z', 0, null, null);
+    add.run('pubD', 'di@x.com', 'di@x.com', null, '[]', 'bounced', '2025-06-06T00:00:00.000Z', '2025-06-07T00:00:00.000Z', 0, null, null);
+    add.run('pubE', 'ed@x.com', 'ed@x.com', null, '[]', 'active', '2025-06-08T00:00:00.000Z', '2025-06-08T00:00:00.000Z', 0, null, null);
+    db.prepare("DELETE FROM subscribers WHERE public_id = 'pubE'").run();
+    db.prepare("INSERT INTO digests (channel_id, created_at, article_ids, status) VALUES ('news', '2025-06-09T00:00:00.000Z', '[\"a\"]', 'planned')").run();
+    const delivery = db.prepare(
+      "INSERT INTO deliveries (dedupe_key, channel_id, kind, digest_id, subscriber_id, recipient, status, next_attempt_at, created_at) VALUES (?, 'news', 'digest', 1, ?, ?, ?, '2025-06-09T00:00:00.000Z', '2025-06-09T00:00:00.000Z')",
+    );
+    delivery.run('d1', 1, 'Ada@X.com', 'sent');
+    delivery.run('d2', 3, 'cy@x.com', 'failed');
+    delivery.run('d3', 2, 'bob@x.com', 'pending');
+    db.close();
+  }
+
+  const OLD_COLUMNS = 'id, public_id, email, email_key, name, topics, status, created_at, updated_at, paused, confirm_sent_at, confirmed_at';
+
+  it('keeps every row, id and reference; allows complained; keeps the id counter, indexes and foreign keys', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'herald-v2-')), 'h.db');
+    v2Database(file);
+    const before = new Database(file);
+    const rows = before.prepare(`SELECT ${OLD_COLUMNS} FROM subscribers ORDER BY id`).all();
+    const deliveries = before.prepare('SELECT * FROM deliveries ORDER BY id').all();
+    before.close();
+
+    const s = await open(file);
+    expect(s.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(migrations.map((m) => m.version));
+    expect(s.db.prepare(`SELECT ${OLD_COLUMNS} FROM subscribers ORDER BY id`).all()).toEqual(rows);
+    expect(s.db.prepare('SELECT * FROM deliveries ORDER BY id').all()).toEqual(deliveries);
+    expect(s.db.pragma('foreign_key_check')).toEqual([]);
+    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'subscribers' AND sql IS NOT NULL").pluck().all()).toEqual(['subscribers_status']);
+    // References are still enforced, now against the rebuilt table.
+    expect(() =>
+      s.db
+        .prepare("INSERT INTO deliveries (dedupe_key, channel_id, kind, subscriber_id, recipient, status, next_attempt_at, created_at) VALUES ('x', 'news', 'post', 99, 'x', 'pending', 'x', 'x')")
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
+    // The CHECK knows 'complained' now, and still nothing else.
+    const bob = (await s.getSubscriber('bob@x.com'))!;
+    expect(await s.setSubscriberStatus(bob.id, 'complained', now, { source: 'complaint' })).toBe(true);
+    expect(() => s.db.prepare("UPDATE subscribers SET status = 'bogus' WHERE id = 1").run()).toThrow(/CHECK/);
+    // Unsubscribe times are the moments the store kept; the source was never recorded.
+    expect(await s.getSubscriber('cy@x.com')).toMatchObject({ status: 'unsubscribed', unsubscribedAt: '2025-06-05T00:00:00.000Z', unsubscribeSource: undefined, name: '林' });
+    expect(await s.getSubscriber('di@x.com')).toMatchObject({ unsubscribedAt: '2025-06-07T00:00:00.000Z' });
+    expect(await s.getSubscriber('ada@x.com')).toMatchObject({ confirmedAt: '2025-06-01T00:02:00.000Z', unsubscribedAt: undefined });
+    // Each subscriber's history starts with the status on record at the upgrade.
+    expect(await events(s, 3)).toEqual([[null, 'unsubscribed', 'upgrade', 'status on record when consent history began']]);
+    // The id of the removed subscriber (5) is never handed out again.
+    expect((await s.upsertSubscriber({ email: 'new@x.com' }, now)).subscriber.id).toBe(6);
+    // The cancelled delivery of bob is the only change the complaint made.
+    expect(s.db.prepare("SELECT status, last_error FROM deliveries WHERE dedupe_key = 'd3'").get()).toEqual({ status: 'failed', last_error: 'complained' });
   });
 });

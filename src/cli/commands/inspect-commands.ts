@@ -129,7 +129,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         }
         console.log(`articles: ${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ') || 'none seen yet'}`);
         const s = out.subscribers;
-        console.log(`subscribers: ${s.active} active, ${s.pending} pending, ${s.unsubscribed} unsubscribed, ${s.bounced} bounced`);
+        console.log(`subscribers: ${s.active} active, ${s.pending} pending, ${s.unsubscribed} unsubscribed, ${s.bounced} bounced, ${s.complained} complained`);
         for (const a of approvals) {
           const what = 'article' in a ? a.article : `digest of ${a.digest}`;
           console.log(`${a.status === 'held' ? 'held' : 'awaiting approval'}: ${a.channel} ${what}${'releaseAt' in a ? ` (released at ${a.releaseAt} unless held)` : a.status === 'awaiting' ? ' (waits for an editor)' : ''}`);

@@ -1,8 +1,22 @@
-/** herald subscribers add | remove | list | import | export */
+/** herald subscribers add | remove | unsubscribe | list | history | import | export */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { checkEmail, CsvImportError, describeInvalidRow, exportSubscribersCsv, importSubscribersCsv, splitTopics } from '../../pipeline/subscriber-import.ts';
+import { describeConsentEvent, exportConsentCsv } from '../../pipeline/consent-export.ts';
+import {
+  checkEmail,
+  CsvImportError,
+  describeInvalidRow,
+  exportSubscribersCsv,
+  importSubscribersCsv,
+  logImportProgress,
+  splitTopics,
+} from '../../pipeline/subscriber-import.ts';
+import { checkName, describeNameProblem } from '../../pipeline/subscriber-name.ts';
+import { isSuppressed } from '../../store/subscriber-status.ts';
+import type { Subscriber } from '../../store/types.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
+import { progressFor } from '../progress.ts';
 import { type GlobalOptions, withHerald } from '../session.ts';
 
 export function registerSubscribersCommand(program: Command, g: () => GlobalOptions): void {
@@ -10,25 +24,53 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
 
   sub
     .command('add <email>')
-    .description('add (or update) an active subscriber')
+    .description('add (or update) an active subscriber; never one who unsubscribed, bounced or complained')
     .option('--name <name>', 'their name, used in the greeting')
     .option('--topics <list>', 'comma-separated topics; none = every article')
     .action(act(async (email: string, o: { name?: string; topics?: string }) =>
       withHerald(g(), async (h) => {
         const address = checkEmail(email);
         if (!address) throw new UsageError(`"${email}" is not a valid email address`);
+        const name = checkName(o.name);
+        if (!name.ok) throw new UsageError(`--name: the name ${describeNameProblem(name.problem)}`);
+        const refuse = (s: Subscriber) => {
+          console.error(`${suppressedLine(s)}; Herald does not sign them up again. They can sign up on the web page (double opt-in).`);
+          return EXIT.failed;
+        };
+        const existing = await h.store.getSubscriber(address);
+        if (existing && isSuppressed(existing.status)) return refuse(existing);
         const { created, subscriber } = await h.store.upsertSubscriber(
-          { email: address, name: o.name, topics: o.topics === undefined ? undefined : splitTopics(o.topics, ','), status: 'active' },
+          { email: address, name: name.name, topics: o.topics === undefined ? undefined : splitTopics(o.topics, ','), status: 'active' },
           h.now(),
+          { source: 'editor', detail: 'cli' },
         );
+        // Unsubscribed in between: the store kept them so.
+        if (isSuppressed(subscriber.status)) return refuse(subscriber);
         console.log(`${created ? 'added' : 'updated'} ${subscriber.email}${subscriber.topics.length ? ` (topics: ${subscriber.topics.join(', ')})` : ' (all topics)'}`);
         return EXIT.ok;
       }),
     ));
 
   sub
+    .command('unsubscribe <email>')
+    .description('unsubscribe someone for them (recorded as the editor\'s); their pending deliveries are cancelled')
+    .action(act(async (email: string) =>
+      withHerald(g(), async (h) => {
+        const s = await h.store.getSubscriber(email);
+        if (!s) {
+          console.error(`no subscriber ${email}`);
+          return EXIT.failed;
+        }
+        const r = await h.store.unsubscribe(s.id, h.now(), { source: 'editor', detail: 'cli' });
+        if (isSuppressed(s.status)) console.log(`${suppressedLine(s)}; nothing changed`);
+        else console.log(`unsubscribed ${s.email}${r && r.cancelled > 0 ? ` (${r.cancelled} pending deliveries cancelled)` : ''}`);
+        return EXIT.ok;
+      }),
+    ));
+
+  sub
     .command('remove <email>')
-    .description('delete a subscriber (pending deliveries to them are cancelled)')
+    .description('delete a subscriber and their consent history (pending deliveries to them are cancelled)')
     .action(act(async (email: string) =>
       withHerald(g(), async (h) => {
         if (await h.store.removeSubscriber(email)) {
@@ -53,7 +95,16 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
           all.push(...page);
           after = page[page.length - 1]!.id;
         }
-        const rows = all.map((s) => ({ email: s.email, name: s.name ?? null, topics: s.topics, status: s.status, createdAt: s.createdAt }));
+        const rows = all.map((s) => ({
+          email: s.email,
+          name: s.name ?? null,
+          topics: s.topics,
+          status: s.status,
+          createdAt: s.createdAt,
+          confirmedAt: s.confirmedAt ?? null,
+          unsubscribedAt: s.unsubscribedAt ?? null,
+          unsubscribeSource: s.unsubscribeSource ?? null,
+        }));
         if (o.json) console.log(JSON.stringify(rows, null, 2));
         else {
           for (const r of rows) console.log(`${r.status.padEnd(12)} ${r.email}${r.name ? ` (${r.name})` : ''}${r.topics.length ? `  topics: ${r.topics.join(', ')}` : ''}`);
@@ -64,9 +115,46 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
     ));
 
   sub
+    .command('history [email]')
+    .description('consent records: every status change of one subscriber (when, from, to, source), or with --all of everyone as CSV')
+    .option('--all', 'every subscriber\'s records, as CSV (at,email,from,to,source,ip,detail)')
+    .option('--json', 'machine-readable output')
+    .action(act(async (email: string | undefined, o: { all?: boolean; json?: boolean }) =>
+      withHerald(g(), async (h) => {
+        if (o.all) {
+          if (email !== undefined) throw new UsageError('give an address or --all, not both');
+          if (o.json) {
+            const all = [];
+            for (let after = 0; ; ) {
+              const page = await h.store.consentEvents({ afterId: after, limit: 1000 });
+              if (page.length === 0) break;
+              all.push(...page);
+              after = page[page.length - 1]!.id;
+            }
+            console.log(JSON.stringify(all.map(({ id: _id, subscriberId: _s, ...e }) => e), null, 2));
+          } else await exportConsentCsv(h, (chunk) => process.stdout.write(chunk));
+          return EXIT.ok;
+        }
+        if (email === undefined) throw new UsageError('give the subscriber\'s address, or --all');
+        const s = await h.store.getSubscriber(email);
+        if (!s) {
+          console.error(`no subscriber ${email}`);
+          return EXIT.failed;
+        }
+        const events = await h.store.consentHistory(s.id);
+        if (o.json) console.log(JSON.stringify({ email: s.email, status: s.status, events: events.map(({ id: _id, subscriberId: _s, email: _e, ...e }) => e) }, null, 2));
+        else {
+          console.log(`${s.email}: ${s.status}${s.unsubscribedAt ? ` since ${s.unsubscribedAt}${s.unsubscribeSource ? ` (${s.unsubscribeSource})` : ''}` : ''}`);
+          for (const e of events) console.log(`  ${describeConsentEvent(e)}`);
+        }
+        return EXIT.ok;
+      }),
+    ));
+
+  sub
     .command('import <file>')
     .description(
-      'import a CSV with header email,name,topics[,status] (topics separated by ";"); existing addresses are updated, an unsubscribed or bounced status is honoured, and no one who unsubscribed or bounced is signed up again',
+      'import a CSV with header email,name,topics[,status] (topics separated by ";"); existing addresses are updated, an unsubscribed, bounced or complained status is honoured, and no one who unsubscribed, bounced or complained is signed up again',
     )
     .action(act(async (file: string) =>
       withHerald(g(), async (h) => {
@@ -77,16 +165,27 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
           throw new UsageError(`${file}: not a readable CSV file: ${(e as Error).message}`);
         }
         let result: Awaited<ReturnType<typeof importSubscribersCsv>>;
+        let bar: ReturnType<typeof progressFor> | undefined;
+        const log = logImportProgress(h.log, `importing ${path.basename(file)}`);
         try {
-          result = await importSubscribersCsv(h, text);
+          result = await importSubscribersCsv(h, text, {
+            by: { source: 'import', detail: `cli ${path.basename(file)}` },
+            onProgress: (p) => {
+              bar ??= progressFor(p.total, 'importing');
+              if (bar.shown) bar.update(p.done);
+              else log(p);
+            },
+          });
         } catch (e) {
           if (e instanceof CsvImportError) throw new UsageError(`${file}: ${e.message}`);
           throw e;
+        } finally {
+          bar?.stop();
         }
         const { added, updated, kept } = result;
         const bad = result.invalid.map((r) => `${file}:${r.line}: ${describeInvalidRow(r)}`);
         for (const b of bad) console.error(b);
-        console.log(`imported ${added + updated} subscriber(s): ${added} added, ${updated} updated, ${bad.length} invalid row(s) skipped${kept ? `; ${kept} existing unsubscribed or bounced address(es) kept as they were` : ''}`);
+        console.log(`imported ${added + updated} subscriber(s): ${added} added, ${updated} updated, ${bad.length} invalid row(s) skipped${kept ? `; ${kept} existing unsubscribed, bounced or complained address(es) kept as they were` : ''}`);
         return bad.length > 0 ? EXIT.failed : EXIT.ok;
       }),
     ));
@@ -100,4 +199,9 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
         return EXIT.ok;
       }),
     ));
+}
+
+/** "x@example.com unsubscribed on 2025-07-02T… (one-click)". */
+function suppressedLine(s: Subscriber): string {
+  return `${s.email} ${s.status === 'bounced' ? 'bounced' : s.status === 'complained' ? 'complained (marked an email as spam)' : 'unsubscribed'}${s.unsubscribedAt ? ` on ${s.unsubscribedAt}` : ''}${s.unsubscribeSource ? ` (${s.unsubscribeSource})` : ''}`;
 }

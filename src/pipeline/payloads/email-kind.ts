@@ -12,11 +12,12 @@ import type { Article } from '../../content/article.ts';
 import { escapeHtml, type PrepareMessageInput, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
 import { fitWithin } from '../../render/email/fit-digest.ts';
 import { type GreetingForms, type RenderedEmail, renderDigest, renderSingle } from '../../render/email/render-email.ts';
-import { PLACEHOLDERS } from '../../render/placeholders.ts';
+import { fillPlaceholders, greetingLine } from '../../render/placeholders.ts';
 import type { Delivery, Subscriber } from '../../store/types.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
 import type { Herald } from '../herald.ts';
+import { displayName } from '../subscriber-name.ts';
 
 export interface Body {
   prepared: PreparedMessage;
@@ -40,12 +41,13 @@ function htmlBytesAsSent(p: PreparedMessage): number {
 
 /** The HTML as one recipient sees it: only for preview files, real sends splice the MIME body. */
 export function personalHtml(body: Body, r: { name?: string; unsubscribeUrl: string; preferencesUrl?: string }): string {
-  const greeting = r.name ? body.greeting.named.replace('{name}', r.name) : body.greeting.anonymous;
-  return body.html
-    .replaceAll(PLACEHOLDERS.greeting, escapeHtml(greeting))
-    .replaceAll(PLACEHOLDERS.name, escapeHtml(r.name ?? ''))
-    .replaceAll(PLACEHOLDERS.unsubscribeUrl, escapeHtml(r.unsubscribeUrl))
-    .replaceAll(PLACEHOLDERS.preferencesUrl, escapeHtml(r.preferencesUrl ?? r.unsubscribeUrl));
+  const values = {
+    greeting: greetingLine(body.greeting, r.name),
+    name: r.name ?? '',
+    unsubscribeUrl: r.unsubscribeUrl,
+    preferencesUrl: r.preferencesUrl ?? r.unsubscribeUrl,
+  };
+  return fillPlaceholders(body.html, values, escapeHtml);
 }
 
 async function loadArticles(h: Herald, ids: string[]): Promise<Article[]> {
@@ -170,15 +172,16 @@ function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailP
       const messageId = d.messageId ?? h.messageId(c.id, `x${d.id}`);
       const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
       const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, s.publicId);
+      const name = displayName(s.name);
       const raw = await b.prepared.build({
-        to: { address: s.email, name: s.name },
+        to: { address: s.email, name },
         messageId,
         unsubscribeUrl: unsubscribe,
         preferencesUrl: preferences,
         unsubscribeMailto: c.unsubscribeMailto,
-        name: s.name,
+        name,
       });
-      const html = preview ? personalHtml(b, { name: s.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }) : undefined;
+      const html = preview ? personalHtml(b, { name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }) : undefined;
       return { kind: 'email', envelope: { from: b.prepared.envelopeFrom, to: s.email }, messageId, raw, html, subject: b.subject };
     },
   };

@@ -1,5 +1,5 @@
 import qp from 'nodemailer/lib/qp/index.js';
-import { PLACEHOLDERS, type PlaceholderKey } from '../placeholders.ts';
+import { PLACEHOLDER_RE, type PlaceholderKey, placeholderKey } from '../placeholders.ts';
 import { relaxedBody } from './dkim.ts';
 
 /**
@@ -43,10 +43,6 @@ export interface EncodedPart {
   emit(value: (key: PlaceholderKey) => string, out: Chunk[]): void;
 }
 
-const PLACEHOLDER_RE = /%%HERALD_(GREETING|NAME|UNSUBSCRIBE_URL|PREFERENCES_URL)%%/g;
-const KEY_BY_TOKEN = new Map<string, PlaceholderKey>(
-  (Object.entries(PLACEHOLDERS) as [PlaceholderKey, string][]).map(([key, token]) => [token, key]),
-);
 const SOFT_BREAK = '=\r\n';
 
 /** CRLF line ends, then the static segments and the placeholder keys between them. */
@@ -58,7 +54,7 @@ export function splitAtPlaceholders(body: string): { statics: string[]; keys: Pl
   pieces.forEach((piece, i) => {
     if (i % 2 === 0) statics.push(piece);
     else {
-      const key = KEY_BY_TOKEN.get(`%%HERALD_${piece}%%`);
+      const key = placeholderKey(`%%HERALD_${piece}%%`);
       if (key === undefined) throw new Error(`unknown placeholder ${piece}`);
       keys.push(key);
     }

@@ -1,5 +1,5 @@
 import { createHash, type Hash, randomBytes } from 'node:crypto';
-import type { PlaceholderKey } from '../placeholders.ts';
+import { greetingLine, type PlaceholderKey } from '../placeholders.ts';
 import { type Chunk, type EncodedPart, encodePart, encodeSmaller, type Part, type TransferEncoding } from './body-encoding.ts';
 import { canonicalSignedHeaders, type DkimKey, relaxedBody, signatureHeaders } from './dkim.ts';
 import {
@@ -196,7 +196,7 @@ function recipientValues(r: RecipientParts, greeting: GreetingForms) {
   const name = (r.name ?? r.to.name ?? '').trim();
   if (/[\r\n]/.test(name)) throw new HeaderError('recipient name must not contain line breaks');
   const plain: Record<PlaceholderKey, string> = {
-    greeting: name === '' ? greeting.anonymous : greeting.named.replaceAll('{name}', name),
+    greeting: greetingLine(greeting, name),
     name,
     unsubscribeUrl: r.unsubscribeUrl,
     preferencesUrl: r.preferencesUrl ?? r.unsubscribeUrl,

@@ -4,11 +4,19 @@
  * pass in the background: a build step must not wait for (or time out on) email sending.
  * Calls that arrive while a pass runs are folded into one more pass after it.
  */
-import type { FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { runPass } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import { errorMessage, registerSecret } from '../../util/secrets.ts';
+import { errorJson } from '../error-pages.ts';
 import { safeEqual } from './auth.ts';
+
+/**
+ * Calls per client address per minute: a build calls once per deploy; a client guessing
+ * tokens (each wrong one is logged) is stopped after this many.
+ */
+export const HOOK_RATE_LIMIT = 30;
 
 export interface HookOptions {
   h: Herald;
@@ -58,11 +66,21 @@ export async function publishHook(app: FastifyInstance, opts: HookOptions): Prom
     await running;
   });
 
+  // Only routes that opt in are limited; this scope's limiter is its own.
+  await app.register(rateLimit, { global: false });
+
+  // Answers for a build script: JSON, whatever went wrong (too large, too many calls).
+  app.setErrorHandler(async (err: FastifyError, _req, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) h.log.error(`publish hook: ${errorMessage(err)}`);
+    return reply.code(status).header('cache-control', 'no-store').send(errorJson(status));
+  });
+
   // Whatever a caller posts (JSON from a CI, a form, nothing) is read and ignored.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, _body, done) => done(null, undefined));
 
-  app.post('/hooks/publish', async (req, reply) => {
+  app.post('/hooks/publish', { config: { rateLimit: { max: HOOK_RATE_LIMIT, timeWindow: 60_000 } } }, async (req, reply) => {
     reply.header('cache-control', 'no-store');
     if (token === '') return reply.code(404).send({ ok: false, error: 'the publish hook is disabled: set HERALD_HOOK_TOKEN to enable it' });
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');

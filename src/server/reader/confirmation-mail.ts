@@ -11,7 +11,7 @@ import type { ChannelAdapter, EmailPayload } from '../../channels/types.ts';
 import { compileMjml } from '../../render/email/compile-mjml.ts';
 import { escapeHtml, prepareMessage } from '../../render/email/prepared-message.ts';
 import { tidyText } from '../../render/email/render-email.ts';
-import { defusePlaceholders, PLACEHOLDERS } from '../../render/placeholders.ts';
+import { defusePlaceholders, fillPlaceholders, PLACEHOLDERS } from '../../render/placeholders.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import { messageSettings } from '../../pipeline/payloads/email-kind.ts';
 import type { Subscriber } from '../../store/types.ts';
@@ -19,6 +19,8 @@ import { unsubscribeUrl } from '../../util/tokens.ts';
 import { CONFIRM_TTL_MS, confirmToken } from './links.ts';
 
 export const CONFIRM_RESEND_MS = 5 * 60_000;
+/** At most this many confirmation emails to one address in 24 hours, whoever asks. */
+export const CONFIRM_DAILY_CAP = 3;
 
 /** Rendered once; each email splices its own link in place of this. */
 const LINK = 'https://herald.invalid/confirm-link';
@@ -27,10 +29,11 @@ export interface ConfirmationMailer {
   /** False when no email channel is configured: there is nothing to send confirmations with. */
   readonly available: boolean;
   /**
-   * Send a confirmation to this subscriber in the background, unless one went out within
-   * 5 minutes. A failed send is logged and frees the throttle so the reader can ask again.
+   * Send a confirmation to this subscriber in the background (for a re-subscription, its
+   * link answers `requestId`), unless one went out within 5 minutes or CONFIRM_DAILY_CAP
+   * in 24 hours. A failed send is logged and frees its claim so the reader can ask again.
    */
-  request(s: Subscriber): void;
+  request(s: Subscriber, requestId?: number): void;
   /** Wait for the emails in flight, then close the connection. */
   close(): Promise<void>;
 }
@@ -65,43 +68,44 @@ export function createConfirmationMailer(h: Herald): ConfirmationMailer {
     return rendered;
   };
 
-  async function send(c: EmailChannelConfig, s: Subscriber): Promise<void> {
+  async function send(c: EmailChannelConfig, s: Subscriber, requestId: number | undefined): Promise<void> {
     const r = await render();
-    const link = new URL(`confirm/${confirmToken(h.secret, s.publicId, h.now())}`, h.config.server.publicUrl).toString();
+    const link = new URL(`confirm/${confirmToken(h.secret, s.publicId, h.now(), requestId)}`, h.config.server.publicUrl).toString();
     const lang = h.engine.i18n.resolve(h.config.site.language);
-    const greeting = { named: h.engine.i18n.t(lang, 'greeting_named'), anonymous: h.engine.i18n.t(lang, 'greeting_anonymous') };
-    const html = r.html.replaceAll(LINK, escapeHtml(link));
+    const anonymous = h.engine.i18n.t(lang, 'greeting_anonymous');
+    const html = r.html.replaceAll(LINK, () => escapeHtml(link));
+    // The name on a sign-up is whatever the person at the form typed, maybe about someone
+    // else's address: it is left out of this email (greeting and To header alike).
     const prepared = prepareMessage({
       ...messageSettings(h, c, 'confirm'),
       subject: r.subject,
       html,
-      text: r.text.replaceAll(LINK, link),
-      greeting,
+      text: r.text.replaceAll(LINK, () => link),
+      greeting: { named: anonymous, anonymous },
       date: h.now(),
     });
     const messageId = h.messageId(c.id, `confirm.${s.publicId}.${Date.now().toString(36)}`);
     // The reader's own unsubscribe link: "I never asked for this" in a mail client then stops any further confirmation.
     const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
-    const raw = await prepared.build({ to: { address: s.email, name: s.name }, messageId, unsubscribeUrl: unsubscribe, unsubscribeMailto: c.unsubscribeMailto, name: s.name });
-    const previewHtml = html
-      .replaceAll(PLACEHOLDERS.greeting, escapeHtml(s.name ? greeting.named.replace('{name}', s.name) : greeting.anonymous))
-      .replaceAll(PLACEHOLDERS.name, escapeHtml(s.name ?? ''))
-      .replaceAll(PLACEHOLDERS.unsubscribeUrl, escapeHtml(unsubscribe));
+    const raw = await prepared.build({ to: { address: s.email }, messageId, unsubscribeUrl: unsubscribe, unsubscribeMailto: c.unsubscribeMailto });
+    const previewHtml = fillPlaceholders(html, { greeting: anonymous, name: '', unsubscribeUrl: unsubscribe, preferencesUrl: unsubscribe }, escapeHtml);
     await getAdapter(c).send({ kind: 'email', envelope: { from: prepared.envelopeFrom, to: s.email }, messageId, raw, html: previewHtml, subject: r.subject });
   }
 
   return {
     available: channel !== undefined,
-    request(s) {
+    request(s, requestId) {
       if (!channel) {
         h.log.error(`subscriber #${s.id} signed up, but no email channel is configured to send the confirmation`);
         return;
       }
       const job = (async () => {
         const claimedAt = h.now();
-        if (!(await h.store.claimConfirmationSend(s.id, claimedAt, CONFIRM_RESEND_MS))) return;
+        const claim = await h.store.claimConfirmationSend(s.id, claimedAt, { minIntervalMs: CONFIRM_RESEND_MS, maxPerDay: CONFIRM_DAILY_CAP });
+        if (claim === 'capped') h.log.info(`subscriber #${s.id}: no confirmation email sent, ${CONFIRM_DAILY_CAP} already went out in 24 hours`);
+        if (claim !== 'ok') return;
         try {
-          await send(channel, s);
+          await send(channel, s, requestId);
           h.log.info(`${channel.id}: sent a confirmation email to subscriber #${s.id}`);
         } catch (e) {
           h.log.error(`${channel.id}: confirmation email to subscriber #${s.id} failed: ${(e as Error).message}`);

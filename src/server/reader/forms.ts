@@ -2,18 +2,22 @@
  * What the reader forms may contain. Every field is checked here with zod; the routes
  * see only clean values or a per-field error key (an i18n key).
  */
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { checkName } from '../../pipeline/subscriber-name.ts';
 import { TOKEN_RE } from './links.ts';
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters (CR/LF above all) must never reach an email header
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 const email = z.string().trim().max(254).pipe(z.email());
+/** The one name rule of every way in (pipeline/subscriber-name.ts); '' when left empty. */
 const name = z
   .string()
-  .trim()
-  .max(100)
-  .refine((s) => !CONTROL.test(s));
+  .max(1000)
+  .transform((s, ctx) => {
+    const c = checkName(s);
+    if (c.ok) return c.name ?? '';
+    ctx.addIssue({ code: 'custom', message: c.problem });
+    return z.NEVER;
+  });
 /** Checkboxes arrive as one string, an array, or nothing. */
 const topics = z
   .union([z.string(), z.array(z.string())])
@@ -87,4 +91,14 @@ function asRecord(body: unknown): Record<string, unknown> {
 /** Echo a field back into the form: strings only, bounded. */
 function text(v: unknown): string {
   return typeof v === 'string' ? v.slice(0, 300) : '';
+}
+
+/**
+ * In this (encapsulated) scope every request body is read as text, whatever its type, up to
+ * `limit` bytes (413 beyond, and the connection is closed rather than drained). For the
+ * link endpoints mail clients post to with bodies of every kind.
+ */
+export function acceptAnyBody(app: FastifyInstance, limit: number): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: limit }, (_req, body, done) => done(null, body));
 }

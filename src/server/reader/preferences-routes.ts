@@ -34,7 +34,7 @@ export async function preferencesRoutes(app: FastifyInstance, { reader }: { read
   };
 
   async function show(reply: FastifyReply, s: Subscriber, token: string, view: View, status = 200) {
-    if (s.status === 'unsubscribed') {
+    if (s.status === 'unsubscribed' || s.status === 'complained') {
       return reader.message(reply, status === 200 ? 200 : 409, {
         title: t('reader_preferences_title'),
         text: [t('reader_preferences_unsubscribed')],
@@ -76,7 +76,7 @@ export async function preferencesRoutes(app: FastifyInstance, { reader }: { read
     if (!checkFormKey(h.secret, token, form.formKey)) {
       return reader.message(reply, 403, { title: t('reader_bad_request_title'), text: [t('reader_form_expired')] });
     }
-    if (s.status === 'unsubscribed') return show(reply, s, token, {}, 409);
+    if (s.status === 'unsubscribed' || s.status === 'complained') return show(reply, s, token, {}, 409);
     if (!form.ok) return show(reply, s, token, { values: form.values, errors: form.errors }, 400);
     const topics = pickTopics(form.values.topics, await offered(s));
     const updated = await h.store.updatePreferences(s.id, { ...form.values, topics }, h.now());

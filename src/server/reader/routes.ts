@@ -30,6 +30,9 @@ export async function readerRoutes(app: FastifyInstance, opts: ReaderRouteOption
     if (status === 429) {
       return reader.message(reply, 429, { title: reader.t('reader_rate_limited_title'), text: [reader.t('reader_rate_limited_text')] });
     }
+    if (status === 413) {
+      return reader.message(reply, 413, { title: reader.t('error_too_large_title'), text: [reader.t('error_too_large_text')] });
+    }
     if (status >= 400 && status < 500) {
       return reader.message(reply, status, { title: reader.t('reader_bad_request_title'), text: [reader.t('reader_bad_request_text')] });
     }

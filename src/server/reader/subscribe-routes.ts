@@ -1,6 +1,8 @@
 /**
  * GET/POST /subscribe: the sign-up form and double opt-in. Whatever the address, a valid
  * form gets the same "check your inbox" page, so the form cannot tell anyone who subscribes.
+ * A sign-up never changes an existing subscriber (store.signUp): it can only ask the
+ * address's owner, by email, to confirm.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type FieldErrors, parseSubscribe, type SubscribeValues } from './forms.ts';
@@ -46,9 +48,11 @@ export async function subscribeRoutes(app: FastifyInstance, { reader, rateLimit 
       const { values } = parsed;
       if (!parsed.bot) {
         const topics = pickTopics(values.topics, await reader.topics());
-        const { subscriber, outcome } = await h.store.signUp({ email: values.email, name: values.name || undefined, topics }, h.now());
+        const { subscriber, outcome, requestId } = await h.store.signUp({ email: values.email, name: values.name || undefined, topics }, h.now(), { ip: req.ip });
         // Active readers get nothing: a stranger could otherwise mail them at will. Known bounces stay suppressed.
-        if (outcome === 'created' || outcome === 'pending' || outcome === 'renewed') reader.mailer.request(subscriber);
+        // Someone who unsubscribed gets a fresh double opt-in whose link alone can bring them back.
+        if (outcome === 'created' || outcome === 'pending' || outcome === 'requested') reader.mailer.request(subscriber, requestId);
+        if (outcome === 'requested') h.log.info(`subscriber #${subscriber.id} (${subscriber.status}) asked to subscribe again; a new confirmation is required`);
       }
       return reader.message(reply, 200, {
         title: t('reader_sent_title'),

@@ -5,8 +5,9 @@
  * signed token is the authority), no redirect, 200 every time it is repeated.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ConsentSource } from '../../store/types.ts';
 import { DOCTOR_PUBLIC_ID } from '../../util/tokens.ts';
-import { tokenParams } from './forms.ts';
+import { acceptAnyBody, tokenParams } from './forms.ts';
 import { readUnsubscribeToken } from './links.ts';
 import { maskEmail, type Reader } from './reader-context.ts';
 import { notFound, signUpLink } from './shared-pages.ts';
@@ -14,14 +15,10 @@ import { notFound, signUpLink } from './shared-pages.ts';
 export async function unsubscribeRoutes(app: FastifyInstance, { reader }: { reader: Reader }): Promise<void> {
   const { h, t } = reader;
 
-  // The body carries nothing we need, whatever its type (form, multipart, text, JSON, empty):
-  // one-click must work with every mail client, so it is drained and ignored, never parsed.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { bodyLimit: 16 * 1024 }, (_req, payload, done) => {
-    payload.on('error', done);
-    payload.on('end', () => done(null, undefined));
-    payload.resume();
-  });
+  // Whatever the body's type (form, multipart, text, JSON, empty), one-click must work with
+  // every mail client: it is read as text (at most 16 KiB, else 413) and only looked at to
+  // tell a one-click POST from our own buttons, for the consent record.
+  acceptAnyBody(app, 16 * 1024);
 
   const subscriberOf = async (params: unknown) => {
     const p = tokenParams.safeParse(params);
@@ -40,7 +37,7 @@ export async function unsubscribeRoutes(app: FastifyInstance, { reader }: { read
   app.get('/unsubscribe/:token', async (req, reply) => {
     const found = await subscriberOf(req.params);
     if (!found) return notFound(reader, reply);
-    if (found.s.status === 'unsubscribed') return unsubscribed(reply, found.s.email);
+    if (found.s.status === 'unsubscribed' || found.s.status === 'complained') return unsubscribed(reply, found.s.email);
     return reader.page(reply, 'unsubscribe', t('reader_unsubscribe_title'), {
       email: maskEmail(found.s.email),
       preferences_url: `../preferences/${found.token}`,
@@ -55,11 +52,25 @@ export async function unsubscribeRoutes(app: FastifyInstance, { reader }: { read
     }
     const found = await subscriberOf(req.params);
     if (!found) return notFound(reader, reply);
-    const result = await h.store.unsubscribe(found.s.id, h.now());
+    const source = unsubscribeSource(req.body);
+    const result = await h.store.unsubscribe(found.s.id, h.now(), { source, ip: req.ip });
     if (!result) return notFound(reader, reply);
-    if (found.s.status !== 'unsubscribed') {
-      h.log.info(`subscriber #${found.s.id} unsubscribed${result.cancelled > 0 ? ` (${result.cancelled} pending deliveries cancelled)` : ''}`);
+    if (found.s.status === 'active' || found.s.status === 'pending') {
+      h.log.info(`subscriber #${found.s.id} unsubscribed (${source})${result.cancelled > 0 ? ` (${result.cancelled} pending deliveries cancelled)` : ''}`);
     }
     return unsubscribed(reply, found.s.email);
   });
+}
+
+/**
+ * Which button sent this POST, for the consent record: a mail client's RFC 8058 one-click
+ * (`List-Unsubscribe=One-Click`, urlencoded or multipart), the preferences page, or the
+ * unsubscribe page (and anything else). Anyone holding the link may post anything, so this
+ * is what the request said, not proof.
+ */
+export function unsubscribeSource(body: unknown): ConsentSource {
+  const text = typeof body === 'string' ? body : '';
+  if (/List-Unsubscribe/i.test(text) && /One-Click/i.test(text)) return 'one-click';
+  if (/(?:^|&)from=preferences(?:&|$)/.test(text)) return 'preferences';
+  return 'link';
 }

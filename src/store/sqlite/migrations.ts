@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /**
  * Versioned schema. Append a new entry to change the schema; never edit a shipped one.
  * Each runs in its own transaction and is recorded in schema_migrations.
@@ -5,7 +7,38 @@
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  /** SQL, or a function for steps SQL alone cannot say (reading the current schema). */
+  sql: string | ((db: Database.Database) => void);
+  /**
+   * Rebuilds a table other tables reference (SQLite cannot change a CHECK constraint in
+   * place): run with foreign key enforcement off, as SQLite's documented procedure says, and
+   * `PRAGMA foreign_key_check` must find nothing before it commits.
+   */
+  rebuildsTables?: boolean;
+}
+
+const STATUSES_V3 = "('pending','active','unsubscribed','bounced','complained')";
+
+/**
+ * subscribers gets 'complained' in its status CHECK. The table is rebuilt from its own
+ * current definition (whatever columns earlier migrations added), rows, ids and the
+ * AUTOINCREMENT counter kept, its indexes re-created; deliveries keep pointing at it by name.
+ */
+function rebuildSubscribersWithComplained(db: Database.Database): void {
+  const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'subscribers'").pluck().get() as string | undefined;
+  const check = /CHECK\s*\(\s*status\s+IN\s*\([^)]*\)\s*\)/i;
+  if (!table || !check.test(table)) throw new Error('migration 4: the subscribers table has no status CHECK constraint to extend');
+  const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'subscribers' AND sql IS NOT NULL").pluck().all() as string[];
+  db.exec(table.replace(/^CREATE TABLE\s+"?subscribers"?/i, 'CREATE TABLE subscribers_v3').replace(check, `CHECK (status IN ${STATUSES_V3})`));
+  db.exec('INSERT INTO subscribers_v3 SELECT * FROM subscribers');
+  // Ids of removed subscribers are never handed out again: the counter carries over.
+  db.exec(`
+    INSERT INTO sqlite_sequence (name, seq) SELECT 'subscribers_v3', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'subscribers_v3');
+    UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'subscribers'), 0)) WHERE name = 'subscribers_v3';
+    DROP TABLE subscribers;
+    ALTER TABLE subscribers_v3 RENAME TO subscribers;
+  `);
+  for (const sql of indexes) db.exec(sql);
 }
 
 export const migrations: Migration[] = [
@@ -146,5 +179,54 @@ export const migrations: Migration[] = [
         used_by TEXT
       );
     `,
+  },
+  {
+    version: 4,
+    name: 'consent: complained status, unsubscribe time and source, consent history, re-subscription requests, confirmation sends',
+    rebuildsTables: true,
+    sql: (db) => {
+      rebuildSubscribersWithComplained(db);
+      db.exec(`
+        -- When the address last stopped receiving email, and what stopped it (link, one-click, …).
+        ALTER TABLE subscribers ADD COLUMN unsubscribed_at TEXT;
+        ALTER TABLE subscribers ADD COLUMN unsubscribe_source TEXT;
+        -- The store kept updated_at as the moment of unsubscribing; the source was not recorded.
+        UPDATE subscribers SET unsubscribed_at = updated_at WHERE status IN ('unsubscribed', 'bounced');
+
+        -- Every change of a subscriber's consent, written with the change (proof of consent).
+        CREATE TABLE subscriber_events (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+          at TEXT NOT NULL,
+          from_status TEXT,
+          to_status TEXT NOT NULL,
+          source TEXT NOT NULL,
+          ip TEXT,
+          detail TEXT
+        );
+        CREATE INDEX subscriber_events_subscriber ON subscriber_events(subscriber_id, id);
+        INSERT INTO subscriber_events (subscriber_id, at, from_status, to_status, source, detail)
+          SELECT id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, status, 'upgrade', 'status on record when consent history began' FROM subscribers ORDER BY id;
+
+        -- Someone who unsubscribed asked on the web to subscribe again: only this request's link can bring them back.
+        CREATE TABLE resubscribe_requests (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+          requested_at TEXT NOT NULL,
+          name TEXT,
+          topics TEXT NOT NULL DEFAULT '[]',
+          ip TEXT,
+          confirmed_at TEXT
+        );
+        CREATE INDEX resubscribe_requests_subscriber ON resubscribe_requests(subscriber_id, id);
+
+        -- Confirmation emails of the last 24 hours per address (the daily cap).
+        CREATE TABLE confirmation_sends (
+          subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+          sent_at TEXT NOT NULL
+        );
+        CREATE INDEX confirmation_sends_subscriber ON confirmation_sends(subscriber_id, sent_at);
+      `);
+    },
   },
 ];

@@ -20,11 +20,18 @@ import type {
   Digest,
   StoredArticle,
   Store,
+  ConfirmLink,
   ConfirmOutcome,
+  ConfirmationLimits,
+  ConsentContext,
+  ConsentEvent,
+  ConsentSource,
   SignUpOutcome,
   Subscriber,
   SubscriberStatus,
+  SubscriberUpsert,
 } from '../types.ts';
+import { isSuppressed } from '../subscriber-status.ts';
 import { migrations } from './migrations.ts';
 
 type Row = Record<string, unknown>;
@@ -65,8 +72,24 @@ function toSubscriber(r: Row): Subscriber {
     paused: r.paused === 1,
     confirmSentAt: opt(r.confirm_sent_at),
     confirmedAt: opt(r.confirmed_at),
+    unsubscribedAt: opt(r.unsubscribed_at),
+    unsubscribeSource: opt(r.unsubscribe_source),
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
+  };
+}
+
+function toConsentEvent(r: Row): ConsentEvent {
+  return {
+    id: r.id as number,
+    subscriberId: r.subscriber_id as number,
+    email: opt(r.email),
+    at: r.at as string,
+    from: opt<SubscriberStatus>(r.from_status),
+    to: r.to_status as SubscriberStatus,
+    source: r.source as ConsentSource,
+    ip: opt(r.ip),
+    detail: opt(r.detail),
   };
 }
 
@@ -110,10 +133,25 @@ export class SqliteStore implements Store {
     const apply = this.db.transaction((m: (typeof migrations)[number]) => {
       // Re-check inside the write lock: another process may have just applied it.
       if (this.stmt('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return;
-      this.db.exec(m.sql);
+      if (typeof m.sql === 'string') this.db.exec(m.sql);
+      else m.sql(this.db);
+      if (m.rebuildsTables) {
+        const broken = this.db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${m.version} (${m.name}) would break ${broken.length} foreign key reference(s): ${JSON.stringify(broken.slice(0, 3))}`);
+      }
       this.stmt('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, iso(new Date()));
     });
-    for (const m of migrations) apply.immediate(m);
+    for (const m of migrations) {
+      if (this.stmt('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) continue;
+      // SQLite's procedure for rebuilding a table others reference: enforcement off (only possible
+      // outside a transaction), the rebuild, a full check inside it, enforcement back on.
+      if (m.rebuildsTables) this.db.pragma('foreign_keys = OFF');
+      try {
+        apply.immediate(m);
+      } finally {
+        if (m.rebuildsTables) this.db.pragma('foreign_keys = ON');
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -667,7 +705,7 @@ export class SqliteStore implements Store {
   }
 
   async getSubscriberById(id: number): Promise<Subscriber | undefined> {
-    const r = this.stmt('SELECT * FROM subscribers WHERE id = ?').get(id) as Row | undefined;
+    const r = this.row(id);
     return r && toSubscriber(r);
   }
 
@@ -679,34 +717,92 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  async subscribersByEmails(emails: string[]): Promise<Map<string, Subscriber>> {
+    const out = new Map<string, Subscriber>();
+    if (emails.length === 0) return out;
+    const keys = [...new Set(emails.map((e) => e.trim().toLowerCase()))];
+    const rows = this.stmt('SELECT s.* FROM subscribers s JOIN json_each(?) j ON s.email_key = j.value').all(JSON.stringify(keys)) as Row[];
+    for (const r of rows) out.set(r.email_key as string, toSubscriber(r));
+    return out;
+  }
+
   async getSubscriberByPublicId(publicId: string): Promise<Subscriber | undefined> {
     const r = this.stmt('SELECT * FROM subscribers WHERE public_id = ?').get(publicId) as Row | undefined;
     return r && toSubscriber(r);
   }
 
-  async upsertSubscriber(
-    s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus; ifStatusIn?: readonly SubscriberStatus[] },
-    now: Date,
-  ): Promise<{ subscriber: Subscriber; created: boolean }> {
-    const t = iso(now);
+  private row(id: number): Row | undefined {
+    return this.stmt('SELECT * FROM subscribers WHERE id = ?').get(id) as Row | undefined;
+  }
+
+  /** One consent record, in the caller's transaction. */
+  private recordEvent(subscriberId: number, from: SubscriberStatus | null, to: SubscriberStatus, t: string, by: ConsentContext): void {
+    this.stmt('INSERT INTO subscriber_events (subscriber_id, at, from_status, to_status, source, ip, detail) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      subscriberId,
+      t,
+      from,
+      to,
+      by.source,
+      by.ip ?? null,
+      by.detail ?? null,
+    );
+  }
+
+  /**
+   * Every status change goes through here, inside the caller's transaction: the new status,
+   * its consent record and, when it stops email, the unsubscribe time and source and the
+   * cancelled deliveries. Returns the updated row.
+   */
+  private changeStatus(row: Row, to: SubscriberStatus, t: string, by: ConsentContext): Row {
+    const id = row.id as number;
+    const from = row.status as SubscriberStatus;
+    if (from === to) return row;
+    if (isSuppressed(to)) {
+      this.stmt('UPDATE subscribers SET status = ?, unsubscribed_at = ?, unsubscribe_source = ?, updated_at = ? WHERE id = ?').run(to, t, by.source, t, id);
+      this.cancelPending(id, to);
+    } else {
+      this.stmt('UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?').run(to, t, id);
+    }
+    this.recordEvent(id, from, to, t, by);
+    return this.row(id) as Row;
+  }
+
+  /** A new subscriber and its first consent record. */
+  private insertSubscriber(email: string, name: string | null, topics: string[], status: SubscriberStatus, t: string, by: ConsentContext): Row {
+    const publicId = randomBytes(12).toString('base64url');
+    const suppressed = isSuppressed(status);
+    const r = this
+      .stmt(
+        `INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at, unsubscribed_at, unsubscribe_source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      )
+      .get(publicId, email, email.toLowerCase(), name, JSON.stringify(topics), status, t, t, suppressed ? t : null, suppressed ? by.source : null) as Row;
+    this.recordEvent(r.id as number, null, status, t, by);
+    return r;
+  }
+
+  private upsertOne(s: SubscriberUpsert, t: string, by: ConsentContext): { subscriber: Subscriber; created: boolean } {
     const email = s.email.trim();
-    const key = email.toLowerCase();
+    const existing = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(email.toLowerCase()) as Row | undefined;
+    if (!existing) return { subscriber: toSubscriber(this.insertSubscriber(email, s.name ?? null, s.topics ?? [], s.status ?? 'active', t, by)), created: true };
+    const current = existing.status as SubscriberStatus;
+    // Checked against the row as it is now: a status the caller saw may have changed since.
+    const allowed = s.status !== undefined && (!s.ifStatusIn || s.ifStatusIn.includes(current)) && !isSuppressed(current);
+    this
+      .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), updated_at = ? WHERE id = ?')
+      .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, t, existing.id);
+    const updated = this.row(existing.id as number) as Row;
+    return { subscriber: toSubscriber(allowed && s.status ? this.changeStatus(updated, s.status, t, by) : updated), created: false };
+  }
+
+  async upsertSubscriber(s: SubscriberUpsert, now: Date, by: ConsentContext = { source: 'editor' }): Promise<{ subscriber: Subscriber; created: boolean }> {
+    return this.db.transaction(() => this.upsertOne(s, iso(now), by)).immediate();
+  }
+
+  async upsertSubscribers(rows: Array<SubscriberUpsert & { detail?: string }>, now: Date, by: ConsentContext): Promise<Array<{ subscriber: Subscriber; created: boolean }>> {
+    const t = iso(now);
     return this.db
-      .transaction(() => {
-        const existing = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
-        if (existing) {
-          const status = s.ifStatusIn && !s.ifStatusIn.includes(existing.status as SubscriberStatus) ? undefined : s.status;
-          this
-      .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), status = COALESCE(?, status), updated_at = ? WHERE id = ?')
-            .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, status ?? null, t, existing.id);
-          return { subscriber: toSubscriber(this.stmt('SELECT * FROM subscribers WHERE id = ?').get(existing.id) as Row), created: false };
-        }
-        const publicId = randomBytes(12).toString('base64url');
-        const r = this
-      .stmt('INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *')
-          .get(publicId, email, key, s.name ?? null, JSON.stringify(s.topics ?? []), s.status ?? 'active', t, t) as Row;
-        return { subscriber: toSubscriber(r), created: true };
-      })
+      .transaction(() => rows.map(({ detail, ...s }) => this.upsertOne(s, t, detail === undefined ? by : { ...by, detail: by.detail ? `${by.detail}, ${detail}` : detail })))
       .immediate();
   }
 
@@ -719,14 +815,26 @@ export class SqliteStore implements Store {
         // Keep the ledger's history readable but stop anything still pending for them.
         this.stmt("UPDATE deliveries SET status = 'failed', last_error = 'subscriber removed' WHERE subscriber_id = ? AND status = 'pending'").run(row.id);
         this.stmt('UPDATE deliveries SET subscriber_id = NULL WHERE subscriber_id = ?').run(row.id);
+        // Removing is erasing: their consent history, requests and sends go with them.
+        for (const table of ['subscriber_events', 'resubscribe_requests', 'confirmation_sends']) this.stmt(`DELETE FROM ${table} WHERE subscriber_id = ?`).run(row.id);
         this.stmt('DELETE FROM subscribers WHERE id = ?').run(row.id);
         return true;
       })
       .immediate();
   }
 
-  async setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Promise<void> {
-    this.stmt('UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?').run(status, iso(now), id);
+  async setSubscriberStatus(id: number, status: SubscriberStatus, now: Date, by: ConsentContext = { source: 'editor' }): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.row(id);
+        if (!row) return false;
+        const current = row.status as SubscriberStatus;
+        if (current === status) return true;
+        if (isSuppressed(current) && !isSuppressed(status)) return false;
+        this.changeStatus(row, status, iso(now), by);
+        return true;
+      })
+      .immediate();
   }
 
   async subscribers(opts: { status?: SubscriberStatus; afterId?: number; limit?: number } = {}): Promise<Subscriber[]> {
@@ -745,75 +853,138 @@ export class SqliteStore implements Store {
 
   // ── reader self-service (web sign-up, confirm, unsubscribe, preferences) ──
 
-  async signUp(s: { email: string; name?: string; topics: string[] }, now: Date): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome }> {
+  async signUp(
+    s: { email: string; name?: string; topics: string[] },
+    now: Date,
+    by: Omit<ConsentContext, 'source'> = {},
+  ): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome; requestId?: number }> {
     const t = iso(now);
     const email = s.email.trim();
-    const key = email.toLowerCase();
-    const topics = JSON.stringify(s.topics);
     return this.db
       .transaction(() => {
-        const row = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(key) as Row | undefined;
+        const row = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(email.toLowerCase()) as Row | undefined;
         if (!row) {
-          const publicId = randomBytes(12).toString('base64url');
-          const r = this
-            .stmt(
-              "INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
-            )
-            .get(publicId, email, key, s.name ?? null, topics, t, t) as Row;
+          const r = this.insertSubscriber(email, s.name ?? null, s.topics, 'pending', t, { ...by, source: 'signup' });
           return { subscriber: toSubscriber(r), outcome: 'created' as const };
         }
         const status = row.status as SubscriberStatus;
-        // Without a login anyone can submit any address, so a confirmed reader's choices are never touched here.
-        if (status === 'active' || status === 'bounced') return { subscriber: toSubscriber(row), outcome: status };
-        const r = this
-          .stmt("UPDATE subscribers SET status = 'pending', name = ?, topics = ?, paused = 0, updated_at = ? WHERE id = ? RETURNING *")
-          .get(s.name ?? null, topics, t, row.id) as Row;
-        return { subscriber: toSubscriber(r), outcome: status === 'pending' ? ('pending' as const) : ('renewed' as const) };
+        // Anyone can submit any address: an existing subscriber's status and choices are never touched here.
+        if (status === 'pending' || status === 'active' || status === 'bounced') return { subscriber: toSubscriber(row), outcome: status };
+        const id = row.id as number;
+        const request = this
+          .stmt('INSERT INTO resubscribe_requests (subscriber_id, requested_at, name, topics, ip) VALUES (?, ?, ?, ?, ?) RETURNING id')
+          .pluck()
+          .get(id, t, s.name ?? null, JSON.stringify(s.topics), by.ip ?? null) as number;
+        this.recordEvent(id, status, status, t, { ...by, source: 'signup', detail: `asked to subscribe again (request #${request}); ${status} until its link is followed` });
+        return { subscriber: toSubscriber(row), outcome: 'requested' as const, requestId: request };
       })
       .immediate();
   }
 
-  async claimConfirmationSend(id: number, now: Date, minIntervalMs: number): Promise<boolean> {
-    const earliest = iso(new Date(now.getTime() - minIntervalMs));
-    return (
-      this.stmt('UPDATE subscribers SET confirm_sent_at = ? WHERE id = ? AND (confirm_sent_at IS NULL OR confirm_sent_at <= ?)').run(iso(now), id, earliest)
-        .changes === 1
-    );
+  async claimConfirmationSend(id: number, now: Date, limits: ConfirmationLimits): Promise<'ok' | 'throttled' | 'capped'> {
+    const t = iso(now);
+    const earliest = iso(new Date(now.getTime() - limits.minIntervalMs));
+    const dayAgo = iso(new Date(now.getTime() - 24 * 3_600_000));
+    return this.db
+      .transaction(() => {
+        const last = this.stmt('SELECT confirm_sent_at FROM subscribers WHERE id = ?').pluck().get(id) as string | null | undefined;
+        if (last === undefined) return 'throttled' as const;
+        if (last !== null && last > earliest) return 'throttled' as const;
+        this.stmt('DELETE FROM confirmation_sends WHERE subscriber_id = ? AND sent_at <= ?').run(id, dayAgo);
+        const recent = this.stmt('SELECT COUNT(*) FROM confirmation_sends WHERE subscriber_id = ?').pluck().get(id) as number;
+        if (recent >= limits.maxPerDay) return 'capped' as const;
+        this.stmt('INSERT INTO confirmation_sends (subscriber_id, sent_at) VALUES (?, ?)').run(id, t);
+        this.stmt('UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?').run(t, id);
+        return 'ok' as const;
+      })
+      .immediate();
   }
 
   async releaseConfirmationSend(id: number, claimedAt: Date): Promise<void> {
-    this.stmt('UPDATE subscribers SET confirm_sent_at = NULL WHERE id = ? AND confirm_sent_at = ?').run(id, iso(claimedAt));
+    const t = iso(claimedAt);
+    this.db
+      .transaction(() => {
+        this.stmt('DELETE FROM confirmation_sends WHERE rowid = (SELECT rowid FROM confirmation_sends WHERE subscriber_id = ? AND sent_at = ? LIMIT 1)').run(id, t);
+        this.stmt('UPDATE subscribers SET confirm_sent_at = NULL WHERE id = ? AND confirm_sent_at = ?').run(id, t);
+      })
+      .immediate();
   }
 
-  async confirmSubscriber(id: number, issuedAt: Date, now: Date): Promise<{ subscriber: Subscriber; outcome: ConfirmOutcome } | undefined> {
+  /** What a confirmation link would do to this row, and the request it would complete. */
+  private judgeConfirmation(row: Row, link: ConfirmLink): { outcome: 'confirmable' | 'already' | 'stale'; request?: Row } {
+    const status = row.status as SubscriberStatus;
+    if (status === 'active') return { outcome: 'already' };
+    const unsubscribedAt = row.unsubscribed_at as string | null;
+    if (link.requestId === undefined) {
+      // A link from before the last unsubscribe never confirms; a suppressed address needs a request's link.
+      const fresh = unsubscribedAt === null || link.issuedAt.getTime() > Date.parse(unsubscribedAt);
+      return { outcome: status === 'pending' && fresh ? 'confirmable' : 'stale' };
+    }
+    const request = this.stmt('SELECT * FROM resubscribe_requests WHERE id = ? AND subscriber_id = ?').get(link.requestId, row.id) as Row | undefined;
+    const usable =
+      request !== undefined &&
+      request.confirmed_at === null &&
+      (status === 'unsubscribed' || status === 'complained') &&
+      (unsubscribedAt === null || (request.requested_at as string) > unsubscribedAt);
+    return usable ? { outcome: 'confirmable', request } : { outcome: 'stale' };
+  }
+
+  async checkConfirmation(
+    id: number,
+    link: ConfirmLink,
+  ): Promise<{ subscriber: Subscriber; outcome: 'confirmable' | 'already' | 'stale'; name?: string; topics: string[] } | undefined> {
+    const row = this.row(id);
+    if (!row) return undefined;
+    const { outcome, request } = this.judgeConfirmation(row, link);
+    const subscriber = toSubscriber(row);
+    if (!request) return { subscriber, outcome, name: subscriber.name, topics: subscriber.topics };
+    return { subscriber, outcome, name: opt<string>(request.name) ?? subscriber.name, topics: JSON.parse(request.topics as string) as string[] };
+  }
+
+  async confirmSubscriber(
+    id: number,
+    link: ConfirmLink,
+    now: Date,
+    by: Omit<ConsentContext, 'source'> = {},
+  ): Promise<{ subscriber: Subscriber; outcome: ConfirmOutcome } | undefined> {
     return this.db
       .transaction(() => {
-        const row = this.stmt('SELECT * FROM subscribers WHERE id = ?').get(id) as Row | undefined;
+        const row = this.row(id);
         if (!row) return undefined;
-        const s = toSubscriber(row);
-        if (s.status === 'active') return { subscriber: s, outcome: 'already' as const };
-        const current = s.status === 'pending' || (s.status === 'unsubscribed' && Date.parse(s.updatedAt) <= issuedAt.getTime());
-        if (!current) return { subscriber: s, outcome: 'stale' as const };
+        const { outcome, request } = this.judgeConfirmation(row, link);
+        if (outcome !== 'confirmable') return { subscriber: toSubscriber(row), outcome };
         const t = iso(now);
-        const r = this
-          .stmt("UPDATE subscribers SET status = 'active', paused = 0, confirmed_at = ?, updated_at = ? WHERE id = ? RETURNING *")
-          .get(t, t, id) as Row;
+        if (request) {
+          // The request's own choices; an empty name keeps the one on record.
+          this
+            .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = ?, paused = 0, confirmed_at = ?, updated_at = ? WHERE id = ?')
+            .run(request.name, request.topics, t, t, id);
+          this.stmt('UPDATE resubscribe_requests SET confirmed_at = ? WHERE id = ?').run(t, request.id);
+        } else {
+          this.stmt('UPDATE subscribers SET paused = 0, confirmed_at = ?, updated_at = ? WHERE id = ?').run(t, t, id);
+        }
+        const detail = request ? `re-subscription request #${request.id as number}` : undefined;
+        const r = this.changeStatus(this.row(id) as Row, 'active', t, { ...by, source: 'confirm', detail });
         return { subscriber: toSubscriber(r), outcome: 'confirmed' as const };
       })
       .immediate();
   }
 
-  async unsubscribe(id: number, now: Date): Promise<{ subscriber: Subscriber; cancelled: number } | undefined> {
+  async unsubscribe(id: number, now: Date, by: ConsentContext): Promise<{ subscriber: Subscriber; cancelled: number } | undefined> {
     return this.db
       .transaction(() => {
-        const row = this.stmt('SELECT * FROM subscribers WHERE id = ?').get(id) as Row | undefined;
+        const row = this.row(id);
         if (!row) return undefined;
-        // updated_at keeps the moment of unsubscribing (a repeat leaves it), and a bounce stays on record.
-        if (row.status !== 'unsubscribed' && row.status !== 'bounced') {
-          this.stmt("UPDATE subscribers SET status = 'unsubscribed', updated_at = ? WHERE id = ?").run(iso(now), id);
+        // A repeat keeps the first unsubscribe's time and source; a bounce or complaint stays on record.
+        let cancelled = 0;
+        if (!isSuppressed(row.status as SubscriberStatus)) {
+          const before = this.stmt("SELECT COUNT(*) FROM deliveries WHERE subscriber_id = ? AND status = 'pending'").pluck().get(id) as number;
+          this.changeStatus(row, 'unsubscribed', iso(now), by);
+          cancelled = before;
+        } else {
+          cancelled = this.cancelPending(id, 'unsubscribed');
         }
-        const cancelled = this.cancelPending(id, 'unsubscribed');
-        return { subscriber: toSubscriber(this.stmt('SELECT * FROM subscribers WHERE id = ?').get(id) as Row), cancelled };
+        return { subscriber: toSubscriber(this.row(id) as Row), cancelled };
       })
       .immediate();
   }
@@ -843,8 +1014,19 @@ export class SqliteStore implements Store {
     ).changes;
   }
 
+  async consentHistory(subscriberId: number): Promise<ConsentEvent[]> {
+    return (this.stmt('SELECT * FROM subscriber_events WHERE subscriber_id = ? ORDER BY id').all(subscriberId) as Row[]).map(toConsentEvent);
+  }
+
+  async consentEvents(opts: { afterId?: number; limit?: number } = {}): Promise<ConsentEvent[]> {
+    const rows = this
+      .stmt('SELECT e.*, s.email FROM subscriber_events e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.id > ? ORDER BY e.id LIMIT ?')
+      .all(opts.afterId ?? 0, opts.limit ?? 1000) as Row[];
+    return rows.map(toConsentEvent);
+  }
+
   async subscriberCounts(): Promise<Record<SubscriberStatus, number>> {
-    const out: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
+    const out: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0, complained: 0 };
     for (const r of this.stmt('SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Row[]) out[r.status as SubscriberStatus] = r.n as number;
     return out;
   }

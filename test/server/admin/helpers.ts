@@ -35,6 +35,8 @@ export interface AdminOptions {
   smtp?: TestSmtpServerOptions;
   /** Rewrite the channel's smtp URL (e.g. wrong credentials); gets the test server's URL. */
   smtpUrl?: (url: string) => string;
+  /** Build the app yourself (e.g. with other server settings); default buildServer(h, { triggerPass }). */
+  build?: (h: Herald) => Promise<FastifyInstance>;
 }
 
 export interface AdminHarness {
@@ -131,7 +133,7 @@ export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness>
   const h = await createHerald(config, { log });
   await h.store.upsertSubscriber({ email: 'alice@example.com', name: 'Alice', status: 'active' }, h.now());
   await h.store.upsertSubscriber({ email: 'bob@example.com', name: 'Bob', topics: ['chips'], status: 'active' }, h.now());
-  const app = await buildServer(h, { triggerPass: opts.triggerPass });
+  const app = opts.build ? await opts.build(h) : await buildServer(h, { triggerPass: opts.triggerPass });
   const cookies = new Map<string, string>();
   const bodies: string[] = [];
 

@@ -35,11 +35,11 @@ async function seed(h: AdminHarness['h']): Promise<void> {
 describe('GET /admin/subscribers', () => {
   it('shows the counts by status', async () => {
     t = await loggedIn();
-    expect(countsOf((await t.get('/admin/subscribers')).body)).toEqual({ active: 2, pending: 0, unsubscribed: 0, bounced: 0 });
+    expect(countsOf((await t.get('/admin/subscribers')).body)).toEqual({ active: 2, pending: 0, unsubscribed: 0, bounced: 0, complained: 0 });
     await seed(t.h);
     const r = await t.get('/admin/subscribers');
     expect(r.statusCode).toBe(200);
-    expect(countsOf(r.body)).toEqual({ active: 3, pending: 1, unsubscribed: 2, bounced: 1 });
+    expect(countsOf(r.body)).toEqual({ active: 3, pending: 1, unsubscribed: 2, bounced: 1, complained: 0 });
     // Without a query, no list of addresses.
     expect(r.body).not.toContain('alice@example.com');
     expect(r.body).not.toContain('results-caption');
@@ -117,7 +117,7 @@ describe('GET /admin/subscribers/export.csv', () => {
     expect(flashOf((await t.follow(again)).body)).toEqual({
       kind: 'ok',
       text: 'Imported 4 subscriber(s): 0 added, 4 updated, 0 invalid row(s) skipped.',
-      lines: ['1 existing unsubscribed or bounced address(es) kept as they were.'],
+      lines: ['1 existing unsubscribed, bounced or complained address(es) kept as they were.'],
     });
     expect(await t.h.store.getSubscriber('evil@example.com')).toMatchObject({ name: '=HYPERLINK("http://evil")', topics: ['-x', '@y'] });
     expect((await t.get('/admin/subscribers/export.csv')).body).toBe(r.body);
@@ -132,7 +132,7 @@ describe('GET /admin/subscribers/export.csv', () => {
 });
 
 const INVALID = 'is not a valid email address; row skipped';
-const BAD_STATUS = 'is not a valid status (expected active, pending, unsubscribed or bounced); row skipped';
+const BAD_STATUS = 'is not a valid status (expected active, pending, unsubscribed, bounced or complained); row skipped';
 
 describe('POST /admin/subscribers/import', () => {
   it('adds and updates, keeps who unsubscribed, and reports invalid lines by number', async () => {
@@ -147,7 +147,7 @@ describe('POST /admin/subscribers/import', () => {
     expect(flash.text).toBe('Imported 3 subscriber(s): 1 added, 2 updated, 2 invalid row(s) skipped.');
     // Only Left is kept as they were: Bob was active, and an active address is no "kept" one.
     expect(flash.lines).toEqual([
-      '1 existing unsubscribed or bounced address(es) kept as they were.',
+      '1 existing unsubscribed, bounced or complained address(es) kept as they were.',
       `line 3: "not-an-email" ${INVALID}`,
       `line 7: "" ${INVALID}`,
     ]);
@@ -157,7 +157,7 @@ describe('POST /admin/subscribers/import', () => {
     // Addresses compare case-insensitively: Bob was updated, not duplicated.
     expect(await t.h.store.getSubscriber('bob@example.com')).toMatchObject({ name: 'Robert', status: 'active' });
     expect(await t.h.store.getSubscriber('left@example.com')).toMatchObject({ status: 'unsubscribed' });
-    expect(countsOf(page.body)).toEqual({ active: 3, pending: 0, unsubscribed: 1, bounced: 0 });
+    expect(countsOf(page.body)).toEqual({ active: 3, pending: 0, unsubscribed: 1, bounced: 0, complained: 0 });
     expect(await t.h.store.getSubscriber('not-an-email')).toBeUndefined();
   });
 
@@ -169,7 +169,7 @@ describe('POST /admin/subscribers/import', () => {
     expect(flashOf((await t.follow(r)).body)).toEqual({
       kind: 'ok',
       text: 'Imported 2 subscriber(s): 0 added, 2 updated, 0 invalid row(s) skipped.',
-      lines: ['2 existing unsubscribed or bounced address(es) kept as they were.'],
+      lines: ['2 existing unsubscribed, bounced or complained address(es) kept as they were.'],
     });
     expect(await t.h.store.getSubscriber('left@example.com')).toMatchObject({ name: 'Back', status: 'unsubscribed' });
     expect(await t.h.store.getSubscriber('bounce@example.net')).toMatchObject({ status: 'bounced' });
@@ -192,7 +192,7 @@ describe('POST /admin/subscribers/import', () => {
     expect(flashOf(page.body)).toEqual({
       kind: 'error',
       text: 'Imported 6 subscriber(s): 2 added, 4 updated, 1 invalid row(s) skipped.',
-      lines: ['1 existing unsubscribed or bounced address(es) kept as they were.', `line 8: "subscribed" ${BAD_STATUS}`],
+      lines: ['1 existing unsubscribed, bounced or complained address(es) kept as they were.', `line 8: "subscribed" ${BAD_STATUS}`],
     });
     expect(await t.h.store.getSubscriber('alice@example.com')).toMatchObject({ status: 'unsubscribed' });
     expect(await t.h.store.getSubscriber('bob@example.com')).toMatchObject({ status: 'bounced' });
@@ -201,7 +201,29 @@ describe('POST /admin/subscribers/import', () => {
     expect(await t.h.store.getSubscriber('new-left@example.com')).toMatchObject({ status: 'unsubscribed' });
     expect(await t.h.store.getSubscriber('new-wait@example.com')).toMatchObject({ status: 'pending' });
     expect(await t.h.store.getSubscriber('wei.zhang@example.org')).toMatchObject({ topics: ['chips', 'policy'], status: 'active' });
-    expect(countsOf(page.body)).toEqual({ active: 2, pending: 1, unsubscribed: 4, bounced: 2 });
+    expect(countsOf(page.body)).toEqual({ active: 2, pending: 1, unsubscribed: 4, bounced: 2, complained: 0 });
+  });
+
+  it('a name with a control character or over 100 characters is reported by line and skipped; the rest is imported', async () => {
+    t = await loggedIn();
+    const csv = stringify([
+      ['email', 'name'],
+      ['crlf@example.com', 'Eve\r\nBcc: victim@example.com'],
+      ['esc@example.com', '\u001b]8;;http://evil\u0007x'],
+      ['long@example.com', 'n'.repeat(101)],
+      ['ok@example.com', 'Ok Reader'],
+    ]);
+    const flash = flashOf((await t.follow(await t.post('/admin/subscribers/import', { csv }))).body)!;
+    expect(flash).toEqual({
+      kind: 'error',
+      text: 'Imported 1 subscriber(s): 1 added, 0 updated, 3 invalid row(s) skipped.',
+      lines: [
+        'line 2: the name "Eve\\r\\nBcc: victim@example.com" contains a control character (line break, tab, …); row skipped',
+        'line 3: the name "\\u001b]8;;http://evil\\u0007x" contains a control character (line break, tab, …); row skipped',
+        `line 4: the name "${'n'.repeat(60)}…" is longer than 100 characters; row skipped`,
+      ],
+    });
+    expect((await t.h.store.subscribers()).map((s) => s.email)).toEqual(['alice@example.com', 'bob@example.com', 'ok@example.com']);
   });
 
   it('a clean import is an ok flash', async () => {
@@ -263,7 +285,7 @@ describe('POST /admin/subscribers/import', () => {
       ['rt1@example.com', 'Doe, "JJ"', 'chips;policy'],
       ['rt2@example.com', '', ''],
       ['rt3@example.com', '王 小明', '算力与芯片'],
-      ['rt4@example.com', 'Line\nBreak', 'a b'],
+      ['rt4@example.com', 'Doe, "Line"', 'a b'],
     ];
     const csv = stringify(imported);
     const r = await t.post('/admin/subscribers/import', { csv });
@@ -277,5 +299,86 @@ describe('POST /admin/subscribers/import', () => {
     const again = await t.post('/admin/subscribers/import', { csv: exported.body });
     expect(flashOf((await t.follow(again)).body)).toMatchObject({ kind: 'ok', text: 'Imported 6 subscriber(s): 0 added, 6 updated, 0 invalid row(s) skipped.' });
     expect((await t.get('/admin/subscribers/export.csv')).body).toBe(exported.body);
+  });
+});
+
+describe('one subscriber and their consent history', () => {
+  it('shows every status change with its source, from the search results; the editor can unsubscribe them (recorded as theirs)', async () => {
+    t = await loggedIn();
+    const h = t.h;
+    const { subscriber } = await h.store.signUp({ email: 'reader@example.com', name: 'Reader', topics: ['chips'] }, h.now(), { ip: '203.0.113.5' });
+    await h.store.confirmSubscriber(subscriber.id, { issuedAt: h.now() }, h.now(), { ip: '203.0.113.5' });
+    const search = await t.get('/admin/subscribers?q=reader');
+    const href = /<a href="(\/admin\/subscribers\/\d+)">reader@example\.com<\/a>/.exec(search.body)?.[1];
+    expect(href).toBe(`/admin/subscribers/${subscriber.id}`);
+
+    const page = await t.get(href!);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>reader@example.com</h1>');
+    const rows = [...page.body.matchAll(/<tr><th scope="row">([\s\S]*?)<\/tr>/g)].map((m) => textOf(m[1]!).replace(/^.*? (→|active|pending)/, '$1'));
+    expect(rows).toEqual(['→ pending sign-up form 203.0.113.5', 'pending → active confirmation link 203.0.113.5']);
+
+    // Unsubscribing needs the session's CSRF token…
+    expect((await t.post(`${href}/unsubscribe`, { _csrf: 'forged' })).statusCode).toBe(403);
+    expect((await h.store.getSubscriberById(subscriber.id))!.status).toBe('active');
+    // …and is then recorded as the editor's, with the pending deliveries cancelled.
+    const done = await t.follow(await t.post(`${href}/unsubscribe`));
+    expect(flashOf(done.body)).toEqual({ kind: 'ok', text: 'reader@example.com is unsubscribed.', lines: [] });
+    expect(done.body).not.toContain('Unsubscribe this address');
+    expect(await h.store.getSubscriberById(subscriber.id)).toMatchObject({ status: 'unsubscribed', unsubscribeSource: 'editor' });
+    const last = (await h.store.consentHistory(subscriber.id)).at(-1)!;
+    expect(last).toMatchObject({ from: 'active', to: 'unsubscribed', source: 'editor', detail: 'dashboard (editor)' });
+    expect(textOf(done.body)).toContain('active → unsubscribed editor dashboard (editor)');
+    // Again: nothing changes.
+    expect(flashOf((await t.follow(await t.post(`${href}/unsubscribe`))).body)).toMatchObject({ kind: 'info', text: 'reader@example.com was already unsubscribed; nothing changed.' });
+
+    // The history as CSV: this subscriber's, and everyone's.
+    const one = await t.get(`${href}/history.csv`);
+    expect(one.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(one.headers['content-disposition']).toMatch(/^attachment; filename="consent-history-\d+-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const records = parseCsv(one.body, { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((r) => [r.email, r.from, r.to, r.source, r.ip, r.detail])).toEqual([
+      ['reader@example.com', '', 'pending', 'signup', '203.0.113.5', ''],
+      ['reader@example.com', 'pending', 'active', 'confirm', '203.0.113.5', ''],
+      ['reader@example.com', 'active', 'unsubscribed', 'editor', '', 'dashboard (editor)'],
+    ]);
+    const all = parseCsv((await t.get('/admin/subscribers/history.csv')).body, { columns: true }) as Array<Record<string, string>>;
+    expect(all.map((r) => [r.email, r.to, r.source])).toEqual([
+      ['alice@example.com', 'active', 'editor'],
+      ['bob@example.com', 'active', 'editor'],
+      ['reader@example.com', 'pending', 'signup'],
+      ['reader@example.com', 'active', 'confirm'],
+      ['reader@example.com', 'unsubscribed', 'editor'],
+    ]);
+  });
+
+  it('an import records its changes as the import’s, with the line and the editor', async () => {
+    t = await loggedIn();
+    await t.post('/admin/subscribers/import', { csv: 'email,status\nalice@example.com,unsubscribed\nnew@example.com,\n' });
+    const alice = (await t.h.store.getSubscriber('alice@example.com'))!;
+    expect((await t.h.store.consentHistory(alice.id)).at(-1)).toMatchObject({ from: 'active', to: 'unsubscribed', source: 'import', detail: 'dashboard (editor), line 2' });
+    const added = (await t.h.store.getSubscriber('new@example.com'))!;
+    expect(await t.h.store.consentHistory(added.id)).toMatchObject([{ to: 'active', source: 'import', detail: 'dashboard (editor), line 3' }]);
+  });
+
+  it('an unknown or malformed id is a 404 page', async () => {
+    t = await loggedIn();
+    for (const url of ['/admin/subscribers/999', '/admin/subscribers/abc', '/admin/subscribers/999/history.csv']) {
+      const r = await t.get(url);
+      expect(r.statusCode, url).toBe(404);
+      expect(r.body).toContain('No such subscriber.');
+    }
+    expect((await t.post('/admin/subscribers/999/unsubscribe')).statusCode).toBe(404);
+  });
+
+  it('needs a session: no addresses, no history for anyone else, and no unsubscribing', async () => {
+    t = await admin.start();
+    for (const url of ['/admin/subscribers/1', '/admin/subscribers/1/history.csv', '/admin/subscribers/history.csv']) {
+      const r = await t.get(url);
+      expect(r.statusCode, url).toBe(303);
+      expect(r.body).not.toContain('alice@example.com');
+    }
+    expect((await t.post('/admin/subscribers/1/unsubscribe', { _csrf: 'x' })).statusCode).toBe(303);
+    expect((await t.h.store.getSubscriber('alice@example.com'))!.status).toBe('active');
   });
 });

@@ -51,6 +51,29 @@ describe('GET /unsubscribe/:token', () => {
     expect(await statusOf(ada)).toBe('active');
   });
 
+  it('opens only for the canonical token: the 15 other spellings of its last payload character are 404', async () => {
+    const link = emailLink(ada);
+    const [payload, macPart] = link.replace('/unsubscribe/', '').split('.') as [string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const variants = [...alphabet]
+      .map((c) => `${payload.slice(0, -1)}${c}`)
+      .filter((p) => Buffer.from(p, 'base64url').equals(Buffer.from(payload, 'base64url')));
+    expect(variants).toHaveLength(16);
+    const opened: string[] = [];
+    for (const p of variants) {
+      for (const route of ['unsubscribe', 'preferences']) {
+        const res = await t.app.inject({ method: 'GET', url: `/${route}/${p}.${macPart}` });
+        if (res.statusCode === 200) opened.push(`${route}/${p}`);
+        else expect(res.statusCode).toBe(404);
+      }
+    }
+    expect(opened).toEqual([`unsubscribe/${payload}`, `preferences/${payload}`]);
+    // Nor does a variant unsubscribe anyone.
+    const other = variants.find((p) => p !== payload)!;
+    expect((await t.app.inject({ method: 'POST', url: `/unsubscribe/${other}.${macPart}` })).statusCode).toBe(404);
+    expect(await statusOf(ada)).toBe('active');
+  });
+
   it('answers a forged token with 404', async () => {
     const link = emailLink(ada);
     const res = await t.app.inject({ method: 'GET', url: `${link.slice(0, -3)}xyz` });
@@ -123,6 +146,43 @@ describe('POST /unsubscribe/:token (RFC 8058 one-click)', () => {
     await t.h.store.setSubscriberStatus(bob.id, 'bounced', t.clock.now);
     expect((await t.app.inject({ method: 'POST', url: emailLink(bob) })).statusCode).toBe(200);
     expect(await statusOf(bob)).toBe('bounced');
+  });
+
+  it('keeps the time and the source of the unsubscribe: one-click, the unsubscribe page, the preferences page', async () => {
+    const carol = (await t.h.store.upsertSubscriber({ email: 'carol@example.com', status: 'active' }, t.clock.now)).subscriber;
+    const post = (s: Subscriber, payload: string, type = 'application/x-www-form-urlencoded') =>
+      t.app.inject({ method: 'POST', url: emailLink(s), payload, headers: { 'content-type': type, 'x-forwarded-for': '198.51.100.3' } });
+    t.clock.advance(60_000);
+    await post(ada, 'List-Unsubscribe=One-Click');
+    // The form of the unsubscribe page and of the preferences page, as a browser posts them.
+    const page = await t.app.inject({ method: 'GET', url: emailLink(bob) });
+    const field = /<input type="hidden" name="from" value="([^"]+)">/.exec(page.body)?.[1];
+    expect(field).toBe('page');
+    await post(bob, `from=${field}`);
+    const prefs = await t.app.inject({ method: 'GET', url: `/preferences/${preferencesToken(SECRET, carol.publicId)}` });
+    const prefsField = /<form method="post" action="[^"]+" class="danger-zone">\s*<input type="hidden" name="from" value="([^"]+)">/.exec(prefs.body)?.[1];
+    expect(prefsField).toBe('preferences');
+    await post(carol, `from=${prefsField}`);
+    const at = t.clock.now.toISOString();
+    expect(await t.h.store.getSubscriberById(ada.id)).toMatchObject({ status: 'unsubscribed', unsubscribedAt: at, unsubscribeSource: 'one-click' });
+    expect(await t.h.store.getSubscriberById(bob.id)).toMatchObject({ unsubscribeSource: 'link' });
+    expect(await t.h.store.getSubscriberById(carol.id)).toMatchObject({ unsubscribeSource: 'preferences' });
+    const [last] = (await t.h.store.consentHistory(ada.id)).slice(-1);
+    expect(last).toMatchObject({ from: 'active', to: 'unsubscribed', source: 'one-click', ip: '198.51.100.3', at });
+    // Multipart one-click (RFC 8058 allows it) is one-click too.
+    const dan = (await t.h.store.upsertSubscriber({ email: 'dan@example.com', status: 'active' }, t.clock.now)).subscriber;
+    await post(dan, '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n', 'multipart/form-data; boundary=b');
+    expect(await t.h.store.getSubscriberById(dan.id)).toMatchObject({ status: 'unsubscribed', unsubscribeSource: 'one-click' });
+  });
+
+  it('reads at most 16 KiB of a body: a 30 MB post is refused with 413 before it is read, and unsubscribes no one', async () => {
+    const big = Buffer.alloc(30 * 1024 * 1024, 'x');
+    const res = await t.app.inject({ method: 'POST', url: emailLink(ada), payload: big, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.headers.connection).toBe('close');
+    expect(res.body).toContain('<h1>内容过大</h1>');
+    expect(await statusOf(ada)).toBe('active');
   });
 
   it('works from the List-Unsubscribe header of a real email', async () => {
