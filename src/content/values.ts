@@ -61,11 +61,12 @@ export function asTextList(field: Field | undefined): string[] {
 export function asBoolean(field: Field | undefined): boolean {
   if (field === undefined) return false;
   if (typeof field.value === 'boolean') return field.value;
-  // YAML 1.1 habits (`draft: yes`) survive in Hugo sites; the core schema reads them as strings.
+  if (typeof field.value === 'number') return field.value !== 0;
+  // Go's ParseBool (`"1"`, `"t"`) as Hugo casts, and YAML 1.1 habits written as strings.
   if (typeof field.value === 'string') {
     const v = field.value.trim().toLowerCase();
-    if (v === 'true' || v === 'yes' || v === 'on') return true;
-    if (v === 'false' || v === 'no' || v === 'off') return false;
+    if (v === 'true' || v === 'yes' || v === 'on' || v === '1' || v === 't') return true;
+    if (v === 'false' || v === 'no' || v === 'off' || v === '0' || v === 'f') return false;
   }
   throw fieldError(field, 'true or false');
 }

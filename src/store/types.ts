@@ -83,6 +83,8 @@ export interface Subscriber {
   email: string;
   name?: string;
   topics: string[];
+  /** The site language they read in (a code of the site's languages); unset: the site's default. */
+  language?: string;
   status: SubscriberStatus;
   /** Paused by the reader: keeps their choices, receives nothing until resumed. */
   paused: boolean;
@@ -166,8 +168,21 @@ export interface Store {
   /** True when the store answers (for health checks). */
   ping(): Promise<boolean>;
 
-  /** Record the scan: new articles get firstSeenAt = now; known ones get their snapshot refreshed; missing ones goneAt. */
-  syncArticles(articles: Article[], now: Date): Promise<{ added: string[] }>;
+  /**
+   * Record the scan, atomically: each article is identified by its language and file
+   * (identifyArticles); new ones get firstSeenAt = now; known ones get their snapshot
+   * refreshed when it changed; missing ones goneAt. `ids` maps each scanned id the ledger
+   * knows under another id (a row from before ids were by language and file) to that id;
+   * callers use the ledger's id from then on.
+   */
+  syncArticles(articles: Article[], now: Date, defaultLanguage?: string): Promise<{ added: string[]; ids: Map<string, string> }>;
+  /**
+   * The ledger's ids for scanned articles, without writing: the row of the same language and
+   * file, else a row written before ids were by language and file whose file is the same (the
+   * default language's article first), else the scanned id (made unique if another file
+   * holds it). Only ids that differ are in the map.
+   */
+  identifyArticles(articles: Array<Pick<Article, 'id' | 'file' | 'language'>>, defaultLanguage?: string): Promise<Map<string, string>>;
   getArticle(id: string): Promise<StoredArticle | undefined>;
   listArticles(): Promise<StoredArticle[]>;
 
@@ -199,6 +214,11 @@ export interface Store {
   /** failed → pending (attempts reset), optionally for one channel; returns how many. */
   resetFailed(channelId: string | undefined, now: Date): Promise<number>;
   deliveriesForArticle(articleId: string): Promise<Delivery[]>;
+  /**
+   * Subscribers who already have a delivery (of any status) of any of these
+   * articles on this channel, directly or in a digest: a reader gets one translation of a page.
+   */
+  subscribersReached(channelId: string, articleIds: string[]): Promise<Set<number>>;
   /** Aggregate state of the deliveries of one article (directly, or through the digest it was in) to one channel. */
   deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary>;
   counts(): Promise<DeliveryCounts[]>;
@@ -218,7 +238,7 @@ export interface Store {
    * (checked and written together, so a reader's unsubscribe in between is never undone).
    */
   upsertSubscriber(
-    s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus; ifStatusIn?: readonly SubscriberStatus[] },
+    s: { email: string; name?: string; topics?: string[]; language?: string; status?: SubscriberStatus; ifStatusIn?: readonly SubscriberStatus[] },
     now: Date,
   ): Promise<{ subscriber: Subscriber; created: boolean }>;
   removeSubscriber(email: string): Promise<boolean>;
@@ -234,7 +254,7 @@ export interface Store {
    * a pending or unsubscribed one is (again) pending with this name and topics; an active or
    * bounced one is left as it is. Never a second row for one address.
    */
-  signUp(s: { email: string; name?: string; topics: string[] }, now: Date): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome }>;
+  signUp(s: { email: string; name?: string; topics: string[]; language?: string }, now: Date): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome }>;
   /**
    * Take the right to send a confirmation email now: true (and confirm_sent_at = now) when none
    * was sent within `minIntervalMs`. Atomic, so two requests at once send one email.

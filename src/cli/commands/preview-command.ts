@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Article } from '../../content/article.ts';
 import { articleStatus, matchesTopics } from '../../content/article.ts';
-import { scanContent } from '../../content/scan.ts';
+import { scanSite } from '../../pipeline/scan.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
 import { personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
 import { planChannel } from '../../pipeline/plan.ts';
@@ -23,7 +23,7 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
     .action(act(async (articleRef: string | undefined, o: { channel?: string; digest?: string }) =>
       withHerald(g(), async (h) => {
         if (!o.digest && !articleRef) throw new UsageError('give an article (id or path) with --channel <id>, or --digest <channel>');
-        const scan = await scanContent(h.config.content, h.config.site);
+        const scan = await scanSite(h);
         const now = h.now();
         const found = requireChannel(h, o.digest ?? o.channel, (c) =>
           o.digest && !(c.type === 'email' && c.mode === 'digest') ? `channel "${c.id}" is not an email digest channel` : undefined,

@@ -4,7 +4,7 @@
  */
 import type { EmailChannelConfig } from '../../channels/email/email-config.ts';
 import { type Article, articleStatus, matchesTopics } from '../../content/article.ts';
-import { scanContent } from '../../content/scan.ts';
+import { scanSite } from '../../pipeline/scan.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import { type EmailContent, personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
 import { planChannel } from '../../pipeline/plan.ts';
@@ -28,7 +28,7 @@ export interface NextDigest {
 
 /** The next digest = what is waiting plus what the next pass would add (read-only: a dry-run plan). */
 export async function nextDigest(h: Herald, channel: EmailChannelConfig): Promise<NextDigest> {
-  const scan = await scanContent(h.config.content, h.config.site);
+  const scan = await scanSite(h);
   const now = h.now();
   const seen = new Map((await h.store.listArticles()).map((s) => [s.article.id, s]));
   const plan = await planChannel(h, channel, scan.articles, seen, now, { dryRun: true });

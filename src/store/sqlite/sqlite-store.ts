@@ -54,6 +54,7 @@ function toSubscriber(r: Row): Subscriber {
     email: r.email as string,
     name: opt(r.name),
     topics: JSON.parse(r.topics as string) as string[],
+    language: opt(r.language),
     status: r.status as SubscriberStatus,
     paused: r.paused === 1,
     confirmSentAt: opt(r.confirm_sent_at),
@@ -61,6 +62,11 @@ function toSubscriber(r: Row): Subscriber {
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };
+}
+
+/** The identity of an article's row: its language and its file. */
+function sourceKey(a: Pick<Article, 'file' | 'language'>): string {
+  return JSON.stringify([a.language, a.file]);
 }
 
 function toDigest(r: Row): Digest {
@@ -123,30 +129,85 @@ export class SqliteStore implements Store {
 
   // ── articles ──────────────────────────────────────────────────────────
 
-  async syncArticles(articles: Article[], now: Date): Promise<{ added: string[] }> {
+  async syncArticles(articles: Article[], now: Date, defaultLanguage?: string): Promise<{ added: string[]; ids: Map<string, string> }> {
     const t = iso(now);
     const added: string[] = [];
-    const get = this.stmt('SELECT content_hash FROM articles WHERE id = ?');
-    const ins = this.stmt('INSERT INTO articles (id, data, content_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)');
-    const upd = this.stmt('UPDATE articles SET data = ?, content_hash = ?, last_seen_at = ?, gone_at = NULL WHERE id = ?');
+    const get = this.stmt('SELECT data, source_key FROM articles WHERE id = ?');
+    const ins = this.stmt('INSERT INTO articles (id, data, content_hash, first_seen_at, last_seen_at, source_key) VALUES (?, ?, ?, ?, ?, ?)');
+    const upd = this.stmt('UPDATE articles SET data = ?, content_hash = ?, last_seen_at = ?, gone_at = NULL, source_key = ? WHERE id = ?');
     const seen = this.stmt('UPDATE articles SET last_seen_at = ?, gone_at = NULL WHERE id = ?');
+    let ids = new Map<string, string>();
     this.db
       .transaction(() => {
-        for (const a of articles) {
-          const row = get.get(a.id) as Row | undefined;
+        // Identified inside the write lock, so two processes never give one file two ids.
+        ids = this.identify(articles, defaultLanguage);
+        const current = new Set<string>();
+        for (const scanned of articles) {
+          const id = ids.get(scanned.id) ?? scanned.id;
+          const a = id === scanned.id ? scanned : { ...scanned, id };
+          current.add(id);
+          const data = JSON.stringify(a);
+          const key = sourceKey(a);
+          const row = get.get(id) as Row | undefined;
           if (!row) {
-            ins.run(a.id, JSON.stringify(a), a.contentHash, t, t);
-            added.push(a.id);
-          } else if (row.content_hash !== a.contentHash) upd.run(JSON.stringify(a), a.contentHash, t, a.id);
-          else seen.run(t, a.id);
+            ins.run(id, data, a.contentHash, t, t, key);
+            added.push(id);
+          } else if (row.data !== data || row.source_key !== key) upd.run(data, a.contentHash, t, key, id);
+          else seen.run(t, id);
         }
-        const ids = new Set(articles.map((a) => a.id));
         const known = this.stmt('SELECT id FROM articles WHERE gone_at IS NULL').pluck().all() as string[];
         const gone = this.stmt('UPDATE articles SET gone_at = ? WHERE id = ?');
-        for (const id of known) if (!ids.has(id)) gone.run(t, id);
+        for (const id of known) if (!current.has(id)) gone.run(t, id);
       })
       .immediate();
-    return { added };
+    return { added, ids };
+  }
+
+  async identifyArticles(articles: Array<Pick<Article, 'id' | 'file' | 'language'>>, defaultLanguage?: string): Promise<Map<string, string>> {
+    return this.identify(articles, defaultLanguage);
+  }
+
+  private identify(articles: Array<Pick<Article, 'id' | 'file' | 'language'>>, defaultLanguage?: string): Map<string, string> {
+    const rows = this.stmt("SELECT id, source_key, json_extract(data, '$.file') AS file FROM articles").all() as Row[];
+    const byKey = new Map<string, string>();
+    const legacyByFile = new Map<string, string[]>();
+    const taken = new Map<string, string | null>();
+    for (const r of rows) {
+      taken.set(r.id as string, (r.source_key as string | null) ?? null);
+      if (r.source_key) byKey.set(r.source_key as string, r.id as string);
+      else legacyByFile.set(r.file as string, [...(legacyByFile.get(r.file as string) ?? []), r.id as string]);
+    }
+    const ids = new Map<string, string>();
+    const assigned = new Set<string>();
+    // The default language's articles claim a row from before first: that was the only language then.
+    const order = [...articles].sort((a, b) => Number(b.language === defaultLanguage) - Number(a.language === defaultLanguage));
+    const pending: Array<Pick<Article, 'id' | 'file' | 'language'>> = [];
+    for (const a of order) {
+      const key = sourceKey(a);
+      let id = byKey.get(key);
+      if (id === undefined) {
+        const legacy = legacyByFile.get(a.file);
+        if (legacy && legacy.length > 0) {
+          id = legacy.shift() as string;
+          taken.set(id, key);
+        }
+      }
+      if (id === undefined) {
+        pending.push(a);
+        continue;
+      }
+      assigned.add(id);
+      if (id !== a.id) ids.set(a.id, id);
+    }
+    for (const a of pending) {
+      const key = sourceKey(a);
+      let id = a.id;
+      // Someone else's id (another file's row, or one given out in this scan): add a suffix.
+      for (let n = 2; assigned.has(id) || (taken.has(id) && taken.get(id) !== key); n++) id = `${a.id}~${n}`;
+      assigned.add(id);
+      if (id !== a.id) ids.set(a.id, id);
+    }
+    return ids;
   }
 
   private toStoredArticle(r: Row): StoredArticle {
@@ -374,6 +435,26 @@ export class SqliteStore implements Store {
     return (this.stmt('SELECT * FROM deliveries WHERE article_id = ? ORDER BY id').all(articleId) as Row[]).map(toDelivery);
   }
 
+  async subscribersReached(channelId: string, articleIds: string[]): Promise<Set<number>> {
+    if (articleIds.length === 0) return new Set();
+    const list = JSON.stringify(articleIds);
+    const direct = this.stmt(
+      'SELECT DISTINCT subscriber_id FROM deliveries WHERE channel_id = ? AND subscriber_id IS NOT NULL AND article_id IN (SELECT value FROM json_each(?))',
+    )
+      .pluck()
+      .all(channelId, list) as number[];
+    // Digest deliveries name their articles in the variant; only the digests that held one are read.
+    const viaDigest = this.stmt(
+      `SELECT DISTINCT d.subscriber_id FROM deliveries d
+       WHERE d.channel_id = ? AND d.subscriber_id IS NOT NULL
+         AND d.digest_id IN (SELECT digest_id FROM decisions WHERE channel_id = ? AND digest_id IS NOT NULL AND article_id IN (SELECT value FROM json_each(?)))
+         AND EXISTS (SELECT 1 FROM json_each(COALESCE(d.variant, (SELECT article_ids FROM digests WHERE id = d.digest_id))) v WHERE v.value IN (SELECT value FROM json_each(?)))`,
+    )
+      .pluck()
+      .all(channelId, channelId, list, list) as number[];
+    return new Set([...direct, ...viaDigest]);
+  }
+
   async deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary> {
     const where = ref.digestId !== undefined ? 'channel_id = ? AND digest_id = ?' : 'channel_id = ? AND article_id = ?';
     const key = ref.digestId ?? ref.articleId ?? null;
@@ -448,7 +529,7 @@ export class SqliteStore implements Store {
   }
 
   async upsertSubscriber(
-    s: { email: string; name?: string; topics?: string[]; status?: SubscriberStatus; ifStatusIn?: readonly SubscriberStatus[] },
+    s: { email: string; name?: string; topics?: string[]; language?: string; status?: SubscriberStatus; ifStatusIn?: readonly SubscriberStatus[] },
     now: Date,
   ): Promise<{ subscriber: Subscriber; created: boolean }> {
     const t = iso(now);
@@ -460,14 +541,14 @@ export class SqliteStore implements Store {
         if (existing) {
           const status = s.ifStatusIn && !s.ifStatusIn.includes(existing.status as SubscriberStatus) ? undefined : s.status;
           this
-      .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), status = COALESCE(?, status), updated_at = ? WHERE id = ?')
-            .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, status ?? null, t, existing.id);
+      .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), language = COALESCE(?, language), status = COALESCE(?, status), updated_at = ? WHERE id = ?')
+            .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, s.language ?? null, status ?? null, t, existing.id);
           return { subscriber: toSubscriber(this.stmt('SELECT * FROM subscribers WHERE id = ?').get(existing.id) as Row), created: false };
         }
         const publicId = randomBytes(12).toString('base64url');
         const r = this
-      .stmt('INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *')
-          .get(publicId, email, key, s.name ?? null, JSON.stringify(s.topics ?? []), s.status ?? 'active', t, t) as Row;
+      .stmt('INSERT INTO subscribers (public_id, email, email_key, name, topics, language, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *')
+          .get(publicId, email, key, s.name ?? null, JSON.stringify(s.topics ?? []), s.language ?? null, s.status ?? 'active', t, t) as Row;
         return { subscriber: toSubscriber(r), created: true };
       })
       .immediate();
@@ -508,7 +589,7 @@ export class SqliteStore implements Store {
 
   // ── reader self-service (web sign-up, confirm, unsubscribe, preferences) ──
 
-  async signUp(s: { email: string; name?: string; topics: string[] }, now: Date): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome }> {
+  async signUp(s: { email: string; name?: string; topics: string[]; language?: string }, now: Date): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome }> {
     const t = iso(now);
     const email = s.email.trim();
     const key = email.toLowerCase();
@@ -520,17 +601,17 @@ export class SqliteStore implements Store {
           const publicId = randomBytes(12).toString('base64url');
           const r = this
             .stmt(
-              "INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
+              "INSERT INTO subscribers (public_id, email, email_key, name, topics, language, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
             )
-            .get(publicId, email, key, s.name ?? null, topics, t, t) as Row;
+            .get(publicId, email, key, s.name ?? null, topics, s.language ?? null, t, t) as Row;
           return { subscriber: toSubscriber(r), outcome: 'created' as const };
         }
         const status = row.status as SubscriberStatus;
         // Without a login anyone can submit any address, so a confirmed reader's choices are never touched here.
         if (status === 'active' || status === 'bounced') return { subscriber: toSubscriber(row), outcome: status };
         const r = this
-          .stmt("UPDATE subscribers SET status = 'pending', name = ?, topics = ?, paused = 0, updated_at = ? WHERE id = ? RETURNING *")
-          .get(s.name ?? null, topics, t, row.id) as Row;
+          .stmt("UPDATE subscribers SET status = 'pending', name = ?, topics = ?, language = COALESCE(?, language), paused = 0, updated_at = ? WHERE id = ? RETURNING *")
+          .get(s.name ?? null, topics, s.language ?? null, t, row.id) as Row;
         return { subscriber: toSubscriber(r), outcome: status === 'pending' ? ('pending' as const) : ('renewed' as const) };
       })
       .immediate();
