@@ -1,5 +1,6 @@
 import { DateTime, Info } from 'luxon';
 import { TomlDate } from 'smol-toml';
+import { YamlTimestamp } from './front-matter.ts';
 import { ArticleParseError } from './errors.ts';
 import { type Field, fieldError } from './values.ts';
 
@@ -25,7 +26,9 @@ export function assertValidZone(zone: string): void {
 export function parseDateField(field: Field, zone: string): DateTime {
   const { value } = field;
   let dt: DateTime | undefined;
-  if (value instanceof TomlDate) {
+  if (value instanceof YamlTimestamp) {
+    dt = parseDateText(value.text, value.utc ? 'UTC' : zone);
+  } else if (value instanceof TomlDate) {
     // TOML local date-times come back as TomlDate; its ISO text has no offset then.
     if (!value.isTime()) dt = parseDateText(value.toISOString(), zone);
   } else if (value instanceof Date) {

@@ -61,7 +61,7 @@ function readJekyll(text: string): FrontMatter {
   const m = /^(---[ \t]*\n)([\s\S]*?\n?)^(?:---|\.\.\.)[ \t]*$\n?/m.exec(text);
   if (!m || m.index !== 0) return { data: {}, body: text, warnings: [] };
   const block = m[2] as string;
-  const { data, warnings } = parseBlock(block, 'yaml', 1);
+  const { data, warnings } = parseBlock(block, 'yaml', 1, PSYCH_OPTIONS);
   return { format: 'yaml', data, body: text.slice(m[0].length), warnings };
 }
 
@@ -131,10 +131,15 @@ function readOrg(text: string): FrontMatter {
   return { format: 'org', data, body: lines.slice(i).join('\n'), warnings: [] };
 }
 
-function parseBlock(block: string, format: FrontMatterFormat, firstLine: number): { data: Record<string, unknown>; warnings: FrontMatterWarning[] } {
+function parseBlock(
+  block: string,
+  format: FrontMatterFormat,
+  firstLine: number,
+  yamlOptions: typeof YAML_OPTIONS | typeof PSYCH_OPTIONS = YAML_OPTIONS,
+): { data: Record<string, unknown>; warnings: FrontMatterWarning[] } {
   try {
     if (format === 'yaml') {
-      const { value, warnings } = parseYamlBlock(block);
+      const { value, warnings } = parseYamlBlock(block, yamlOptions);
       return { data: asRecord(value, format), warnings: warnings.map((w) => ({ line: w.line === undefined ? undefined : w.line + firstLine - 1, message: w.message })) };
     }
     const value = format === 'toml' ? parseTomlBlock(block) : parseJsonBlock(block);
@@ -168,10 +173,37 @@ function findJsonObjectEnd(text: string): number {
   return -1;
 }
 
+/**
+ * An unquoted YAML timestamp, as Ruby's Psych (Jekyll) sees it: one with a time but no
+ * offset is UTC there, while the same text quoted is local time. Kept as text otherwise.
+ */
+export class YamlTimestamp {
+  constructor(readonly text: string) {}
+  /** Has a time of day and no offset: Psych reads it as UTC. */
+  get utc(): boolean {
+    return /\d:\d\d:\d\d/.test(this.text) && !/(?:Z|[-+]\d{1,2}(?::?\d\d)?)\s*$/i.test(this.text.slice(10));
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+const isTimestampTag = (t: Tags[number]) => typeof t === 'object' && t.tag === 'tag:yaml.org,2002:timestamp';
 // YAML 1.1 scalars as Go's yaml.v2 and Ruby's Psych read them, but timestamps stay text:
 // a date without an offset must be read in the site's time zone, not as UTC.
-const withoutTimestamps = (tags: Tags) => tags.filter((t) => typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:timestamp');
+const withoutTimestamps = (tags: Tags) => tags.filter((t) => !isTimestampTag(t));
+// Psych's timestamp (plain scalars only, as YAML resolves implicit tags).
+const psychTimestamps = (tags: Tags): Tags => [
+  ...withoutTimestamps(tags),
+  {
+    tag: 'tag:yaml.org,2002:timestamp',
+    default: true,
+    test: /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}(?::?\d\d)?))?)$/,
+    resolve: (text: string) => new YamlTimestamp(text),
+  } as Tags[number],
+];
 const YAML_OPTIONS = { schema: 'yaml-1.1', customTags: withoutTimestamps, merge: true, logLevel: 'error', prettyErrors: true } as const;
+const PSYCH_OPTIONS = { ...YAML_OPTIONS, customTags: psychTimestamps };
 
 interface BlockWarning {
   line?: number;
@@ -179,8 +211,8 @@ interface BlockWarning {
 }
 
 /** Line numbers here count from the block's first line. */
-function parseYamlBlock(block: string): { value: unknown; warnings: BlockWarning[] } {
-  const strict = parseDocument(block, { ...YAML_OPTIONS, uniqueKeys: true });
+function parseYamlBlock(block: string, options: typeof YAML_OPTIONS | typeof PSYCH_OPTIONS): { value: unknown; warnings: BlockWarning[] } {
+  const strict = parseDocument(block, { ...options, uniqueKeys: true });
   if (strict.errors.length === 0) return { value: strict.toJS(), warnings: [] };
 
   const warnings: BlockWarning[] = [];
@@ -199,7 +231,7 @@ function parseYamlBlock(block: string): { value: unknown; warnings: BlockWarning
       warnings.push({ line, message: `the quoted value of "${repaired.key}" continues on the next line at column 0; read as Hugo reads it (indent the continuation to be safe)` });
       break;
     }
-    doc = parseDocument(text, { ...YAML_OPTIONS, uniqueKeys: true });
+    doc = parseDocument(text, { ...options, uniqueKeys: true });
     if (!changed) break;
   }
   const remaining = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
@@ -209,7 +241,7 @@ function parseYamlBlock(block: string): { value: unknown; warnings: BlockWarning
     const key = line === undefined ? undefined : /^\s*([^:#]+?)\s*:/.exec(text.split('\n')[line - 1] ?? '')?.[1];
     warnings.push({ line, message: `key ${key ? `"${key}" ` : ''}is given twice; the later value is used, as Hugo does` });
   }
-  const lenient = parseDocument(text, { ...YAML_OPTIONS, uniqueKeys: false });
+  const lenient = parseDocument(text, { ...options, uniqueKeys: false });
   if (lenient.errors.length > 0) throw yamlError(lenient.errors[0] as YAMLError);
   warnings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return { value: lenient.toJS(), warnings };

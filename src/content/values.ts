@@ -41,6 +41,8 @@ export function asText(field: Field): string {
   const { value } = field;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  // An unquoted timestamp (Jekyll's YAML) used as text, e.g. a title.
+  if (typeof value === 'object' && value !== null && value.constructor?.name === 'YamlTimestamp') return String(value);
   throw fieldError(field, 'a string');
 }
 

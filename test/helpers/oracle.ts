@@ -199,3 +199,73 @@ export async function compareTranslations(site: string, config: HeraldConfig, sc
   }
   return checked;
 }
+
+export interface JekyllDoc {
+  url: string;
+  date: string;
+  title: string;
+  draft: boolean;
+  path: string;
+}
+
+const JEKYLL_DUMP = `---
+layout: null
+permalink: /herald-oracle.json
+---
+[{% assign first = true %}{% for p in site.posts %}{% unless first %},{% endunless %}{% assign first = false %}{"url":{{ p.url | jsonify }},"date":{{ p.date | date: "%Y-%m-%dT%H:%M:%S%z" | jsonify }},"title":{{ p.title | jsonify }},"draft":{{ p.draft | jsonify }},"path":{{ p.path | jsonify }}}{% endfor %}{% for c in site.collections %}{% if c.label != "posts" and c.output %}{% for p in c.docs %}{% unless first %},{% endunless %}{% assign first = false %}{"url":{{ p.url | jsonify }},"date":{{ p.date | date: "%Y-%m-%dT%H:%M:%S%z" | jsonify }},"title":{{ p.title | jsonify }},"draft":false,"path":{{ p.path | jsonify }}}{% endfor %}{% endif %}{% endfor %}]
+`;
+
+/**
+ * `jekyll build --drafts --future` of the site, and the posts, drafts and output collection
+ * documents it made (from a Liquid page the test adds): url, date, title, draft, path.
+ */
+export async function jekyllBuild(site: string): Promise<{ docs: JekyllDoc[]; dest: string }> {
+  writeFiles(site, { 'herald-oracle.json': JEKYLL_DUMP });
+  const dest = path.join(site, '_site');
+  await tool('jekyll', ['build', '--source', site, '--destination', dest, '--drafts', '--future', '--quiet', '--disable-disk-cache'], site);
+  const docs = JSON.parse(readFileSync(path.join(dest, 'herald-oracle.json'), 'utf8')) as JekyllDoc[];
+  return { docs, dest };
+}
+
+/**
+ * Every post, draft and output collection document Jekyll builds is an article in Herald
+ * with the same (percent-decoded) URL, date, draft flag and title, and Jekyll wrote its
+ * page where Herald's link points; every Herald article is one Jekyll built.
+ */
+export async function compareWithJekyll(
+  site: string,
+  extraYaml = '',
+  allowed: readonly string[] = [],
+): Promise<{ compared: number; notArticles: string[]; config: HeraldConfig; scan: ScanResult; docs: JekyllDoc[] }> {
+  const { docs, dest } = await jekyllBuild(site);
+  const { config, scan } = await heraldScan(site, extraYaml);
+  expect(scan.problems).toEqual([]);
+  const base = new URL(config.site.url).pathname;
+  const byFile = new Map(scan.articles.map((a) => [a.file, a]));
+  let compared = 0;
+  const notArticles: string[] = [];
+  for (const d of docs) {
+    const a = byFile.get(d.path);
+    const skipped = scan.skipped.find((s) => s.file === d.path);
+    if (!a && skipped && allowed.includes(skipped.reason)) {
+      notArticles.push(d.path);
+      continue;
+    }
+    expect(a, `${d.path}: Jekyll builds ${d.url}, Herald has ${scan.skipped.find((s) => s.file === d.path)?.reason ?? 'nothing'}`).toBeDefined();
+    if (!a) continue;
+    const herald = new URL(a.url);
+    expect(herald.pathname.startsWith(base), `${d.path}: ${a.url} is under ${config.site.url}`).toBe(true);
+    const link = decodeURIComponent(`/${herald.pathname.slice(base.length)}`);
+    expect(link, `${d.path} url`).toBe(decodeURIComponent(d.url));
+    // The page is where the link points (Jekyll adds index.html, or the output extension).
+    const out = path.join(dest, link.endsWith('/') ? `${link}index.html` : link);
+    expect(existsSync(out) || existsSync(`${out}.html`), `${d.path}: ${out} written by Jekyll`).toBe(true);
+    expect(Date.parse(a.date), `${d.path} date`).toBe(Date.parse(d.date.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')));
+    expect(a.draft, `${d.path} draft`).toBe(d.draft === true);
+    expect(a.title, `${d.path} title`).toBe(collapseWhitespace(d.title));
+    compared++;
+  }
+  const built = new Set(docs.map((d) => d.path));
+  expect(scan.articles.filter((a) => !built.has(a.file)).map((a) => a.file), 'Herald articles Jekyll does not build').toEqual([]);
+  return { compared, notArticles, config, scan, docs };
+}
