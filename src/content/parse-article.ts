@@ -2,7 +2,9 @@ import type { Article } from './article.ts';
 import { ArticleParseError } from './errors.ts';
 import { parseHugoPage } from './hugo/page.ts';
 import { describeHugoSource } from './paths.ts';
+import { assertValidZone } from './dates.ts';
 import { type ContentSettings, defaultLanguageCode, type SiteSettings, siteLanguages } from './site.ts';
+import { assertSiteUrl } from './urls.ts';
 
 export { TOPIC_TAXONOMIES } from './page-fields.ts';
 
@@ -14,6 +16,8 @@ export { TOPIC_TAXONOMIES } from './page-fields.ts';
  * Article.
  */
 export function parseArticle(file: string, bytes: Uint8Array, site: SiteSettings, content: ContentSettings): Article {
+  assertSiteUrl(site.url);
+  assertValidZone(site.timezone);
   const languages = siteLanguages(content, site);
   const defaultLanguage = defaultLanguageCode(content, site);
   const src = describeHugoSource(file, defaultLanguage, new Set(languages.map((l) => l.code)));

@@ -132,8 +132,8 @@ export function parseHugoPage(src: HugoSource, bytes: Uint8Array, site: SiteSett
   const translationKeyField = getField(data, 'translationKey');
 
   let url: string;
-  if (urlText && /^https?:\/\//i.test(urlText)) {
-    // Hugo refuses this; Herald links to it (a page that lives elsewhere).
+  if (urlText && (/^[a-z][a-z\d+.-]*:/i.test(urlText) || urlText.startsWith('//'))) {
+    // Hugo refuses a URL with a scheme; Herald links to an http(s) one (a page that lives elsewhere).
     url = resolveField(urlField as NonNullable<typeof urlField>, lang.baseUrl, lang.baseUrl);
   } else {
     const rules = content.pathRules ?? DEFAULT_PATH_RULES;
