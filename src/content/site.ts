@@ -23,6 +23,8 @@ export interface SiteLanguage {
   locale: string;
   /** The language's own site title, if the site gives one. */
   title?: string;
+  /** Its name for readers (Hugo's `languageName`), e.g. 中文. */
+  name?: string;
   /** Absolute base URL of this language's pages, ending with '/': its own baseURL on a multihost site, else the site's. */
   baseUrl: string;
   /** What Hugo puts before this language's paths ('' for the default language unless defaultContentLanguageInSubdir). */

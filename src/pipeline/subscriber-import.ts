@@ -11,8 +11,20 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import { siteLanguages } from '../content/site.ts';
 import type { SubscriberStatus } from '../store/types.ts';
 import type { Herald } from './herald.ts';
+
+/** The site's language codes (subscribers read in one of them). */
+export function siteLanguageCodes(h: Pick<Herald, 'config'>): string[] {
+  return siteLanguages(h.config.content, h.config.site).map((l) => l.code);
+}
+
+/** The site's spelling of a language code, compared case-insensitively; undefined if the site has no such language. */
+export function siteLanguageCode(h: Pick<Herald, 'config'>, code: string): string | undefined {
+  const wanted = code.trim().toLowerCase();
+  return siteLanguageCodes(h).find((c) => c.toLowerCase() === wanted);
+}
 
 const emailSchema = z.email();
 
@@ -65,12 +77,15 @@ export interface InvalidRow {
   line: number;
   /** The cell that made the row invalid (with any formula guard taken off). */
   value: string;
-  /** Which cell: not a valid address, or a status other than EXPECTED_STATUSES. */
-  column: 'email' | 'status';
+  /** What the cell may hold, when that depends on the site (languages). */
+  expected?: string;
+  /** Which cell: not a valid address, a status other than EXPECTED_STATUSES, or a language the site does not have. */
+  column: 'email' | 'status' | 'language';
 }
 
 /** One line saying why a row was skipped: `"x" is not a valid email address; row skipped`. */
 export function describeInvalidRow(r: InvalidRow): string {
+  if (r.column === 'language') return `"${r.value}" is not a language of the site${r.expected ? ` (expected ${r.expected})` : ''}; row skipped`;
   return r.column === 'status'
     ? `"${r.value}" is not a valid status (expected ${EXPECTED_STATUSES}); row skipped`
     : `"${r.value}" is not a valid email address; row skipped`;
@@ -88,7 +103,7 @@ const isSuppressed = (s: SubscriberStatus) => s === 'unsubscribed' || s === 'bou
 /** Statuses an imported unsubscribe or bounce may replace. */
 const LIVE: readonly SubscriberStatus[] = ['active', 'pending'];
 
-export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv: string | Buffer): Promise<ImportResult> {
+export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now' | 'config'>, csv: string | Buffer): Promise<ImportResult> {
   let records: string[][];
   try {
     records = parseCsv(csv, { bom: true, relax_column_count: true, skip_empty_lines: false, cast: unguardFormula }) as string[][];
@@ -116,13 +131,20 @@ export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv
       result.invalid.push({ line, value: rawStatus, column: 'status' });
       continue;
     }
+    // A language cell: one of the site's codes; empty = as without the column.
+    const rawLanguage = col('language') >= 0 ? (row[col('language')] ?? '').trim() : '';
+    const language = rawLanguage === '' ? undefined : siteLanguageCode(h, rawLanguage);
+    if (rawLanguage !== '' && language === undefined) {
+      result.invalid.push({ line, value: rawLanguage, column: 'language', expected: siteLanguageCodes(h).join(', ') });
+      continue;
+    }
     const name = col('name') >= 0 ? row[col('name')]?.trim() || undefined : undefined;
     const topics = col('topics') >= 0 ? splitTopics(row[col('topics')], ';') : undefined;
     const existing = await h.store.getSubscriber(email);
     if (!existing) {
       // A new address: as the row says (an unsubscribed or bounced one is on record, so it stays suppressed), else active.
       // Should it appear meanwhile (a sign-up), the same rule as below applies to it.
-      const { created } = await h.store.upsertSubscriber({ email, name, topics, status: wanted ?? 'active', ifStatusIn: wanted && isSuppressed(wanted) ? LIVE : ['pending'] }, now);
+      const { created } = await h.store.upsertSubscriber({ email, name, topics, language, status: wanted ?? 'active', ifStatusIn: wanted && isSuppressed(wanted) ? LIVE : ['pending'] }, now);
       if (created) result.added++;
       else result.updated++;
       continue;
@@ -137,22 +159,22 @@ export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv
     else if (wanted === 'bounced') change = { status: 'bounced', ifStatusIn: LIVE };
     // No status (or `active`) makes a pending address active; `pending` changes nothing.
     else if (existing.status === 'pending' && wanted !== 'pending') change = { status: 'active', ifStatusIn: ['pending'] };
-    const { subscriber } = await h.store.upsertSubscriber({ email, name, topics, ...change }, now);
+    const { subscriber } = await h.store.upsertSubscriber({ email, name, topics, language, ...change }, now);
     if (subscriber.status === 'bounced' && change?.status === 'bounced') await h.store.cancelPendingDeliveries(existing.id, 'bounced', now);
     result.updated++;
   }
   return result;
 }
 
-export const EXPORT_HEADER = ['email', 'name', 'topics', 'status'];
+export const EXPORT_HEADER = ['email', 'name', 'topics', 'status', 'language'];
 
-/** Every subscriber as CSV (`email,name,topics,status`), a page of rows at a time, formulas guarded. */
+/** Every subscriber as CSV (`email,name,topics,status,language`), a page of rows at a time, formulas guarded. */
 export async function exportSubscribersCsv(h: Pick<Herald, 'store'>, write: (chunk: string) => void): Promise<void> {
   write(stringify([EXPORT_HEADER]));
   for (let after = 0; ; ) {
     const page = await h.store.subscribers({ afterId: after, limit: 1000 });
     if (page.length === 0) break;
-    write(stringify(page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status]), { cast: { string: guardFormula } }));
+    write(stringify(page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status, s.language ?? '']), { cast: { string: guardFormula } }));
     after = page[page.length - 1]!.id;
   }
 }

@@ -1,7 +1,7 @@
 /** herald subscribers add | remove | list | import | export */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkEmail, CsvImportError, describeInvalidRow, exportSubscribersCsv, importSubscribersCsv, splitTopics } from '../../pipeline/subscriber-import.ts';
+import { checkEmail, CsvImportError, describeInvalidRow, exportSubscribersCsv, importSubscribersCsv, siteLanguageCode, siteLanguageCodes, splitTopics } from '../../pipeline/subscriber-import.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { type GlobalOptions, withHerald } from '../session.ts';
 
@@ -13,15 +13,22 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
     .description('add (or update) an active subscriber')
     .option('--name <name>', 'their name, used in the greeting')
     .option('--topics <list>', 'comma-separated topics; none = every article')
-    .action(act(async (email: string, o: { name?: string; topics?: string }) =>
+    .option('--language <code>', "the site language they read in (one of the site's language codes); default: the site's default")
+    .action(act(async (email: string, o: { name?: string; topics?: string; language?: string }) =>
       withHerald(g(), async (h) => {
         const address = checkEmail(email);
         if (!address) throw new UsageError(`"${email}" is not a valid email address`);
+        const language = o.language === undefined ? undefined : siteLanguageCode(h, o.language);
+        if (o.language !== undefined && language === undefined) {
+          throw new UsageError(`"${o.language}" is not a language of the site (it has ${siteLanguageCodes(h).join(', ')})`);
+        }
         const { created, subscriber } = await h.store.upsertSubscriber(
-          { email: address, name: o.name, topics: o.topics === undefined ? undefined : splitTopics(o.topics, ','), status: 'active' },
+          { email: address, name: o.name, topics: o.topics === undefined ? undefined : splitTopics(o.topics, ','), language, status: 'active' },
           h.now(),
         );
-        console.log(`${created ? 'added' : 'updated'} ${subscriber.email}${subscriber.topics.length ? ` (topics: ${subscriber.topics.join(', ')})` : ' (all topics)'}`);
+        console.log(
+          `${created ? 'added' : 'updated'} ${subscriber.email}${subscriber.topics.length ? ` (topics: ${subscriber.topics.join(', ')})` : ' (all topics)'}${subscriber.language ? ` [${subscriber.language}]` : ''}`,
+        );
         return EXIT.ok;
       }),
     ));
@@ -53,10 +60,12 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
           all.push(...page);
           after = page[page.length - 1]!.id;
         }
-        const rows = all.map((s) => ({ email: s.email, name: s.name ?? null, topics: s.topics, status: s.status, createdAt: s.createdAt }));
+        const rows = all.map((s) => ({ email: s.email, name: s.name ?? null, topics: s.topics, language: s.language ?? null, status: s.status, createdAt: s.createdAt }));
         if (o.json) console.log(JSON.stringify(rows, null, 2));
         else {
-          for (const r of rows) console.log(`${r.status.padEnd(12)} ${r.email}${r.name ? ` (${r.name})` : ''}${r.topics.length ? `  topics: ${r.topics.join(', ')}` : ''}`);
+          for (const r of rows) {
+            console.log(`${r.status.padEnd(12)} ${r.email}${r.name ? ` (${r.name})` : ''}${r.language ? ` [${r.language}]` : ''}${r.topics.length ? `  topics: ${r.topics.join(', ')}` : ''}`);
+          }
           console.log(`${rows.length} subscriber(s)`);
         }
         return EXIT.ok;
@@ -66,7 +75,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
   sub
     .command('import <file>')
     .description(
-      'import a CSV with header email,name,topics[,status] (topics separated by ";"); existing addresses are updated, an unsubscribed or bounced status is honoured, and no one who unsubscribed or bounced is signed up again',
+      'import a CSV with header email,name,topics[,status][,language] (topics separated by ";"); existing addresses are updated, an unsubscribed or bounced status is honoured, and no one who unsubscribed or bounced is signed up again',
     )
     .action(act(async (file: string) =>
       withHerald(g(), async (h) => {
@@ -93,7 +102,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
 
   sub
     .command('export')
-    .description('write every subscriber as CSV to stdout (email,name,topics,status)')
+    .description('write every subscriber as CSV to stdout (email,name,topics,status,language)')
     .action(act(async () =>
       withHerald(g(), async (h) => {
         await exportSubscribersCsv(h, (chunk) => process.stdout.write(chunk));

@@ -179,6 +179,8 @@ export function readHugoConfig(root: string): SiteConfigRead {
     };
     const title = str(e.conf.title) ?? str((e.conf.params as Tree | undefined)?.title);
     if (title) lang.title = title;
+    const name = str(e.conf.languagename);
+    if (name) lang.name = name;
     const own_permalinks = permalinkMap(e.conf.permalinks);
     if (own_permalinks) lang.permalinks = own_permalinks;
     return lang;
