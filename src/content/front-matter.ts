@@ -93,7 +93,8 @@ function readHugo(text: string): FrontMatter {
     const after = rest.slice(blockStart);
     const end = close.exec(after);
     if (!end) throw unclosed(delimiter, skippedLines + 1);
-    const block = after.slice(0, end.index);
+    // Without the newline before the closing line, an error at the end points at the last line of the block.
+    const block = after.slice(0, end.index).replace(/\n$/, '');
     let body = after.slice(end.index + 3);
     body = body.startsWith('\n') ? body.slice(1) : body;
     const { data, warnings } = parseBlock(block, format, skippedLines + 2);

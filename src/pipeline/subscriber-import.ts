@@ -166,15 +166,20 @@ export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now' | 'co
   return result;
 }
 
-export const EXPORT_HEADER = ['email', 'name', 'topics', 'status', 'language'];
+export const EXPORT_HEADER = ['email', 'name', 'topics', 'status'];
 
-/** Every subscriber as CSV (`email,name,topics,status,language`), a page of rows at a time, formulas guarded. */
-export async function exportSubscribersCsv(h: Pick<Herald, 'store'>, write: (chunk: string) => void): Promise<void> {
-  write(stringify([EXPORT_HEADER]));
+/**
+ * Every subscriber as CSV (`email,name,topics,status`, and `language` on a site with more
+ * than one language), a page of rows at a time, formulas guarded.
+ */
+export async function exportSubscribersCsv(h: Pick<Herald, 'store' | 'config'>, write: (chunk: string) => void): Promise<void> {
+  const withLanguage = siteLanguageCodes(h).length > 1;
+  write(stringify([withLanguage ? [...EXPORT_HEADER, 'language'] : EXPORT_HEADER]));
   for (let after = 0; ; ) {
     const page = await h.store.subscribers({ afterId: after, limit: 1000 });
     if (page.length === 0) break;
-    write(stringify(page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status, s.language ?? '']), { cast: { string: guardFormula } }));
+    const rows = page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status, ...(withLanguage ? [s.language ?? ''] : [])]);
+    write(stringify(rows, { cast: { string: guardFormula } }));
     after = page[page.length - 1]!.id;
   }
 }

@@ -102,7 +102,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
 
   sub
     .command('export')
-    .description('write every subscriber as CSV to stdout (email,name,topics,status,language)')
+    .description('write every subscriber as CSV to stdout (email,name,topics,status; and language on a multilingual site)')
     .action(act(async () =>
       withHerald(g(), async (h) => {
         await exportSubscribersCsv(h, (chunk) => process.stdout.write(chunk));

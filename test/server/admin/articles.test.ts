@@ -86,7 +86,7 @@ describe('GET /admin/articles', () => {
   it('lists files that cannot be used as problems, with file and reason, and not as articles', async () => {
     t = await loggedIn();
     t.site.write('posts/broken.md', '---\ntitle: [unclosed\n---\n\nbody\n');
-    t.site.write('posts/untitled.md', '---\ndate: 2025-07-01T08:00:00+08:00\n---\n\nbody\n');
+    t.site.write('posts/bad-date.md', '---\ntitle: Bad date\ndate: 2025-13-45\n---\n\nbody\n');
     const r = await t.get('/admin/articles');
     expect(r.statusCode).toBe(200);
     expect(r.body).toContain('<caption id="articles-caption">2 articles</caption>');
@@ -94,7 +94,7 @@ describe('GET /admin/articles', () => {
     expect(problems).toContain('<caption id="problems-caption">Skipped files and why</caption>');
     const rows = [...problems.matchAll(/<tr><th scope="row"><code>([^<]+)<\/code><\/th><td>([^<]+)<\/td><\/tr>/g)].map((m) => [m[1], decodeHtml(m[2]!)]);
     expect(rows).toHaveLength(2);
-    expect(rows).toContainEqual(['posts/untitled.md', 'front matter: "title" is missing, expected a non-empty string']);
+    expect(rows).toContainEqual(['posts/bad-date.md', 'front matter: "date" is "2025-13-45", expected an ISO 8601 date like 2025-07-02T00:40:05+08:00']);
     const broken = rows.find((x) => x[0] === 'posts/broken.md');
     expect(broken?.[1]).toMatch(/^front matter: invalid YAML at line 2/);
   });

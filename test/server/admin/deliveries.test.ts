@@ -54,7 +54,7 @@ describe('GET /admin/deliveries', () => {
     expect(recent[2]![5]).toBe('Jul 2, 2025, 9:00 AM');
     expect(recent[2]![6]).toBe(String(t.tg.messages[0]!.messageId));
     expect(recent.map((x) => x[6]).slice(0, 2).sort()).toEqual(['Q1', 'Q2']);
-    expect(r.body).toContain('<a href="/admin/articles/posts%2Feurope-ai">europe-ai</a>');
+    expect(r.body).toContain('<a href="/admin/articles/posts%2Feurope-ai">posts/europe-ai</a>');
     expect(r.body).toContain('No failed deliveries.');
   });
 
