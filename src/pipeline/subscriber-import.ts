@@ -103,7 +103,8 @@ const isSuppressed = (s: SubscriberStatus) => s === 'unsubscribed' || s === 'bou
 /** Statuses an imported unsubscribe or bounce may replace. */
 const LIVE: readonly SubscriberStatus[] = ['active', 'pending'];
 
-export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now' | 'config'>, csv: string | Buffer): Promise<ImportResult> {
+/** `config` tells which languages the site has (without it a language cell is taken as written). */
+export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'> & Partial<Pick<Herald, 'config'>>, csv: string | Buffer): Promise<ImportResult> {
   let records: string[][];
   try {
     records = parseCsv(csv, { bom: true, relax_column_count: true, skip_empty_lines: false, cast: unguardFormula }) as string[][];
@@ -133,9 +134,9 @@ export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now' | 'co
     }
     // A language cell: one of the site's codes; empty = as without the column.
     const rawLanguage = col('language') >= 0 ? (row[col('language')] ?? '').trim() : '';
-    const language = rawLanguage === '' ? undefined : siteLanguageCode(h, rawLanguage);
+    const language = rawLanguage === '' ? undefined : h.config ? siteLanguageCode({ config: h.config }, rawLanguage) : rawLanguage;
     if (rawLanguage !== '' && language === undefined) {
-      result.invalid.push({ line, value: rawLanguage, column: 'language', expected: siteLanguageCodes(h).join(', ') });
+      result.invalid.push({ line, value: rawLanguage, column: 'language', expected: h.config ? siteLanguageCodes({ config: h.config }).join(', ') : undefined });
       continue;
     }
     const name = col('name') >= 0 ? row[col('name')]?.trim() || undefined : undefined;
@@ -172,8 +173,8 @@ export const EXPORT_HEADER = ['email', 'name', 'topics', 'status'];
  * Every subscriber as CSV (`email,name,topics,status`, and `language` on a site with more
  * than one language), a page of rows at a time, formulas guarded.
  */
-export async function exportSubscribersCsv(h: Pick<Herald, 'store' | 'config'>, write: (chunk: string) => void): Promise<void> {
-  const withLanguage = siteLanguageCodes(h).length > 1;
+export async function exportSubscribersCsv(h: Pick<Herald, 'store'> & Partial<Pick<Herald, 'config'>>, write: (chunk: string) => void): Promise<void> {
+  const withLanguage = h.config !== undefined && siteLanguageCodes({ config: h.config }).length > 1;
   write(stringify([withLanguage ? [...EXPORT_HEADER, 'language'] : EXPORT_HEADER]));
   for (let after = 0; ; ) {
     const page = await h.store.subscribers({ afterId: after, limit: 1000 });
