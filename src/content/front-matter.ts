@@ -1,5 +1,5 @@
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { type Document, parseDocument, type Tags, YAMLError } from 'yaml';
+import { type Document, parseDocument, type Tags, type YAMLError } from 'yaml';
 import { ArticleParseError } from './errors.ts';
 
 export type FrontMatterFormat = 'yaml' | 'toml' | 'json' | 'org';
@@ -59,7 +59,7 @@ export function readFrontMatter(source: string, dialect: FrontMatterDialect = 'h
 
 function readJekyll(text: string): FrontMatter {
   const m = /^(---[ \t]*\n)([\s\S]*?\n?)^(?:---|\.\.\.)[ \t]*$\n?/m.exec(text);
-  if (!m || m.index !== 0) return { data: {}, body: text, warnings: [] };
+  if (m?.index !== 0) return { data: {}, body: text, warnings: [] };
   const block = m[2] as string;
   const { data, warnings } = parseBlock(block, 'yaml', 1, PSYCH_OPTIONS);
   return { format: 'yaml', data, body: text.slice(m[0].length), warnings };

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { herald } from '../helpers/cli.ts';
 import { SECRET } from '../helpers/site.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
-import { startTelegramApi, type TelegramApi } from '../helpers/telegram-api.ts';
+import { startTelegramApi, type TestTelegramApi } from '../helpers/telegram-api.ts';
 
 const TOKEN = '123456:language-test-token';
 const T0 = '2025-07-02T07:00:00+08:00'; // first run: nothing old is sent
@@ -20,7 +20,7 @@ const T1 = '2025-07-03T08:01:00+08:00'; // after the first digest time
 const T2 = '2025-07-04T08:01:00+08:00'; // after the second
 
 let smtp: TestSmtpServer;
-let tg: TelegramApi;
+let tg: TestTelegramApi;
 let dir: string;
 
 const page = (fm: string, body = 'Body.\n') => `---\n${fm.trim()}\n---\n\n${body}`;
