@@ -100,11 +100,13 @@ export function defaultLanguageCode(content: ContentSettings, site: SiteSettings
 
 /**
  * The site settings as a reader of one language sees them: that language's title (when
- * the site gives one) and its locale for interface strings. Unknown or no code: the default.
+ * the site gives one), its home page and its locale for interface strings. Unknown or no
+ * code: the default.
  */
 export function siteForLanguage(content: ContentSettings, site: SiteSettings, code?: string): SiteSettings {
   if (code === undefined || !content.languages) return site;
   const lang = content.languages.find((l) => l.code.toLowerCase() === code.toLowerCase());
   if (!lang || lang.code === defaultLanguageCode(content, site)) return site;
-  return { ...site, title: lang.title ?? site.title, language: lang.locale };
+  const home = lang.prefix === '' ? lang.baseUrl : `${lang.baseUrl}${lang.prefix.toLowerCase()}/`;
+  return { ...site, title: lang.title ?? site.title, language: lang.locale, url: home || site.url };
 }

@@ -161,6 +161,17 @@ export function jekyllUrl(template: string, v: UrlValues): string {
 
 // ── parse ────────────────────────────────────────────────────────────────
 
+/** Scope globs compiled once, not per document. */
+const scopeGlobs = new Map<string, RegExp>();
+function scopeGlob(scope: string): RegExp {
+  let re = scopeGlobs.get(scope);
+  if (!re) {
+    re = globToRegExp(scope);
+    scopeGlobs.set(scope, re);
+  }
+  return re;
+}
+
 function applyDefaults(settings: JekyllSettings, src: JekyllSource): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   const type = src.collection;
@@ -168,7 +179,11 @@ function applyDefaults(settings: JekyllSettings, src: JekyllSource): Record<stri
     if (d.type !== undefined && d.type !== type && !(d.type === 'drafts' && src.draft)) continue;
     const scope = d.path.replace(/^\/|\/$/g, '');
     if (scope !== '') {
-      const ok = scope.includes('*') ? globToRegExp(scope).test(src.relativePath) || src.relativePath.startsWith(`${scope.split('*')[0]}`) : src.relativePath.startsWith(scope);
+      // A glob scope names files or folders (everything below a matched folder is in scope).
+      const parts = src.relativePath.split('/');
+      const ok = scope.includes('*')
+        ? parts.some((_, i) => scopeGlob(scope).test(parts.slice(0, i + 1).join('/')))
+        : src.relativePath.startsWith(scope);
       if (!ok) continue;
     }
     Object.assign(merged, d.values);

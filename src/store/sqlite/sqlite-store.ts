@@ -168,7 +168,8 @@ export class SqliteStore implements Store {
   }
 
   private identify(articles: Array<Pick<Article, 'id' | 'file' | 'language'>>, defaultLanguage?: string): Map<string, string> {
-    const rows = this.stmt("SELECT id, source_key, json_extract(data, '$.file') AS file FROM articles").all() as Row[];
+    // Only rows from before identities need their file read out of the snapshot.
+    const rows = this.stmt("SELECT id, source_key, CASE WHEN source_key IS NULL THEN json_extract(data, '$.file') END AS file FROM articles").all() as Row[];
     const byKey = new Map<string, string>();
     const legacyByFile = new Map<string, string[]>();
     const taken = new Map<string, string | null>();

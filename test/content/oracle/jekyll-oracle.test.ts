@@ -85,6 +85,8 @@ describe('Jekyll oracle', () => {
           '    values: { permalink: "/p/:year/:title/" }',
           '  - scope: { path: "_posts/special" }',
           '    values: { categories: [special] , permalink: "/s/:categories/:title/" }',
+          '  - scope: { path: "_posts/g*" }',
+          '    values: { categories: [globbed] }',
           'exclude: [private]',
           '',
         ].join('\n'),
@@ -96,11 +98,13 @@ describe('Jekyll oracle', () => {
         '_notes/n.md': post('title: Not output\ndate: 2020-01-01'),
         '_posts/2020-01-01-defaulted.md': post('title: Defaulted'),
         '_posts/special/2020-01-02-special.md': post('title: Special'),
+        '_posts/globdir/2020-01-04-in-glob.md': post('title: In a globbed scope\npermalink: /:categories/:title/'),
+        '_posts/2020-01-05-gone-fishing.md': post('title: Not in the folder glob\npermalink: /:categories/:title/'),
         'private/_posts/2020-01-03-private.md': post('title: Excluded'),
       });
       // Jekyll dates a collection document without a date by the build time; Herald does not take it.
       const r = await compareWithJekyll(site, '', ['undated']);
-      expect(r.compared).toBe(6);
+      expect(r.compared).toBe(8);
       expect(r.notArticles).toEqual(['_recipes/undated.md']);
       expect(r.scan.skipped.find((s) => s.file === '_recipes/undated.md')?.reason).toBe('undated');
     },
