@@ -4,7 +4,7 @@
  * when the site has it, with that language's interface strings; channels take only
  * the languages they name.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ParsedMail } from 'mailparser';
@@ -134,8 +134,9 @@ describe('a multilingual site', () => {
     expect(ja).toContain('Both languages');
     expect(ja).toContain('Read more');
 
-    // The Chinese Telegram channel got the Chinese page only.
+    // The Chinese Telegram channel got the Chinese page only, in Chinese.
     expect(tg.messages.map((m) => String(m.body.text ?? m.body.caption))).toEqual([expect.stringContaining('两种语言')]);
+    expect(String(tg.messages[0]?.body.text)).toContain('阅读全文');
   });
 
   it('never sends a reader a second translation of a page they already got', async () => {
@@ -175,6 +176,14 @@ describe('a multilingual site', () => {
     expect(of('posts/_index.zh.md')).toMatchObject({ status: 'list-page', language: 'zh' });
     expect(of('posts/undated.md')).toMatchObject({ status: 'undated' });
     expect(of('posts/bundle/index.md')).toMatchObject({ status: 'headless' });
+
+    // The next digest as a Chinese reader gets it.
+    const preview = await run(['preview', '--digest', 'news', '--language', 'zh'], T1);
+    expect(preview.code, preview.stderr).toBe(0);
+    const html = readFileSync(preview.stdout.trim().split('\n').pop() as string, 'utf8');
+    expect(html).toContain('两者');
+    expect(html).not.toContain('>Both<');
+    expect(html).toContain('阅读全文');
 
     const check = await run(['check'], T1);
     expect(check.code).toBe(0);
