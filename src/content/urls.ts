@@ -1,27 +1,6 @@
 import { ArticleParseError } from './errors.ts';
 
 /**
- * "URL-safe" text for `:title` and slug fallbacks: letters, marks and digits of
- * any script are kept (Chinese stays, then percent-encoded by URL), the rest
- * becomes single dashes.
- */
-export function urlSafe(text: string): string {
-  return text
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '');
-}
-
-/**
- * Escapes the characters that would change the meaning of a path built from
- * plain text (a file name like `100% sure?.md`); URL encodes the rest.
- */
-export function escapePathText(text: string): string {
-  return text.replace(/[%?#\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
-/**
  * Resolves a URL or path written by an author. Absolute http(s) URLs are kept,
  * `//host/x` takes the site's scheme, `/x` is relative to the site root
  * (site.url, including any sub-path), anything else is relative to `base`.
@@ -65,11 +44,6 @@ export function pageHref(baseUrl: string, link: string): string {
     }
   }
   return strictHref(new URL(encoded, baseUrl));
-}
-
-/** Joins a permalink path (starting with `/`) onto the site URL, keeping its sub-path. */
-export function siteUrlFor(path: string, siteUrl: string): string {
-  return strictHref(new URL(path.replace(/^\/+/, ''), siteUrl));
 }
 
 export function assertSiteUrl(siteUrl: string): void {

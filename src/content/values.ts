@@ -1,4 +1,5 @@
 import { ArticleParseError } from './errors.ts';
+import { YamlTimestamp } from './front-matter.ts';
 
 export interface Field {
   /** The key as written in the file, for messages. */
@@ -42,7 +43,7 @@ export function asText(field: Field): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   // An unquoted timestamp (Jekyll's YAML) used as text, e.g. a title.
-  if (typeof value === 'object' && value !== null && value.constructor?.name === 'YamlTimestamp') return String(value);
+  if (value instanceof YamlTimestamp) return value.text;
   throw fieldError(field, 'a string');
 }
 
