@@ -179,10 +179,11 @@ export interface Store {
   /**
    * The ledger's ids for scanned articles, without writing: the row of the same language and
    * file, else a row written before ids were by language and file whose file is the same (the
-   * default language's article first), else the scanned id (made unique if another file
-   * holds it). Only ids that differ are in the map.
+   * default language's article first), else such a row with the same link (the content folder
+   * moved), else the scanned id (made unique if another file holds it). Only ids that differ
+   * are in the map.
    */
-  identifyArticles(articles: Array<Pick<Article, 'id' | 'file' | 'language'>>, defaultLanguage?: string): Promise<Map<string, string>>;
+  identifyArticles(articles: Array<Pick<Article, 'id' | 'file' | 'language'> & { url?: string }>, defaultLanguage?: string): Promise<Map<string, string>>;
   getArticle(id: string): Promise<StoredArticle | undefined>;
   listArticles(): Promise<StoredArticle[]>;
 

@@ -35,12 +35,14 @@ function oldLedger(file: string): void {
   const article = db.prepare('INSERT INTO articles (id, data, content_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)');
   article.run('chips', snapshot('chips', 'posts/chips.md'), 'old', '2025-07-02T00:00:00Z', '2025-07-02T00:00:00Z');
   article.run('posts/plain', snapshot('posts/plain', 'posts/plain.md'), 'old', '2025-07-02T00:00:00Z', '2025-07-02T00:00:00Z');
+  // Seen when content.dir was the posts folder itself: its file was "moved.md"; its link is the same.
+  article.run('moved', snapshot('posts/moved', 'moved.md'), 'old', '2025-07-02T00:00:00Z', '2025-07-02T00:00:00Z');
   db.prepare('INSERT INTO channels (id, first_run_at) VALUES (?, ?)').run('tg', '2025-07-01T00:00:00Z');
   const decision = db.prepare("INSERT INTO decisions (channel_id, article_id, status, decided_at) VALUES ('tg', ?, 'planned', '2025-07-02T00:00:00Z')");
   const delivery = db.prepare(
     "INSERT INTO deliveries (dedupe_key, channel_id, kind, article_id, recipient, status, attempts, next_attempt_at, created_at, sent_at) VALUES (?, 'tg', 'post', ?, 'chat:@news', 'sent', 1, '2025-07-02T00:00:00Z', '2025-07-02T00:00:00Z', '2025-07-02T00:00:01Z')",
   );
-  for (const id of ['chips', 'posts/plain']) {
+  for (const id of ['chips', 'posts/plain', 'moved']) {
     decision.run(id);
     delivery.run(`auto:tg:${id}`, id);
   }
@@ -61,6 +63,7 @@ describe('article identity', () => {
     site.write('posts/chips.md', seedArticle({ title: 'Chips', date: '2025-07-03T09:00:00+08:00', slug: 'chips', tags: ['AI'] }));
     site.write('posts/plain.md', seedArticle({ title: 'Plain', date: '2025-07-03T09:00:00+08:00', tags: ['AI'] }));
     site.write('posts/new.md', seedArticle({ title: 'New', date: '2025-07-03T10:00:00+08:00', tags: ['AI'] }));
+    site.write('posts/moved.md', seedArticle({ title: 'Moved', date: '2025-07-03T09:00:00+08:00', tags: ['AI'] }));
     // A new file whose path-based id is the old slug id of another file.
     site.write('chips.md', seedArticle({ title: 'Root chips', date: '2025-07-03T11:00:00+08:00', tags: ['AI'] }));
 
@@ -71,6 +74,7 @@ describe('article identity', () => {
     expect(ids).toEqual([
       ['chips', 'posts/chips.md'],
       ['chips~2', 'chips.md'],
+      ['moved', 'posts/moved.md'],
       ['posts/new', 'posts/new.md'],
       ['posts/plain', 'posts/plain.md'],
     ]);

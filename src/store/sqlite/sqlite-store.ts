@@ -163,42 +163,54 @@ export class SqliteStore implements Store {
     return { added, ids };
   }
 
-  async identifyArticles(articles: Array<Pick<Article, 'id' | 'file' | 'language'>>, defaultLanguage?: string): Promise<Map<string, string>> {
+  async identifyArticles(articles: Array<Pick<Article, 'id' | 'file' | 'language'> & { url?: string }>, defaultLanguage?: string): Promise<Map<string, string>> {
     return this.identify(articles, defaultLanguage);
   }
 
-  private identify(articles: Array<Pick<Article, 'id' | 'file' | 'language'>>, defaultLanguage?: string): Map<string, string> {
-    // Only rows from before identities need their file read out of the snapshot.
-    const rows = this.stmt("SELECT id, source_key, CASE WHEN source_key IS NULL THEN json_extract(data, '$.file') END AS file FROM articles").all() as Row[];
+  private identify(articles: Array<Pick<Article, 'id' | 'file' | 'language'> & { url?: string }>, defaultLanguage?: string): Map<string, string> {
+    // Only rows from before identities need their file and link read out of the snapshot.
+    const rows = this.stmt(
+      "SELECT id, source_key, CASE WHEN source_key IS NULL THEN json_extract(data, '$.file') END AS file, CASE WHEN source_key IS NULL THEN json_extract(data, '$.url') END AS url FROM articles",
+    ).all() as Row[];
     const byKey = new Map<string, string>();
     const legacyByFile = new Map<string, string[]>();
+    const legacyByUrl = new Map<string, string[]>();
     const taken = new Map<string, string | null>();
     for (const r of rows) {
       taken.set(r.id as string, (r.source_key as string | null) ?? null);
       if (r.source_key) byKey.set(r.source_key as string, r.id as string);
-      else legacyByFile.set(r.file as string, [...(legacyByFile.get(r.file as string) ?? []), r.id as string]);
+      else {
+        legacyByFile.set(r.file as string, [...(legacyByFile.get(r.file as string) ?? []), r.id as string]);
+        if (r.url) legacyByUrl.set(r.url as string, [...(legacyByUrl.get(r.url as string) ?? []), r.id as string]);
+      }
     }
     const ids = new Map<string, string>();
     const assigned = new Set<string>();
+    const claim = (list: string[] | undefined): string | undefined => {
+      while (list && list.length > 0) {
+        const id = list.shift() as string;
+        if (!assigned.has(id)) return id;
+      }
+      return undefined;
+    };
     // The default language's articles claim a row from before first: that was the only language then.
     const order = [...articles].sort((a, b) => Number(b.language === defaultLanguage) - Number(a.language === defaultLanguage));
-    const pending: Array<Pick<Article, 'id' | 'file' | 'language'>> = [];
-    for (const a of order) {
-      const key = sourceKey(a);
-      let id = byKey.get(key);
-      if (id === undefined) {
-        const legacy = legacyByFile.get(a.file);
-        if (legacy && legacy.length > 0) {
-          id = legacy.shift() as string;
-          taken.set(id, key);
+    const pending: typeof articles = [];
+    // A row from before is matched by its file, else (the content folder moved) by its link.
+    for (const pass of ['key', 'file', 'url'] as const) {
+      const rest: typeof articles = [];
+      for (const a of pass === 'key' ? order : pending.splice(0)) {
+        const key = sourceKey(a);
+        const id = pass === 'key' ? byKey.get(key) : pass === 'file' ? claim(legacyByFile.get(a.file)) : a.url ? claim(legacyByUrl.get(a.url)) : undefined;
+        if (id === undefined) {
+          rest.push(a);
+          continue;
         }
+        taken.set(id, key);
+        assigned.add(id);
+        if (id !== a.id) ids.set(a.id, id);
       }
-      if (id === undefined) {
-        pending.push(a);
-        continue;
-      }
-      assigned.add(id);
-      if (id !== a.id) ids.set(a.id, id);
+      pending.push(...rest);
     }
     for (const a of pending) {
       const key = sourceKey(a);
