@@ -4,7 +4,7 @@ import { assertValidZone } from './dates.ts';
 import { ArticleParseError } from './errors.ts';
 import { type ParsedPage, parseHugoPage } from './hugo/page.ts';
 import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
-import { type JekyllCandidate, parseJekyllPage, walkJekyll } from './jekyll/page.ts';
+import { type JekyllCandidate, parseJekyllPage, unknownJekyllPlaceholders, walkJekyll } from './jekyll/page.ts';
 import { unknownPermalinkTokens } from './permalink.ts';
 import { type ContentSettings, defaultLanguageCode, type SiteSettings } from './site.ts';
 import { describeTooLarge, MAX_ARTICLE_BYTES } from './source-text.ts';
@@ -100,7 +100,14 @@ function assertUsableSettings(content: ContentSettings, site: SiteSettings): voi
   try {
     assertSiteUrl(site.url);
     assertValidZone(site.timezone);
-    if (content.generator !== 'jekyll') {
+    if (content.generator === 'jekyll') {
+      const j = content.jekyll;
+      if (!j) throw new ArticleParseError('a Jekyll site needs its settings (content.site pointing at the site)');
+      for (const [name, t] of [['permalink', content.permalink || j.permalink], ...j.collections.map((c) => [`collections.${c.label}.permalink`, c.permalink])] as Array<[string, string]>) {
+        const unknown = unknownJekyllPlaceholders(t);
+        if (unknown.length > 0) throw new ArticleParseError(`${name} "${t}" has unknown placeholder ${unknown.join(', ')}`);
+      }
+    } else {
       const patterns = [content.permalink ?? '', ...Object.values(content.permalinks ?? {}), ...(content.languages ?? []).flatMap((l) => Object.values(l.permalinks ?? {}))];
       for (const p of patterns) {
         const unknown = unknownPermalinkTokens(p);

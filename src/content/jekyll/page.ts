@@ -146,6 +146,16 @@ function placeholder(name: string, v: UrlValues): string | undefined {
   }
 }
 
+const PLACEHOLDERS = ['collection', 'name', 'title', 'slug', 'categories', 'slugified_categories', 'year', 'month', 'day', 'hour', 'minute', 'second', 'i_day', 'i_month', 'short_month', 'long_month', 'short_year', 'w_year', 'week', 'w_day', 'short_day', 'long_day', 'y_day', 'output_ext', 'path'];
+
+/** Placeholders of a template Jekyll does not know (it would stop the build), as `:name`. */
+export function unknownJekyllPlaceholders(template: string): string[] {
+  return [...template.matchAll(/:([a-z_]+)/g)]
+    .map((m) => m[1] as string)
+    .filter((name) => !PLACEHOLDERS.includes(name) && !(name.endsWith('_') && PLACEHOLDERS.includes(name.slice(0, -1))))
+    .map((name) => `:${name}`);
+}
+
 /** Jekyll's URL#generate_url_from_drop and #sanitize_url: the unescaped path. */
 export function jekyllUrl(template: string, v: UrlValues): string {
   const filled = template.replace(/:([a-z_]+)/g, (match, name: string) => {
