@@ -10,7 +10,7 @@ import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import type { DateKeys } from '../../content/hugo/page.ts';
 import type { ContentSettings, SiteLanguage } from '../../content/site.ts';
-import { type SiteConfigRead, SiteConfigError, type Provenance } from './types.ts';
+import { copySiteText, type Provenance, SiteConfigError, type SiteConfigRead } from './types.ts';
 
 type Tree = Record<string, unknown>;
 
@@ -111,14 +111,10 @@ export function readHugoConfig(root: string): SiteConfigRead {
     site.url = withSlash(baseURL);
     note('site.url', site.url, 'baseurl');
   }
-  if (str(tree.title)) {
-    site.title = str(tree.title);
-    note('site.title', site.title, 'title');
-  }
-  if (str(tree.timezone)) {
-    site.timezone = str(tree.timezone);
-    note('site.timezone', site.timezone, 'timezone');
-  }
+  copySiteText(tree, site, note, [
+    ['title', 'title'],
+    ['timezone', 'timezone'],
+  ]);
   if (tree.contentdir !== undefined) note('content.dir', contentDir, 'contentdir');
 
   const permalinks = permalinkMap(tree.permalinks);

@@ -9,7 +9,7 @@ import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { JEKYLL_PERMALINK_STYLES, withPermalinkSuffix } from '../../content/jekyll/page.ts';
 import type { JekyllSettings } from '../../content/site.ts';
-import { type Provenance, SiteConfigError, type SiteConfigRead } from './types.ts';
+import { copySiteText, type Provenance, SiteConfigError, type SiteConfigRead } from './types.ts';
 
 type Tree = Record<string, unknown>;
 const NAMES = ['_config.yml', '_config.yaml', '_config.toml'];
@@ -82,17 +82,10 @@ export function readJekyllConfig(root: string): SiteConfigRead {
     site.url = `${url.replace(/\/+$/, '')}/${baseurl.replace(/^\/+|\/+$/g, '')}`.replace(/\/?$/, '/');
     note('site.url', site.url, baseurl ? 'url + baseurl' : 'url');
   }
-  if (str(tree.title)) {
-    site.title = str(tree.title);
-    note('site.title', site.title, 'title');
-  }
-  if (str(tree.timezone)) {
-    site.timezone = str(tree.timezone);
-    note('site.timezone', site.timezone, 'timezone');
-  }
-  if (str(tree.lang)) {
-    site.language = str(tree.lang);
-    note('site.language', site.language, 'lang');
-  }
+  copySiteText(tree, site, note, [
+    ['title', 'title'],
+    ['timezone', 'timezone'],
+    ['language', 'lang'],
+  ]);
   return { generator: 'jekyll', root, files: [name], content: { generator: 'jekyll', dir: source, jekyll }, site, provenance };
 }

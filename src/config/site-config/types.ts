@@ -30,3 +30,21 @@ export class SiteConfigError extends Error {
     this.name = 'SiteConfigError';
   }
 }
+
+type SiteText = 'title' | 'timezone' | 'language';
+
+/** Copies plain text settings from a site config (`[field, key]` pairs) and notes where each came from. */
+export function copySiteText(
+  tree: Record<string, unknown>,
+  site: SiteConfigRead['site'],
+  note: (setting: string, value: unknown, key: string) => void,
+  pairs: Array<[SiteText, string]>,
+): void {
+  for (const [field, key] of pairs) {
+    const v = tree[key];
+    const text = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+    if (!text) continue;
+    site[field] = text;
+    note(`site.${field}`, text, key);
+  }
+}
