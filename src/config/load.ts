@@ -199,7 +199,9 @@ function resolveSite(
 
   const dir = c.content.dir ? rel(c.content.dir) : (read?.content.dir as string);
   if (c.content.dir) settings.push({ setting: 'content.dir', value: dir, from: herald });
-  else if (!fromSite.has('content.dir')) settings.push({ setting: 'content.dir', value: dir, from: read ? `${read.files[0] ?? 'site'} (default)` : 'default' });
+  else if (!fromSite.has('content.dir')) {
+    settings.push({ setting: 'content.dir', value: dir, from: read?.generator === 'hugo' ? 'Hugo\'s default contentDir "content"' : read ? "the Jekyll site's source folder" : 'default' });
+  }
   else settings.push(fromSite.get('content.dir') as Provenance);
   if (!existsSync(dir)) throw new ConfigError(shown, [`content.dir: folder "${dir}" does not exist`]);
 
