@@ -71,4 +71,6 @@ export const channelBase = {
   exclude: topicList,
   enabled: z.boolean().default(true),
   approval: approval.optional(),
+  /** Only articles in these languages of the site (its codes, e.g. [zh]); unset: every language. */
+  languages: z.array(z.string().min(1)).min(1, 'expected at least one language, or leave "languages" out for all').optional(),
 };

@@ -7,11 +7,13 @@ import { discordSecrets } from '../channels/discord/discord-config.ts';
 import { DkimKeyError, loadDkimKey } from '../channels/email/dkim-keys.ts';
 import { telegramSecrets } from '../channels/telegram/telegram-config.ts';
 import type { ChannelConfig } from '../pipeline/channel-kinds.ts';
-import type { ContentSettings, SiteSettings } from '../content/site.ts';
+import type { ContentSettings, SiteLanguage, SiteSettings } from '../content/site.ts';
 import { registerSecret, registerUrlSecrets } from '../util/secrets.ts';
 import { PROJECT_ROOT } from '../util/project-root.ts';
 import { InterpolationError, interpolate } from './interpolate.ts';
 import { configSchema } from './schema.ts';
+import { readSiteConfig } from './site-config/read-site.ts';
+import { type Provenance, SiteConfigError, type SiteConfigRead } from './site-config/types.ts';
 
 export type { ChannelConfig };
 
@@ -39,6 +41,12 @@ export interface HeraldConfig {
   channels: ChannelConfig[];
   /** Editors in Telegram and Discord (only the platforms with a token); undefined when none. */
   editors?: EditorsConfig;
+  /** Where the site's settings came from, for `herald check`. */
+  sources: {
+    /** The site read through content.site, if any. */
+    site?: { generator: SiteConfigRead['generator']; root: string; files: string[] };
+    settings: Provenance[];
+  };
   /** Environment after .env was merged in (process env wins). */
   env: Record<string, string | undefined>;
 }
@@ -141,15 +149,20 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
   editorSecrets(editors).forEach(registerSecret);
   registerSecret(env.HERALD_SECRET);
 
-  const contentDir = rel(c.content.dir);
-  if (!existsSync(contentDir)) throw new ConfigError(shown, [`content.dir: folder "${contentDir}" does not exist`]);
+  const resolved = resolveSite(c, rel, shown);
+  for (const ch of channels) {
+    const known = new Set(resolved.languages.map((l) => l.toLowerCase()));
+    const unknown = (ch.languages ?? []).filter((l) => !known.has(l.toLowerCase()));
+    if (unknown.length > 0) {
+      throw new ConfigError(shown, [`channels.${ch.id}.languages: ${unknown.map((l) => `"${l}"`).join(', ')} is not a language of the site (it has ${resolved.languages.join(', ')})`]);
+    }
+  }
 
   return {
     file,
-    site: c.site,
+    site: resolved.site,
     content: {
-      dir: contentDir,
-      permalink: c.content.permalink,
+      ...resolved.content,
       lookbackMs: c.content.lookback,
       maxAgeMs: c.content.maxAge,
       scanMs: c.content.scan,
@@ -178,6 +191,88 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
     templateDirs: [...(c.templates ? [rel(c.templates)] : []), path.join(PROJECT_ROOT, 'templates')],
     channels,
     ...(editors ? { editors } : {}),
+    sources: resolved.sources,
     env,
   };
+}
+
+type Parsed = ReturnType<typeof configSchema.parse>;
+
+/**
+ * Herald's own `site:` and `content:` keys over what the site's own config says
+ * (content.site), with a record of where each setting came from.
+ */
+function resolveSite(
+  c: Parsed,
+  rel: (p: string) => string,
+  shown: string,
+): { site: SiteSettings; content: ContentSettings; languages: string[]; sources: HeraldConfig['sources'] } {
+  let read: SiteConfigRead | undefined;
+  if (c.content.site) {
+    try {
+      read = readSiteConfig(rel(c.content.site), c.content.generator);
+    } catch (e) {
+      if (e instanceof SiteConfigError) throw new ConfigError(shown, [`content.site: ${e.message}`]);
+      throw e;
+    }
+  } else if (!c.content.dir) {
+    throw new ConfigError(shown, ['content: expected "dir" (the folder of markdown articles) or "site" (the root of a Hugo or Jekyll site)']);
+  }
+  const settings: Provenance[] = [];
+  const problems: string[] = [];
+  const herald = path.basename(shown);
+  const fromSite = new Map((read?.provenance ?? []).map((p) => [p.setting, p]));
+  const pick = <T>(setting: string, own: T | undefined, theirs: T | undefined, fallback?: T): T | undefined => {
+    const site = fromSite.get(setting);
+    if (own !== undefined) {
+      const over = site && theirs !== undefined && String(theirs) !== String(own) ? `, over ${site.value} from ${site.from}` : '';
+      settings.push({ setting, value: String(own), from: `${herald}${over}` });
+      return own;
+    }
+    if (theirs !== undefined) {
+      if (site) settings.push(site);
+      return theirs;
+    }
+    if (fallback !== undefined) settings.push({ setting, value: String(fallback), from: 'default' });
+    return fallback;
+  };
+  const url = pick('site.url', c.site.url, read?.site.url);
+  const title = pick('site.title', c.site.title, read?.site.title);
+  const timezone = pick('site.timezone', c.site.timezone, read?.site.timezone, 'UTC') as string;
+  const language = pick('site.language', c.site.language, read?.site.language, 'en') as string;
+  if (!url) problems.push(`site.url: expected the site's address, like https://example.com/${read ? ` (${read.generator === 'hugo' ? 'baseURL' : 'url'} is not set in the site's config either)` : ''}`);
+  if (!title) problems.push(`site.title: expected the site title${read ? " (the site's config has no title either)" : ''}`);
+  if (problems.length > 0) throw new ConfigError(shown, problems);
+
+  const dir = c.content.dir ? rel(c.content.dir) : (read?.content.dir as string);
+  if (c.content.dir) settings.push({ setting: 'content.dir', value: dir, from: herald });
+  else if (!fromSite.has('content.dir')) {
+    settings.push({ setting: 'content.dir', value: dir, from: read?.generator === 'hugo' ? 'Hugo\'s default contentDir "content"' : read ? "the Jekyll site's source folder" : 'default' });
+  }
+  else settings.push(fromSite.get('content.dir') as Provenance);
+  if (!existsSync(dir)) throw new ConfigError(shown, [`content.dir: folder "${dir}" does not exist`]);
+
+  const content: ContentSettings = { ...(read?.content ?? {}), dir, permalink: c.content.permalink ?? '' };
+  if (c.content.permalink) settings.push({ setting: 'permalink', value: c.content.permalink, from: `${herald} content.permalink (for every page)` });
+  for (const p of read?.provenance ?? []) if (!p.setting.startsWith('site.') && p.setting !== 'content.dir' && !(p.setting === 'permalink' && c.content.permalink)) settings.push(p);
+
+  const siteUrl = url as string;
+  if (content.languages) {
+    // Languages on the site's address follow Herald's site.url when it overrides it; the default language's folder follows content.dir.
+    content.languages = content.languages.map((l: SiteLanguage) => ({
+      ...l,
+      baseUrl: l.baseUrl === '' || l.baseUrl === read?.site.url ? siteUrl : l.baseUrl,
+      contentDir: c.content.dir && l.contentDir === read?.content.dir ? dir : l.contentDir,
+    }));
+    if (c.site.language) {
+      const main = content.languages.find((l) => l.code === content.defaultLanguage);
+      if (main && content.languages.length === 1) main.locale = language;
+    }
+  }
+  const languages = content.languages?.map((l) => l.code) ?? [language];
+  const sources: HeraldConfig['sources'] = { settings };
+  if (read) sources.site = { generator: read.generator, root: read.root, files: read.files };
+  const site: SiteSettings = { title: title as string, url: siteUrl, timezone, language };
+  if (c.site.address !== undefined) site.address = c.site.address;
+  return { site, content, languages, sources };
 }

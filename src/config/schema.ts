@@ -4,21 +4,28 @@ import { channelSchemas } from '../channels/channel-schemas.ts';
 import { emailDefaultsSchema } from '../channels/email/email-config.ts';
 import { duration, httpUrl, timezone } from './fields.ts';
 
+// Every site key may come from the site's own config (content.site); what is set here wins.
 const site = z
   .object({
-    title: z.string().min(1, 'expected the site title'),
-    url: httpUrl.transform((v) => (v.endsWith('/') ? v : `${v}/`)),
-    language: z.string().default('en'),
-    timezone: timezone.default('UTC'),
+    title: z.string().min(1, 'expected the site title').optional(),
+    url: httpUrl.transform((v) => (v.endsWith('/') ? v : `${v}/`)).optional(),
+    language: z.string().min(1).optional(),
+    timezone: timezone.optional(),
     /** Postal address shown in every email's footer (CAN-SPAM asks for one in commercial email). */
     address: z.string().trim().min(1, 'expected a postal address, e.g. "Example Media, 1 Main St, Springfield"').optional(),
   })
-  .strict();
+  .strict()
+  .default({});
 
 const content = z
   .object({
-    dir: z.string().min(1, 'expected the folder of markdown articles'),
-    permalink: z.string().default('/:section/:filename/'),
+    /** Root of a Hugo or Jekyll site: its own config is read. */
+    site: z.string().min(1, 'expected the folder of a Hugo or Jekyll site').optional(),
+    /** Force the generator instead of detecting it. */
+    generator: z.enum(['hugo', 'jekyll']).optional(),
+    dir: z.string().min(1, 'expected the folder of markdown articles').optional(),
+    /** One pattern for every page; unset: the site's own permalinks (Hugo: the folder path). */
+    permalink: z.string().optional(),
     lookback: duration('24h').default(24 * 3_600_000),
     maxAge: duration('7d').default(7 * 86_400_000),
     scan: duration('5m').default(5 * 60_000),

@@ -1,5 +1,6 @@
 import { DateTime, Info } from 'luxon';
 import { TomlDate } from 'smol-toml';
+import { YamlTimestamp } from './front-matter.ts';
 import { ArticleParseError } from './errors.ts';
 import { type Field, fieldError } from './values.ts';
 
@@ -17,14 +18,17 @@ export function assertValidZone(zone: string): void {
 }
 
 /**
- * Reads a front matter date. Values with an offset (or Z) are exact instants;
- * values without one are wall-clock times in `zone`, as Hugo reads them with
- * its `timeZone` setting.
+ * Reads a front matter date. Values with an offset (or Z) are exact instants and keep
+ * that offset (Hugo's `:day` of `2007-06-03T01:38:17+08:00` is 03 whatever the site's
+ * zone); values without one are wall-clock times in `zone`, as Hugo reads them with its
+ * `timeZone` setting.
  */
 export function parseDateField(field: Field, zone: string): DateTime {
   const { value } = field;
   let dt: DateTime | undefined;
-  if (value instanceof TomlDate) {
+  if (value instanceof YamlTimestamp) {
+    dt = parseDateText(value.text, value.utc ? 'UTC' : zone);
+  } else if (value instanceof TomlDate) {
     // TOML local date-times come back as TomlDate; its ISO text has no offset then.
     if (!value.isTime()) dt = parseDateText(value.toISOString(), zone);
   } else if (value instanceof Date) {
@@ -43,13 +47,16 @@ export function parseDateText(text: string, zone: string): DateTime | undefined 
     const [, date, hh, mm, ss, frac, offset] = m;
     let iso = date as string;
     if (hh !== undefined) iso += `T${hh.padStart(2, '0')}:${mm}:${ss ?? '00'}${frac ? `.${frac}` : ''}${normalizeOffset(offset)}`;
-    return DateTime.fromISO(iso, { zone });
+    return offset === undefined ? DateTime.fromISO(iso, { zone }) : DateTime.fromISO(iso, { setZone: true });
   }
+  // Go's "02 Jan 2006", which Hugo accepts.
+  const dayMonthYear = DateTime.fromFormat(t, 'dd LLL yyyy', { zone, locale: 'en' });
+  if (dayMonthYear.isValid) return dayMonthYear;
   // RFC 2822 ("Wed, 02 Jul 2025 00:40:05 +0800") shows up in feeds-turned-posts.
-  const rfc = DateTime.fromRFC2822(t, { zone });
+  const rfc = DateTime.fromRFC2822(t, { zone, setZone: true });
   if (rfc.isValid) return rfc;
   // Other ISO 8601 spellings (basic format, week dates), but never a bare time of day.
-  if (/^\d{4}-?(?:W\d|\d{2})/.test(t)) return DateTime.fromISO(t, { zone });
+  if (/^\d{4}-?(?:W\d|\d{2})/.test(t)) return DateTime.fromISO(t, { zone, setZone: true });
   return undefined;
 }
 

@@ -1,18 +1,29 @@
-import matter from 'gray-matter';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { parse as parseYaml, YAMLError } from 'yaml';
+import { type Document, parseDocument, type Tags, type YAMLError } from 'yaml';
 import { ArticleParseError } from './errors.ts';
 
-export type FrontMatterFormat = 'yaml' | 'toml' | 'json';
+export type FrontMatterFormat = 'yaml' | 'toml' | 'json' | 'org';
 
-export interface FrontMatter {
-  format: FrontMatterFormat;
-  data: Record<string, unknown>;
-  /** Markdown after the front matter. */
-  body: string;
+/** Whose rules find the front matter: Hugo's page lexer or Jekyll's regular expression. */
+export type FrontMatterDialect = 'hugo' | 'jekyll';
+
+export interface FrontMatterWarning {
+  /** 1-based line in the file. */
+  line?: number;
+  message: string;
 }
 
-/** Syntax error inside a front matter block; `line` counts from the block's first line (which is the file's line 1). */
+export interface FrontMatter {
+  /** undefined: the file has no front matter (Hugo still makes it a page, without title or date). */
+  format?: FrontMatterFormat;
+  data: Record<string, unknown>;
+  /** The content after the front matter. */
+  body: string;
+  /** What was accepted only because Hugo (or Jekyll) accepts it too. */
+  warnings: FrontMatterWarning[];
+}
+
+/** Syntax error inside a front matter block; `line` counts from the block's first line. */
 class BlockSyntaxError extends Error {
   constructor(
     readonly format: FrontMatterFormat,
@@ -24,76 +35,124 @@ class BlockSyntaxError extends Error {
   }
 }
 
-const FORMAT_NAMES: Record<FrontMatterFormat, string> = { yaml: 'YAML', toml: 'TOML', json: 'JSON' };
+const FORMAT_NAMES: Record<FrontMatterFormat, string> = { yaml: 'YAML', toml: 'TOML', json: 'JSON', org: 'Org' };
 
 /**
- * Splits a markdown file into front matter and body. Accepts `---` YAML
- * (also `---yaml`, `---toml`, `---json`), `+++` TOML and Hugo's bare `{ … }`
- * JSON object. Throws ArticleParseError with the file line of a syntax error.
+ * Splits a content file into front matter and body.
+ *
+ * Hugo's rules (its page lexer): whitespace and blank lines before the opening delimiter
+ * are skipped; `---` is YAML, `+++` TOML, a bare `{ … }` JSON, `#+KEY: value` lines Org;
+ * the block ends at the first line that starts with the same delimiter. Herald also reads
+ * `---yaml`, `---toml` and `---json`. Jekyll's rules: `---` on the very first line, closed
+ * by a line that is `---` or `...`.
+ *
+ * YAML is read as Go's YAML (Hugo) and Ruby's Psych (Jekyll) read it: YAML 1.1 scalars
+ * (`yes`, `on`, octal `010`), timestamps kept as text; when the strict parse fails only
+ * because a key is given twice or a quoted value continues at column 0, the lenient
+ * reading those parsers use is taken (the later key wins) and a warning names the line.
  */
-export function readFrontMatter(source: string): FrontMatter {
-  // gray-matter splits on "\n---", leaving a lone "\r" that YAML keeps in the last value.
+export function readFrontMatter(source: string, dialect: FrontMatterDialect = 'hugo'): FrontMatter {
+  // Delimiters are found line by line; "\r" would otherwise end up in the last value.
   const text = source.replace(/\r\n?/g, '\n');
-  const firstLine = text.split('\n', 1)[0] ?? '';
-  if (firstLine.trimEnd() === '+++') return readDelimited(text, '+++', 'toml');
-  if (firstLine.startsWith('---') && !firstLine.startsWith('----')) {
-    const lang = firstLine.slice(3).trim().toLowerCase();
-    if (lang === '' || lang === 'yaml' || lang === 'yml') return readDelimited(text, '---', 'yaml');
-    if (lang === 'toml' || lang === 'json') return readDelimited(text, '---', lang);
-    throw new ArticleParseError(`front matter: unsupported language "${firstLine.slice(3).trim()}" after "---" on line 1, expected yaml, toml or json`);
-  }
-  if (text.startsWith('{')) return readBareJson(text);
-  throw new ArticleParseError('no front matter: expected the file to start with "---" (YAML), "+++" (TOML) or "{" (JSON) on line 1');
+  return dialect === 'jekyll' ? readJekyll(text) : readHugo(text);
 }
 
-function readDelimited(text: string, delimiter: string, format: FrontMatterFormat): FrontMatter {
-  assertClosed(text, delimiter);
-  let file: { data: unknown; content: string };
-  try {
-    // gray-matter only reads the blocks; every parser is ours, so YAML keeps
-    // timestamps as strings and offset-less dates can be read in the site zone.
-    file = matter(text, {
-      delimiters: delimiter,
-      language: format,
-      engines: {
-        yaml: (s: string) => parseYamlBlock(s) as object,
-        yml: (s: string) => parseYamlBlock(s) as object,
-        toml: (s: string) => parseTomlBlock(s) as object,
-        json: (s: string) => parseJsonBlock(s) as object,
-      },
-    });
-  } catch (err) {
-    throw toParseError(err, format);
-  }
-  return { format, data: asRecord(file.data, format), body: file.content };
+function readJekyll(text: string): FrontMatter {
+  const m = /^(---[ \t]*\n)([\s\S]*?\n?)^(?:---|\.\.\.)[ \t]*$\n?/m.exec(text);
+  if (m?.index !== 0) return { data: {}, body: text, warnings: [] };
+  const block = m[2] as string;
+  const { data, warnings } = parseBlock(block, 'yaml', 1, PSYCH_OPTIONS);
+  return { format: 'yaml', data, body: text.slice(m[0].length), warnings };
 }
 
-/**
- * gray-matter treats a missing closing delimiter as "the whole file is front
- * matter", which turns a forgotten line into a baffling YAML error on the body.
- */
-function assertClosed(text: string, delimiter: string): void {
+function readHugo(text: string): FrontMatter {
+  const lead = /^\s*/.exec(text)?.[0] ?? '';
+  const rest = text.slice(lead.length);
+  // Lines before the block's first line: the skipped blank lines and the delimiter line.
+  const skippedLines = lead.split('\n').length - 1;
+  const first = rest[0];
+  if (first === '+' || first === '-') {
+    const delimiter = first === '+' ? '+++' : '---';
+    if (!rest.startsWith(delimiter)) {
+      throw new ArticleParseError(`front matter: line ${skippedLines + 1} starts with "${first}" but not with "${delimiter}" (Hugo stops here too)`);
+    }
+    const lineEnd = rest.indexOf('\n');
+    const opening = lineEnd === -1 ? rest : rest.slice(0, lineEnd);
+    let format: FrontMatterFormat = first === '+' ? 'toml' : 'yaml';
+    const lang = opening.slice(3).trim().toLowerCase();
+    if (first === '-' && lang !== '') {
+      if (lang === 'toml' || lang === 'json') format = lang;
+      else if (lang !== 'yaml' && lang !== 'yml' && !/^-*$/.test(lang)) {
+        throw new ArticleParseError(`front matter: unsupported language "${opening.slice(3).trim()}" after "---" on line ${skippedLines + 1}, expected yaml, toml or json`);
+      }
+    }
+    if (lineEnd === -1) throw unclosed(delimiter, skippedLines + 1);
+    const blockStart = lineEnd + 1;
+    // Hugo ends the block at the first line that starts with the delimiter.
+    const close = new RegExp(`^${delimiter.replace(/\+/g, '\\+')}`, 'm');
+    const after = rest.slice(blockStart);
+    const end = close.exec(after);
+    if (!end) throw unclosed(delimiter, skippedLines + 1);
+    // Without the newline before the closing line, an error at the end points at the last line of the block.
+    const block = after.slice(0, end.index).replace(/\n$/, '');
+    let body = after.slice(end.index + 3);
+    body = body.startsWith('\n') ? body.slice(1) : body;
+    const { data, warnings } = parseBlock(block, format, skippedLines + 2);
+    return { format, data, body, warnings };
+  }
+  if (first === '{') {
+    const end = findJsonObjectEnd(rest);
+    if (end === -1) throw new ArticleParseError(`front matter: the JSON object that starts on line ${skippedLines + 1} is never closed (missing "}")`);
+    const { data, warnings } = parseBlock(rest.slice(0, end), 'json', skippedLines + 1);
+    return { format: 'json', data, body: rest.slice(end).replace(/^[ \t]*\n/, ''), warnings };
+  }
+  if (rest.startsWith('#+')) return readOrg(rest);
+  return { data: {}, body: text, warnings: [] };
+}
+
+function unclosed(delimiter: string, line: number): ArticleParseError {
+  return new ArticleParseError(`front matter: the opening "${delimiter}" on line ${line} has no closing "${delimiter}" line`);
+}
+
+/** Org mode keywords (`#+TITLE: …`) at the top of an .org file, as Hugo reads them. */
+function readOrg(text: string): FrontMatter {
+  const data: Record<string, unknown> = {};
   const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (!line.startsWith(delimiter)) continue;
-    if (line.trimEnd() === delimiter) return;
-    throw new ArticleParseError(`front matter: line ${i + 1} starts with "${delimiter}" but is not a closing "${delimiter}" line (nothing else may follow it)`);
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const m = /^#\+(\w+):\s*(.*)$/.exec(lines[i] as string);
+    if (!m) break;
+    const key = (m[1] as string).toLowerCase();
+    const value = (m[2] as string).trim();
+    // Hugo's org reader splits these lists on spaces (or on colons, org's tag syntax).
+    if (['tags', 'categories', 'keywords', 'aliases'].includes(key)) data[key] = value.split(/[\s:]+/).filter(Boolean);
+    else if (key === 'draft') data[key] = value === 'true';
+    else data[key] = value;
   }
-  throw new ArticleParseError(`front matter: the opening "${delimiter}" on line 1 has no closing "${delimiter}" line`);
+  return { format: 'org', data, body: lines.slice(i).join('\n'), warnings: [] };
 }
 
-function readBareJson(text: string): FrontMatter {
-  const end = findJsonObjectEnd(text);
-  if (end === -1) throw new ArticleParseError('front matter: the JSON object that starts on line 1 is never closed (missing "}")');
-  let data: unknown;
+function parseBlock(
+  block: string,
+  format: FrontMatterFormat,
+  firstLine: number,
+  yamlOptions: typeof YAML_OPTIONS | typeof PSYCH_OPTIONS = YAML_OPTIONS,
+): { data: Record<string, unknown>; warnings: FrontMatterWarning[] } {
   try {
-    data = parseJsonBlock(text.slice(0, end));
+    if (format === 'yaml') {
+      const { value, warnings } = parseYamlBlock(block, yamlOptions);
+      return { data: asRecord(value, format), warnings: warnings.map((w) => ({ line: w.line === undefined ? undefined : w.line + firstLine - 1, message: w.message })) };
+    }
+    const value = format === 'toml' ? parseTomlBlock(block) : parseJsonBlock(block);
+    return { data: asRecord(value, format), warnings: [] };
   } catch (err) {
-    throw toParseError(err, 'json');
+    if (err instanceof BlockSyntaxError) {
+      const line = err.line === undefined ? undefined : err.line + firstLine - 1;
+      const where = line === undefined ? '' : ` at line ${line}${err.column === undefined ? '' : `, column ${err.column}`}`;
+      throw new ArticleParseError(`front matter: invalid ${FORMAT_NAMES[err.format]}${where}: ${err.detail}`);
+    }
+    throw err;
   }
-  const body = text.slice(end).replace(/^[ \t]*\n/, '');
-  return { format: 'json', data: asRecord(data, 'json'), body };
 }
 
 /** Index just past the `}` that closes the object opened at index 0, or -1. */
@@ -115,18 +174,124 @@ function findJsonObjectEnd(text: string): number {
   return -1;
 }
 
-function parseYamlBlock(s: string): unknown {
-  try {
-    // The core schema (YAML 1.2) has no timestamp type, so dates stay strings.
-    return parseYaml(s, { schema: 'core', merge: true, uniqueKeys: true, logLevel: 'error', prettyErrors: true });
-  } catch (err) {
-    if (err instanceof YAMLError) {
-      const pos = err.linePos?.[0];
-      const detail = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
-      throw new BlockSyntaxError('yaml', detail, pos?.line, pos?.col);
-    }
-    throw err;
+/**
+ * An unquoted YAML timestamp, as Ruby's Psych (Jekyll) sees it: one with a time but no
+ * offset is UTC there, while the same text quoted is local time. Kept as text otherwise.
+ */
+export class YamlTimestamp {
+  constructor(readonly text: string) {}
+  /** Has a time of day and no offset: Psych reads it as UTC. */
+  get utc(): boolean {
+    return /\d:\d\d:\d\d/.test(this.text) && !/(?:Z|[-+]\d{1,2}(?::?\d\d)?)\s*$/i.test(this.text.slice(10));
   }
+  toString(): string {
+    return this.text;
+  }
+}
+
+const isTimestampTag = (t: Tags[number]) => typeof t === 'object' && t.tag === 'tag:yaml.org,2002:timestamp';
+// YAML 1.1 scalars as Go's yaml.v2 and Ruby's Psych read them, but timestamps stay text:
+// a date without an offset must be read in the site's time zone, not as UTC.
+const withoutTimestamps = (tags: Tags) => tags.filter((t) => !isTimestampTag(t));
+// Psych's timestamp (plain scalars only, as YAML resolves implicit tags).
+const psychTimestamps = (tags: Tags): Tags => [
+  ...withoutTimestamps(tags),
+  {
+    tag: 'tag:yaml.org,2002:timestamp',
+    default: true,
+    test: /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}(?::?\d\d)?))?)$/,
+    resolve: (text: string) => new YamlTimestamp(text),
+  } as Tags[number],
+];
+const YAML_OPTIONS = { schema: 'yaml-1.1', customTags: withoutTimestamps, merge: true, logLevel: 'error', prettyErrors: true } as const;
+const PSYCH_OPTIONS = { ...YAML_OPTIONS, customTags: psychTimestamps };
+
+interface BlockWarning {
+  line?: number;
+  message: string;
+}
+
+/** Line numbers here count from the block's first line. */
+function parseYamlBlock(block: string, options: typeof YAML_OPTIONS | typeof PSYCH_OPTIONS): { value: unknown; warnings: BlockWarning[] } {
+  const strict = parseDocument(block, { ...options, uniqueKeys: true });
+  if (strict.errors.length === 0) return { value: strict.toJS(), warnings: [] };
+
+  const warnings: BlockWarning[] = [];
+  let text = block;
+  let doc: Document = strict;
+  // Each pass repairs what Go's YAML would have accepted, then parses again.
+  for (let pass = 0; pass < 20; pass++) {
+    let changed = false;
+    for (const e of doc.errors) {
+      if (e.code !== 'MISSING_CHAR') continue;
+      const line = e.linePos?.[0]?.line;
+      const repaired = line === undefined ? undefined : indentQuotedContinuation(text, line);
+      if (repaired === undefined) continue;
+      text = repaired.text;
+      changed = true;
+      warnings.push({ line, message: `the quoted value of "${repaired.key}" continues on the next line at column 0; read as Hugo reads it (indent the continuation to be safe)` });
+      break;
+    }
+    doc = parseDocument(text, { ...options, uniqueKeys: true });
+    if (!changed) break;
+  }
+  const remaining = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
+  if (remaining.length > 0) throw yamlError(strict.errors.find((e) => e.code !== 'DUPLICATE_KEY') ?? (remaining[0] as YAMLError));
+  for (const e of doc.errors) {
+    const line = e.linePos?.[0]?.line;
+    const key = line === undefined ? undefined : /^\s*([^:#]+?)\s*:/.exec(text.split('\n')[line - 1] ?? '')?.[1];
+    warnings.push({ line, message: `key ${key ? `"${key}" ` : ''}is given twice; the later value is used, as Hugo does` });
+  }
+  const lenient = parseDocument(text, { ...options, uniqueKeys: false });
+  if (lenient.errors.length > 0) throw yamlError(lenient.errors[0] as YAMLError);
+  warnings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { value: lenient.toJS(), warnings };
+}
+
+/**
+ * A quoted scalar opened on `line` (1-based) whose continuation lines start at column 0:
+ * libyaml (Go, Ruby) folds them in, the YAML spec wants them indented. Indenting them does
+ * not change the value (leading spaces of a continuation line are folded away).
+ */
+function indentQuotedContinuation(text: string, line: number): { text: string; key: string } | undefined {
+  const lines = text.split('\n');
+  const opening = lines[line - 1];
+  if (opening === undefined) return undefined;
+  const m = /^(\s*)(?:-\s+)?([^:#'"]+?)\s*:\s+(["'])/.exec(opening);
+  if (!m) return undefined;
+  const indent = (m[1] as string).length + 1;
+  const quote = m[3] as string;
+  let inString = true;
+  let i = (m[0] as string).length;
+  let row = line - 1;
+  let col = i;
+  const fixed = [...lines];
+  while (row < lines.length) {
+    const current = lines[row] as string;
+    for (col = row === line - 1 ? i : 0; col < current.length; col++) {
+      const c = current[col];
+      if (quote === '"' && c === '\\') col++;
+      else if (c === quote) {
+        if (quote === "'" && current[col + 1] === "'") col++;
+        else {
+          inString = false;
+          break;
+        }
+      }
+    }
+    if (!inString) break;
+    row++;
+    if (row < lines.length && /^\S/.test(lines[row] as string)) fixed[row] = ' '.repeat(indent) + (lines[row] as string);
+    i = 0;
+  }
+  if (inString || row === line - 1) return undefined;
+  return { text: fixed.join('\n'), key: m[2] as string };
+}
+
+function yamlError(err: YAMLError): BlockSyntaxError {
+  const pos = err.linePos?.[0];
+  const detail = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
+  return new BlockSyntaxError('yaml', detail, pos?.line, pos?.col);
 }
 
 function parseTomlBlock(s: string): unknown {
@@ -161,16 +326,6 @@ function parseJsonBlock(s: string): unknown {
       .replace(/ \(line \d+ column \d+\)$/, '');
     throw new BlockSyntaxError('json', detail, line, column);
   }
-}
-
-function toParseError(err: unknown, format: FrontMatterFormat): ArticleParseError {
-  if (err instanceof ArticleParseError) return err;
-  if (err instanceof BlockSyntaxError) {
-    const where = err.line === undefined ? '' : ` at line ${err.line}${err.column === undefined ? '' : `, column ${err.column}`}`;
-    return new ArticleParseError(`front matter: invalid ${FORMAT_NAMES[err.format]}${where}: ${err.detail}`);
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new ArticleParseError(`front matter: invalid ${FORMAT_NAMES[format]}: ${message}`);
 }
 
 function asRecord(data: unknown, format: FrontMatterFormat): Record<string, unknown> {

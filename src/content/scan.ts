@@ -1,62 +1,98 @@
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Article, ArticleProblem, ScanResult } from './article.ts';
+import { readFile, stat } from 'node:fs/promises';
+import type { Article, ArticleProblem, ScanResult, ScanWarning, SkippedFile } from './article.ts';
 import { assertValidZone } from './dates.ts';
 import { ArticleParseError } from './errors.ts';
-import { DEFAULT_PERMALINK, unknownPermalinkTokens } from './permalink.ts';
-import { parseArticle } from './parse-article.ts';
-import { isBundleIndex, isListPage, isMarkdownFile } from './paths.ts';
-import type { ContentSettings, SiteSettings } from './site.ts';
+import { type ParsedPage, parseHugoPage } from './hugo/page.ts';
+import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
+import { type JekyllCandidate, parseJekyllPage, unknownJekyllPlaceholders, walkJekyll } from './jekyll/page.ts';
+import { unknownPermalinkTokens } from './permalink.ts';
+import { type ContentSettings, defaultLanguageCode, type SiteSettings } from './site.ts';
 import { describeTooLarge, MAX_ARTICLE_BYTES } from './source-text.ts';
 import { assertSiteUrl } from './urls.ts';
 
 /** How many files are read at once: enough to hide latency, few enough to stay clear of EMFILE. */
 const READ_CONCURRENCY = 16;
 
-interface Candidate {
-  /** Relative path with `/` separators. */
-  file: string;
-  absolute: string;
+export interface ScanOptions {
+  /** Also list files that are not content at all (images, data) as skipped. */
+  all?: boolean;
+}
+
+/** A file the walk found to be a page, with where it was found. */
+export type Candidate = ({ kind: 'hugo' } & HugoCandidate) | ({ kind: 'jekyll' } & JekyllCandidate);
+
+/**
+ * The pure step a cache can wrap: one candidate's bytes and the site's settings in, the
+ * article (or why it is not one) out.
+ */
+export function parseCandidate(c: Candidate, bytes: Uint8Array, site: SiteSettings, content: ContentSettings): ParsedPage {
+  if (c.kind === 'jekyll') return parseJekyllPage(c.src, bytes, site, content);
+  return parseHugoPage(c.src, bytes, site, content, c.lang, defaultLanguageCode(content, site));
 }
 
 /**
- * Reads every article under content.dir. Never throws for a bad file (it
- * becomes a problem); throws only when content.dir itself cannot be read.
- * Output is deterministic: problems in path order, articles by publishedAt then id.
+ * Reads every page of the site. Never throws for a bad file (it becomes a problem);
+ * throws only when the content folder itself cannot be read or the settings are unusable.
+ * Output is deterministic: problems and skipped files in path order, articles by
+ * publishedAt then id.
  */
-export async function scanContent(content: ContentSettings, site: SiteSettings): Promise<ScanResult> {
+export async function scanContent(content: ContentSettings, site: SiteSettings, opts: ScanOptions = {}): Promise<ScanResult> {
   assertUsableSettings(content, site);
-  let root: string;
-  try {
-    root = await realpath(content.dir);
-  } catch (err) {
-    throw new Error(`content.dir ${content.dir} cannot be read: ${(err as Error).message}`);
-  }
-  const problems: ArticleProblem[] = [];
   const candidates: Candidate[] = [];
-  await walk(content.dir, '', candidates, problems, new Set([root]));
+  const skipped: SkippedFile[] = [];
+  const problems: ArticleProblem[] = [];
+  if (content.generator === 'jekyll') {
+    const walk = await walkJekyll(content, opts);
+    candidates.push(...walk.candidates.map((c) => ({ kind: 'jekyll' as const, ...c })));
+    skipped.push(...walk.skipped);
+    problems.push(...walk.problems);
+  } else {
+    const walk = await walkHugo(content, site, opts);
+    candidates.push(...walk.candidates.map((c) => ({ kind: 'hugo' as const, ...c })));
+    skipped.push(...walk.skipped);
+    problems.push(...walk.problems);
+  }
 
   const outcomes = await mapLimited(candidates, READ_CONCURRENCY, (c) => readOne(c, content, site));
 
   const articles: Article[] = [];
-  const firstFileById = new Map<string, string>();
-  for (const outcome of outcomes) {
+  const warnings: ScanWarning[] = [];
+  const ids = new Set<string>();
+  const byUrl = new Map<string, string>();
+  for (const [i, outcome] of outcomes.entries()) {
+    const c = candidates[i] as Candidate;
+    const file = c.src.file;
     if ('reason' in outcome) {
-      problems.push(outcome);
+      problems.push({ file, reason: outcome.reason });
       continue;
     }
-    const earlier = firstFileById.get(outcome.id);
-    if (earlier !== undefined) {
-      problems.push({ file: outcome.file, reason: `duplicate id "${outcome.id}": already used by ${earlier}; give one of them a different slug` });
+    for (const w of outcome.warnings) warnings.push({ file, line: w.line, message: w.message });
+    if (outcome.skipped) {
+      skipped.push({ file, language: c.src.language, ...outcome.skipped });
       continue;
     }
-    firstFileById.set(outcome.id, outcome.file);
-    articles.push(outcome);
+    const article = outcome.article as Article;
+    // Two files can name the same page (posts/trip.md and posts/trip/index.md): the second
+    // keeps its own identity by its file name.
+    if (ids.has(article.id)) article.id = uniqueId(`${article.file}${article.id.endsWith(`.${article.language}`) ? `.${article.language}` : ''}`, ids);
+    ids.add(article.id);
+    const earlier = byUrl.get(article.url);
+    if (earlier !== undefined) warnings.push({ file, message: `same link as ${earlier} (${article.url}): the site publishes only one of them there` });
+    else byUrl.set(article.url, file);
+    articles.push(article);
   }
 
   problems.sort((a, b) => compareText(a.file, b.file));
+  skipped.sort((a, b) => compareText(a.file, b.file) || compareText(a.language ?? '', b.language ?? ''));
+  warnings.sort((a, b) => compareText(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0));
   articles.sort((a, b) => Date.parse(a.publishedAt) - Date.parse(b.publishedAt) || compareText(a.id, b.id));
-  return { articles, problems };
+  return { articles, problems, skipped, warnings };
+}
+
+function uniqueId(base: string, taken: Set<string>): string {
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}~${n}`;
+  return id;
 }
 
 /** A settings mistake would fail every file identically; say it once instead. */
@@ -64,66 +100,43 @@ function assertUsableSettings(content: ContentSettings, site: SiteSettings): voi
   try {
     assertSiteUrl(site.url);
     assertValidZone(site.timezone);
-    const unknown = unknownPermalinkTokens(content.permalink || DEFAULT_PERMALINK);
-    if (unknown.length > 0) throw new ArticleParseError(`content.permalink "${content.permalink}" has unknown token ${unknown.join(', ')}`);
+    if (content.generator === 'jekyll') {
+      const j = content.jekyll;
+      if (!j) throw new ArticleParseError('a Jekyll site needs its settings (content.site pointing at the site)');
+      for (const [name, t] of [['permalink', content.permalink || j.permalink], ...j.collections.map((c) => [`collections.${c.label}.permalink`, c.permalink])] as Array<[string, string]>) {
+        const unknown = unknownJekyllPlaceholders(t);
+        if (unknown.length > 0) throw new ArticleParseError(`${name} "${t}" has unknown placeholder ${unknown.join(', ')}`);
+      }
+    } else {
+      const patterns = [content.permalink ?? '', ...Object.values(content.permalinks ?? {}), ...(content.languages ?? []).flatMap((l) => Object.values(l.permalinks ?? {}))];
+      for (const p of patterns) {
+        const unknown = unknownPermalinkTokens(p);
+        if (unknown.length > 0) throw new ArticleParseError(`permalink "${p}" has unknown token ${unknown.join(', ')}`);
+      }
+    }
+    for (const source of content.ignoreFiles ?? []) {
+      try {
+        new RegExp(source);
+      } catch (err) {
+        throw new ArticleParseError(`ignoreFiles: "${source}" is not a valid regular expression: ${(err as Error).message}`);
+      }
+    }
   } catch (err) {
     throw new Error((err as Error).message);
   }
 }
 
-async function readOne(c: Candidate, content: ContentSettings, site: SiteSettings): Promise<Article | ArticleProblem> {
+async function readOne(c: Candidate, content: ContentSettings, site: SiteSettings): Promise<ParsedPage | ArticleProblem> {
+  const file = c.src.file;
   try {
     const info = await stat(c.absolute);
     // Checked before reading so a stray video renamed .md is never loaded into memory.
-    if (info.size > MAX_ARTICLE_BYTES) return { file: c.file, reason: describeTooLarge(info.size) };
+    if (info.size > MAX_ARTICLE_BYTES) return { file, reason: describeTooLarge(info.size) };
     const bytes = await readFile(c.absolute);
-    return parseArticle(c.file, bytes, site, content);
+    return parseCandidate(c, bytes, site, content);
   } catch (err) {
-    if (err instanceof ArticleParseError) return { file: c.file, reason: err.reason };
-    return { file: c.file, reason: `cannot read file: ${(err as Error).message}` };
-  }
-}
-
-/**
- * Collects markdown files in sorted order. Skips dot-entries, node_modules and
- * `_index.md` list pages. In a leaf bundle (a folder with index.md) only the
- * index is a page; other markdown there is a page resource, as in Hugo.
- */
-async function walk(dir: string, rel: string, out: Candidate[], problems: ArticleProblem[], seen: Set<string>): Promise<void> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).sort(compareText);
-  } catch (err) {
-    if (rel === '') throw new Error(`content.dir ${dir} cannot be read: ${(err as Error).message}`);
-    problems.push({ file: rel, reason: `cannot read folder: ${(err as Error).message}` });
-    return;
-  }
-  const visible = names.filter((n) => !n.startsWith('.') && n !== 'node_modules');
-  const bundleIndexes = rel === '' ? [] : visible.filter(isBundleIndex);
-
-  for (const name of visible) {
-    const absolute = join(dir, name);
-    const file = rel === '' ? name : `${rel}/${name}`;
-    if (bundleIndexes.length > 0) {
-      if (bundleIndexes.includes(name)) out.push({ file, absolute });
-      continue;
-    }
-    let isDir: boolean;
-    try {
-      isDir = (await stat(absolute)).isDirectory(); // follows symlinks
-    } catch (err) {
-      if (isMarkdownFile(name)) problems.push({ file, reason: `cannot read file: ${(err as Error).message}` });
-      continue;
-    }
-    if (isDir) {
-      // A symlinked folder pointing back up would otherwise loop forever.
-      const real = await realpath(absolute);
-      if (seen.has(real)) continue;
-      seen.add(real);
-      await walk(absolute, file, out, problems, seen);
-    } else if (isMarkdownFile(name) && !isListPage(name)) {
-      out.push({ file, absolute });
-    }
+    if (err instanceof ArticleParseError) return { file, reason: err.reason };
+    return { file, reason: `cannot read file: ${(err as Error).message}` };
   }
 }
 
@@ -138,9 +151,4 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-/** Code-unit order: the same on every machine and locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

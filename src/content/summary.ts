@@ -21,6 +21,22 @@ export function summaryFromBody(markdown: string, max = SUMMARY_MAX_GRAPHEMES): 
   return truncateGraphemes(tidy(text), max);
 }
 
+/**
+ * Summary of an HTML content file: the text before `<!--more-->`, else of the first
+ * paragraph (`<p>`), else of the whole body; tags, scripts and styles removed.
+ */
+export function summaryFromHtml(html: string, max = SUMMARY_MAX_GRAPHEMES): string {
+  const source = stripShortcodes(html).replace(/<(script|style|template)\b[\s\S]*?<\/\1\s*>/gi, '').replace(/<!--(?!\s*more\s*-->)[\s\S]*?-->/g, '');
+  const more = /<!--\s*more\s*-->/i.exec(source);
+  const firstParagraph = /<p\b[^>]*>([\s\S]*?)(?:<\/p\s*>|(?=<p\b)|$)/i.exec(source);
+  const part = more ? source.slice(0, more.index) : firstParagraph && textOf(firstParagraph[1] as string).trim() !== '' ? (firstParagraph[1] as string) : source;
+  return truncateGraphemes(tidy(textOf(part)), max);
+}
+
+function textOf(html: string): string {
+  return decodeEntities(html.replace(/<br\s*\/?>/gi, '\n').replace(/<\/?(p|div|li|h[1-6]|tr|blockquote|section|article)\b[^>]*>/gi, ' ').replace(/<[^>]*>/g, ''));
+}
+
 // Hugo shortcodes ({{< figure … >}}, {{% note %}}) are template calls, not prose.
 function stripShortcodes(md: string): string {
   return md.replace(/\{\{[<%][\s\S]*?[>%]\}\}/g, '');

@@ -1,27 +1,6 @@
 import { ArticleParseError } from './errors.ts';
 
 /**
- * "URL-safe" text for `:title` and slug fallbacks: letters, marks and digits of
- * any script are kept (Chinese stays, then percent-encoded by URL), the rest
- * becomes single dashes.
- */
-export function urlSafe(text: string): string {
-  return text
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '');
-}
-
-/**
- * Escapes the characters that would change the meaning of a path built from
- * plain text (a file name like `100% sure?.md`); URL encodes the rest.
- */
-export function escapePathText(text: string): string {
-  return text.replace(/[%?#\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
-/**
  * Resolves a URL or path written by an author. Absolute http(s) URLs are kept,
  * `//host/x` takes the site's scheme, `/x` is relative to the site root
  * (site.url, including any sub-path), anything else is relative to `base`.
@@ -42,9 +21,29 @@ export function resolveAuthorUrl(ref: string, base: string, siteUrl: string): st
   return strictHref(url);
 }
 
-/** Joins a permalink path (starting with `/`) onto the site URL, keeping its sub-path. */
-export function siteUrlFor(path: string, siteUrl: string): string {
-  return strictHref(new URL(path.replace(/^\/+/, ''), siteUrl));
+/**
+ * Joins a page's link (a path starting with `/`, as the generator computed it, not yet
+ * escaped) onto a base URL that ends with `/`. Everything but RFC 3986 path characters is
+ * percent-encoded (so `#`, `?`, spaces and CJK stay in the path); existing `%XX` escapes
+ * are kept, as Hugo and Jekyll keep them.
+ */
+const UTF8 = new TextEncoder();
+
+export function pageHref(baseUrl: string, link: string): string {
+  const path = link.replace(/^\/+/, '');
+  let encoded = '';
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i] as string;
+    if (/[A-Za-z\d\-._~!$&'()*+,;=:@/]/.test(c)) encoded += c;
+    else if (c === '%' && /^[\da-fA-F]{2}$/.test(path.slice(i + 1, i + 3))) encoded += c;
+    else {
+      const cp = path.codePointAt(i) as number;
+      const char = String.fromCodePoint(cp);
+      if (char.length === 2) i++;
+      encoded += Array.from(UTF8.encode(char), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    }
+  }
+  return strictHref(new URL(encoded, baseUrl));
 }
 
 export function assertSiteUrl(siteUrl: string): void {

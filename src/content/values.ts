@@ -1,4 +1,5 @@
 import { ArticleParseError } from './errors.ts';
+import { YamlTimestamp } from './front-matter.ts';
 
 export interface Field {
   /** The key as written in the file, for messages. */
@@ -41,6 +42,8 @@ export function asText(field: Field): string {
   const { value } = field;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  // An unquoted timestamp (Jekyll's YAML) used as text, e.g. a title.
+  if (value instanceof YamlTimestamp) return value.text;
   throw fieldError(field, 'a string');
 }
 
@@ -61,11 +64,12 @@ export function asTextList(field: Field | undefined): string[] {
 export function asBoolean(field: Field | undefined): boolean {
   if (field === undefined) return false;
   if (typeof field.value === 'boolean') return field.value;
-  // YAML 1.1 habits (`draft: yes`) survive in Hugo sites; the core schema reads them as strings.
+  if (typeof field.value === 'number') return field.value !== 0;
+  // Go's ParseBool (`"1"`, `"t"`) as Hugo casts, and YAML 1.1 habits written as strings.
   if (typeof field.value === 'string') {
     const v = field.value.trim().toLowerCase();
-    if (v === 'true' || v === 'yes' || v === 'on') return true;
-    if (v === 'false' || v === 'no' || v === 'off') return false;
+    if (v === 'true' || v === 'yes' || v === 'on' || v === '1' || v === 't') return true;
+    if (v === 'false' || v === 'no' || v === 'off' || v === '0' || v === 'f') return false;
   }
   throw fieldError(field, 'true or false');
 }

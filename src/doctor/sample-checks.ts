@@ -6,10 +6,10 @@
  */
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import { articleStatus, matchesTopics } from '../content/article.ts';
-import { scanContent } from '../content/scan.ts';
+import { scanSite } from '../pipeline/scan.ts';
 import type { Herald } from '../pipeline/herald.ts';
 import { type EmailContent, renderEmailBody } from '../pipeline/payloads/email-kind.ts';
-import { nextDigest } from '../server/admin/email-previews.ts';
+import { nextDigest } from '../pipeline/next-digest.ts';
 import { DOCTOR_PUBLIC_ID, preferencesUrl, unsubscribeUrl } from '../util/tokens.ts';
 import { Checks, type CheckResult } from './report.ts';
 import type { DoctorResolver } from './resolver.ts';
@@ -20,7 +20,7 @@ async function nextContent(h: Herald, c: EmailChannelConfig): Promise<EmailConte
     return next.articles.length > 0 ? { kind: 'digest', articles: next.articles, date: h.now() } : undefined;
   }
   const now = h.now();
-  const scan = await scanContent(h.config.content, h.config.site);
+  const scan = await scanSite(h);
   const latest = scan.articles
     .filter((a) => articleStatus(a, now) === 'published' && matchesTopics(a.topics, c.topics, c.exclude))
     .sort((a, b) => b.publishedAt.localeCompare(a.publishedAt))[0];

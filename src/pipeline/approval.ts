@@ -12,7 +12,7 @@ import { errorMessage } from '../util/secrets.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import { type ChannelRunResult, deliverChannel } from './deliver.ts';
 import type { Herald } from './herald.ts';
-import { articleDeliveries } from './plan.ts';
+import { articleDeliveries, readerContext } from './plan.ts';
 
 /** Decisions Herald takes by itself (the end of a window). */
 export const HERALD_ACTOR: Actor = { name: 'herald', via: 'herald' };
@@ -41,9 +41,13 @@ export function newPostApproval(c: ChannelConfig, s: ApprovalSettings, articleId
 
 const isDigestChannel = (c: ChannelConfig) => channelKind(c).usesDigests(c);
 
-/** The deliveries a released post approval writes: the automatic ones, with the automatic key (so never twice). */
-function releasePlan(h: Herald, c: ChannelConfig, article: Article): ChannelPlan {
-  const { deliveries, fanouts } = articleDeliveries(h, c, article, `auto:${c.id}:${article.id}`);
+/**
+ * The deliveries a released post approval writes: the automatic ones, with the automatic key
+ * (so never twice), each reader getting the version in their language.
+ */
+async function releasePlan(h: Herald, c: ChannelConfig, article: Article): Promise<ChannelPlan> {
+  const readers = channelKind(c).audience === 'subscribers' ? await readerContext(h, c, [article]) : undefined;
+  const { deliveries, fanouts } = articleDeliveries(h, c, article, `auto:${c.id}:${article.id}`, false, readers);
   return { channelId: c.id, decisions: [], deliveries, fanouts };
 }
 
@@ -91,7 +95,7 @@ export async function decideApproval(
     const decision = (await h.store.decisions(channel.id)).get(a.articleId);
     if (decision?.status === 'planned') {
       if (status !== 'published') return { outcome: 'refused', approval: a, reason: `${a.articleId} is ${status} now, not published; send it by hand to send it anyway` };
-      plan = releasePlan(h, channel, stored.article);
+      plan = await releasePlan(h, channel, stored.article);
     }
     // Not due yet (an editor released an article before its time): the planner plans it when it is.
   }
@@ -135,7 +139,7 @@ export async function releaseDueApprovals(h: Herald, now: Date): Promise<Approva
       const stored = await h.store.getArticle(a.articleId);
       const decision = (await h.store.decisions(channel.id)).get(a.articleId);
       if (!stored || stored.goneAt || articleStatus(stored.article, now) !== 'published') to = 'skipped';
-      else if (decision?.status === 'planned') plan = releasePlan(h, channel, stored.article);
+      else if (decision?.status === 'planned') plan = await releasePlan(h, channel, stored.article);
     }
     const decided = await h.store.decideApproval(
       a.id,
@@ -154,7 +158,7 @@ export async function releaseDueApprovals(h: Herald, now: Date): Promise<Approva
       const decision = (await h.store.decisions(c.id)).get(a.articleId);
       const stored = await h.store.getArticle(a.articleId);
       if (decision?.status !== 'planned' || !stored || stored.goneAt || articleStatus(stored.article, now) !== 'published') continue;
-      await h.store.applyPlan({ ...releasePlan(h, c, stored.article), plannedApprovals: [a.id] }, now);
+      await h.store.applyPlan({ ...(await releasePlan(h, c, stored.article)), plannedApprovals: [a.id] }, now);
     }
   }
   return released;

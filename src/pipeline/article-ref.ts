@@ -4,7 +4,7 @@
  * never guessed between: the candidates are returned.
  */
 import type { Article } from '../content/article.ts';
-import { scanContent } from '../content/scan.ts';
+import { scanSite } from './scan.ts';
 import type { Herald } from './herald.ts';
 
 export type ArticleLookup =
@@ -31,7 +31,7 @@ const newestFirst = (a: Article, b: Article) => b.publishedAt.localeCompare(a.pu
 
 /** Looks in content.dir, then in what the store remembers of files since removed. */
 export async function findArticle(h: Herald, ref: string): Promise<ArticleLookup> {
-  const scan = await scanContent(h.config.content, h.config.site);
+  const scan = await scanSite(h);
   const found = matchArticle(scan.articles, ref);
   if (found.length === 1) return { outcome: 'found', article: found[0]!, gone: false };
   if (found.length > 1) return { outcome: 'ambiguous', candidates: found.sort(newestFirst) };
@@ -46,6 +46,6 @@ export async function findArticle(h: Herald, ref: string): Promise<ArticleLookup
 
 /** The latest articles (content.dir), newest first. */
 export async function latestArticles(h: Herald, n: number): Promise<Article[]> {
-  const scan = await scanContent(h.config.content, h.config.site);
+  const scan = await scanSite(h);
   return scan.articles.sort(newestFirst).slice(0, n);
 }

@@ -3,7 +3,7 @@
  * digest, and a delivery per active subscriber with at least one matching article is
  * planned. Planning is resumable: a digest stays 'planning' until its fanout is written.
  */
-import { articleStatus, matchesTopics } from '../content/article.ts';
+import { articleStatus } from '../content/article.ts';
 import type { Article } from '../content/article.ts';
 import type { Actor, Approval, Digest, StoredArticle, Subscriber } from '../store/types.ts';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
@@ -11,6 +11,8 @@ import type { ApprovalSettings } from '../config/fields.ts';
 import { approvalSettings, decideApproval, HERALD_ACTOR } from './approval.ts';
 import { isDigestDue, nextScheduled } from './digest-schedule.ts';
 import type { Herald } from './herald.ts';
+import { readerContext } from './plan.ts';
+import { articlesForReader, type ReaderContext } from './translations.ts';
 
 export interface DigestSummary {
   channelId: string;
@@ -26,9 +28,12 @@ export interface DigestSummary {
   recipients: number;
 }
 
-/** A subscriber's variant of a digest: the ids of the articles they get, newest first, or null. */
-export function digestVariant(articles: Article[], s: Pick<Subscriber, 'topics'>): string | null {
-  const mine = articles.filter((a) => matchesTopics(a.topics, s.topics));
+/**
+ * A subscriber's variant of a digest: the ids of the articles they get, newest first, or
+ * null. Of each page they get one version, in their language when the site has it.
+ */
+export function digestVariant(articles: Article[], s: Pick<Subscriber, 'topics' | 'language'> & { id?: number }, readers: ReaderContext): string | null {
+  const mine = articlesForReader(articles, s, readers);
   return mine.length === 0 ? null : JSON.stringify(mine.map((a) => a.id));
 }
 
@@ -38,6 +43,7 @@ async function fanout(h: Herald, channel: EmailChannelConfig, digest: Digest): P
     const a = await h.store.getArticle(id);
     if (a) articles.push(a.article);
   }
+  const readers = await readerContext(h, channel, articles);
   const { planned } = await h.store.applyPlan(
     {
       channelId: channel.id,
@@ -49,7 +55,7 @@ async function fanout(h: Herald, channel: EmailChannelConfig, digest: Digest): P
           kind: 'digest',
           digestId: digest.id,
           dedupePrefix: `digest:${digest.id}`,
-          match: (s) => digestVariant(articles, s),
+          match: (s) => digestVariant(articles, s, readers),
           messageId: (s) => h.messageId(channel.id, `d${digest.id}.${s.publicId}`),
         },
       ],
@@ -164,11 +170,12 @@ export async function planDigest(
   const articles = waiting.map((w) => w.article).sort((a, b) => b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id));
   const ids = articles.map((a) => a.id);
   if (opts.dryRun) {
+    const readers = await readerContext(h, channel, articles);
     let recipients = 0;
     for (let after = 0; ; ) {
       const page = await h.store.subscribers({ status: 'active', afterId: after, limit: 1000 });
       if (page.length === 0) break;
-      for (const s of page) if (digestVariant(articles, s) !== null) recipients++;
+      for (const s of page) if (!s.paused && digestVariant(articles, s, readers) !== null) recipients++;
       after = page[page.length - 1]!.id;
     }
     return { channelId: channel.id, articles: ids, recipients };

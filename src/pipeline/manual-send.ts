@@ -10,7 +10,8 @@ import { settleCards } from './approval.ts';
 import type { ChannelConfig } from './channel-kinds.ts';
 import { type ChannelRunResult, deliverChannel } from './deliver.ts';
 import type { Herald } from './herald.ts';
-import { articleDeliveries } from './plan.ts';
+import { articleDeliveries, readerContext } from './plan.ts';
+import { channelKind } from './channel-kinds.ts';
 import { scanAndRecord } from './scan.ts';
 
 export type ManualSendPlan =
@@ -20,9 +21,9 @@ export type ManualSendPlan =
   | { outcome: 'no-recipients'; article: Article }
   | { outcome: 'planned'; article: Article; planned: number };
 
-/** An article by id, or by its path under content.dir (with or without the extension). */
+/** An article by id, or by its path under its content folder (with or without the extension). */
 function matches(a: Article, ref: string): boolean {
-  return a.id === ref || a.file === ref || a.file.replace(/\.(md|markdown)$/, '') === ref;
+  return a.id === ref || a.file === ref || a.file.replace(/\.[^./]+$/, '') === ref;
 }
 
 /** The command line, when no one else is named. */
@@ -30,7 +31,7 @@ export const CLI_ACTOR: Actor = { name: 'cli', via: 'cli' };
 
 export async function planManualSend(h: Herald, channel: ChannelConfig, articleRef: string, force: boolean, actor: Actor = CLI_ACTOR): Promise<ManualSendPlan> {
   const scan = await scanAndRecord(h);
-  const article = scan.articles.find((a) => matches(a, articleRef));
+  const article = scan.articles.find((a) => a.id === articleRef) ?? scan.articles.find((a) => matches(a, articleRef));
   if (!article) return { outcome: 'not-found', problem: scan.problems.find((p) => p.file === articleRef)?.reason };
   const status = articleStatus(article, h.now());
   if (status !== 'published' && !force) return { outcome: 'not-published', article, status };
@@ -40,7 +41,9 @@ export async function planManualSend(h: Herald, channel: ChannelConfig, articleR
   if ((before.sent > 0 || (inDigest?.sent ?? 0) > 0) && !force) return { outcome: 'already-sent', article, at: before.lastSentAt ?? inDigest?.lastSentAt };
   const now = h.now();
   const key = `manual:${channel.id}:${article.id}:${now.getTime()}`;
-  const { deliveries, fanouts } = articleDeliveries(h, channel, article, key, true);
+  // Readers get the version in their language; forced, even those who had another version already.
+  const readers = channelKind(channel).audience === 'subscribers' ? await readerContext(h, channel, [article], scan.articles) : undefined;
+  const { deliveries, fanouts } = articleDeliveries(h, channel, article, key, true, readers, { ignoreReached: force });
   const created = !(await h.store.getChannel(channel.id));
   // Recorded as planned, so the automatic path (or the next digest) never sends it again.
   const keepDecision = decision?.status === 'planned';

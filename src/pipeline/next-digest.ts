@@ -1,12 +1,12 @@
 /** What a digest channel's next digest holds, read-only: for previews, the dashboard and the chats. */
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import { type Article, articleStatus, matchesTopics } from '../content/article.ts';
-import { scanContent } from '../content/scan.ts';
+import { scanSite } from './scan.ts';
 import type { Approval } from '../store/types.ts';
 import { digestVariant } from './digest.ts';
 import { nextScheduled } from './digest-schedule.ts';
 import type { Herald } from './herald.ts';
-import { planChannel } from './plan.ts';
+import { planChannel, readerContext } from './plan.ts';
 
 export interface NextDigest {
   articles: Article[];
@@ -16,7 +16,7 @@ export interface NextDigest {
 
 /** The next digest = what is waiting plus what the next pass would add (read-only: a dry-run plan); held articles stay out. */
 export async function nextDigest(h: Herald, channel: EmailChannelConfig): Promise<NextDigest> {
-  const scan = await scanContent(h.config.content, h.config.site);
+  const scan = await scanSite(h);
   const now = h.now();
   const seen = new Map((await h.store.listArticles()).map((s) => [s.article.id, s]));
   const plan = await planChannel(h, channel, scan.articles, seen, now, { dryRun: true });
@@ -45,10 +45,11 @@ export async function digestOutlook(h: Herald, channel: EmailChannelConfig): Pro
   const articles = next.fallback ? [] : next.articles;
   let recipients = 0;
   if (articles.length > 0) {
+    const readers = await readerContext(h, channel, articles);
     for (let after = 0; ; ) {
       const page = await h.store.subscribers({ status: 'active', afterId: after, limit: 1000 });
       if (page.length === 0) break;
-      for (const s of page) if (!s.paused && digestVariant(articles, s) !== null) recipients++;
+      for (const s of page) if (!s.paused && digestVariant(articles, s, readers) !== null) recipients++;
       after = page[page.length - 1]!.id;
     }
   }

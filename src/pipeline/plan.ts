@@ -4,12 +4,37 @@
  * atomic step. Nothing is sent here.
  */
 import type { Article } from '../content/article.ts';
-import { matchesTopics } from '../content/article.ts';
+import { defaultLanguageCode, siteLanguages } from '../content/site.ts';
 import type { ChannelPlan, NewDelivery, StoredArticle, Subscriber, SubscriberFanout } from '../store/types.ts';
 import type { Herald } from './herald.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import { approvalSettings, newPostApproval } from './approval.ts';
 import { decide } from './rules.ts';
+import { articlesForReader, type ReaderContext, siblingsOf, translationGroups } from './translations.ts';
+
+/**
+ * What choosing a reader's version needs: every current version of the pages due (from
+ * `present`, else the ledger) and who already got another version of them on this channel.
+ */
+export async function readerContext(h: Herald, channel: ChannelConfig, due: readonly Article[], present?: readonly Article[]): Promise<ReaderContext> {
+  const stored = await h.store.listArticles();
+  const current = present ?? stored.filter((s) => !s.goneAt).map((s) => s.article);
+  const ctx: ReaderContext = {
+    defaultLanguage: defaultLanguageCode(h.config.content, h.config.site),
+    order: siteLanguages(h.config.content, h.config.site).map((l) => l.code),
+    groups: translationGroups(current, channel, h.now()),
+    reached: new Map(),
+  };
+  // Single-language sites have no other versions: no ledger reads.
+  for (const [key, ids] of siblingsOf(due, [...current, ...stored.map((s) => s.article)])) {
+    for (const id of await h.store.subscribersReached(channel.id, [...new Set(ids)])) {
+      const keys = ctx.reached.get(id) ?? new Set<string>();
+      keys.add(key);
+      ctx.reached.set(id, keys);
+    }
+  }
+  return ctx;
+}
 
 export interface ChannelPlanSummary {
   channelId: string;
@@ -30,6 +55,8 @@ export function articleDeliveries(
   article: Article,
   keyPrefix: string,
   manual = false,
+  readers?: ReaderContext,
+  opts: { ignoreReached?: boolean } = {},
 ): { deliveries: NewDelivery[]; fanouts: SubscriberFanout[] } {
   const kind = channelKind(channel);
   if (kind.audience === 'destination') {
@@ -48,7 +75,9 @@ export function articleDeliveries(
         kind: 'post',
         articleId: article.id,
         dedupePrefix: keyPrefix,
-        match: (s: Subscriber) => (matchesTopics(article.topics, s.topics) ? JSON.stringify([article.id]) : null),
+        // Each reader gets the page in their language (this version or another), once.
+        match: (s: Subscriber) =>
+          articlesForReader([article], s, readers ?? { defaultLanguage: '', order: [], groups: new Map(), reached: new Map() }, opts).length > 0 ? JSON.stringify([article.id]) : null,
         messageId: (s: Subscriber) => h.messageId(channel.id, `a.${keyPrefix.split(':').pop()}.${s.publicId}`),
       },
     ],
@@ -81,6 +110,8 @@ export async function planChannel(
   const settings = digest ? undefined : approvalSettings(channel);
   // An editor may have held (or released) an article before it became due.
   const approvals = digest ? new Map() : await h.store.postApprovals(channel.id);
+  const readersDefault = defaultLanguageCode(h.config.content, h.config.site);
+  const due: Array<{ article: Article; key: string }> = [];
 
   // Oldest first, so deliveries are written (and later sent) in publishing order.
   const ordered = [...articles].sort((a, b) => a.publishedAt.localeCompare(b.publishedAt) || a.id.localeCompare(b.id));
@@ -95,6 +126,7 @@ export async function planChannel(
       now,
       lookbackMs: h.config.content.lookbackMs,
       maxAgeMs: h.config.content.maxAgeMs,
+      defaultLanguage: readersDefault,
     });
     if (outcome === null) continue;
     if (outcome === 'baseline' || outcome === 'too-old') {
@@ -117,7 +149,11 @@ export async function planChannel(
       continue;
     }
     if (approval) plan.plannedApprovals?.push(approval.id);
-    const { deliveries, fanouts } = articleDeliveries(h, channel, article, `auto:${channel.id}:${article.id}`);
+    due.push({ article, key: `auto:${channel.id}:${article.id}` });
+  }
+  const readers = kind.audience === 'subscribers' && due.length > 0 ? await readerContext(h, channel, due.map((d) => d.article), articles) : undefined;
+  for (const d of due) {
+    const { deliveries, fanouts } = articleDeliveries(h, channel, d.article, d.key, false, readers);
     plan.deliveries.push(...deliveries);
     plan.fanouts.push(...fanouts);
   }

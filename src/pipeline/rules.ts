@@ -4,17 +4,20 @@
  */
 import { type Article, articleStatus, matchesTopics } from '../content/article.ts';
 import type { DecisionStatus } from '../store/types.ts';
+import { channelTakesLanguage, languageOf } from './translations.ts';
 
 export interface RuleInput {
   article: Article;
   /** When Herald first saw the article's file (any state). */
   firstSeenAt: Date;
-  channel: { topics: readonly string[]; exclude: readonly string[] };
+  channel: { topics: readonly string[]; exclude: readonly string[]; languages?: readonly string[] };
   /** True during the pass that creates the channel (first contact). */
   firstContact: boolean;
   now: Date;
   lookbackMs: number;
   maxAgeMs: number;
+  /** For article snapshots stored before articles had a language. */
+  defaultLanguage?: string;
 }
 
 /** 'due' | a terminal non-send decision | null (not now: unpublished or not matching; asked again next pass). */
@@ -23,6 +26,7 @@ export type RuleOutcome = 'due' | Extract<DecisionStatus, 'baseline' | 'too-old'
 export function decide(i: RuleInput): RuleOutcome {
   if (articleStatus(i.article, i.now) !== 'published') return null;
   if (!matchesTopics(i.article.topics, i.channel.topics, i.channel.exclude)) return null;
+  if (!channelTakesLanguage(i.channel, languageOf(i.article, i.defaultLanguage ?? ''))) return null;
   const published = Date.parse(i.article.publishedAt);
   if (i.firstContact) {
     // Installing on a site with 500 old articles sends nothing old.
@@ -42,16 +46,15 @@ export type RouteMiss =
  * `decide`, spelled out for `why`. A channel may list `languages` and an article carry a
  * `language`; when both are there, they must agree.
  */
-export function routeMiss(article: Article, channel: { topics: readonly string[]; exclude: readonly string[] }): RouteMiss | undefined {
+export function routeMiss(article: Article, channel: RuleInput['channel']): RouteMiss | undefined {
   const norm = (s: string) => s.normalize('NFC').toLowerCase();
   const have = new Set(article.topics.map(norm));
   const excluded = channel.exclude.filter((t) => have.has(norm(t)));
   if (excluded.length > 0) return { kind: 'excluded', topics: excluded };
   if (!matchesTopics(article.topics, channel.topics, channel.exclude)) return { kind: 'topics', articleTopics: article.topics, channelTopics: [...channel.topics] };
-  const languages = (channel as { languages?: readonly string[] }).languages;
-  const language = (article as { language?: string }).language;
-  if (languages && languages.length > 0 && language && !languages.some((l) => norm(l) === norm(language))) {
-    return { kind: 'language', language, languages: [...languages] };
+  // Snapshots stored before articles had a language pass, as in `decide`'s planning of them.
+  if (article.language !== undefined && !channelTakesLanguage(channel, article.language)) {
+    return { kind: 'language', language: article.language, languages: [...(channel.languages ?? [])] };
   }
   return undefined;
 }

@@ -12,6 +12,7 @@ import { finished } from 'node:stream/promises';
 import { parse as parseCsvStream } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import { siteLanguages } from '../content/site.ts';
 import { isSuppressed, SUBSCRIBER_STATUSES } from '../store/subscriber-status.ts';
 import type { ConsentContext, SubscriberStatus, SubscriberUpsert } from '../store/types.ts';
 import type { Logger } from '../util/logger.ts';
@@ -19,6 +20,17 @@ import type { Herald } from './herald.ts';
 import { checkName, describeNameProblem, type NameProblem, showValue } from './subscriber-name.ts';
 
 const emailSchema = z.email();
+
+/** The site's language codes (subscribers read in one of them). */
+export function siteLanguageCodes(h: Pick<Herald, 'config'>): string[] {
+  return siteLanguages(h.config.content, h.config.site).map((l) => l.code);
+}
+
+/** The site's spelling of a language code, compared case-insensitively; undefined if the site has no such language. */
+export function siteLanguageCode(h: Pick<Herald, 'config'>, code: string): string | undefined {
+  const wanted = code.trim().toLowerCase();
+  return siteLanguageCodes(h).find((c) => c.toLowerCase() === wanted);
+}
 
 export function splitTopics(v: string | undefined, sep: string): string[] {
   return (v ?? '')
@@ -69,8 +81,10 @@ export interface InvalidRow {
   line: number;
   /** The cell that made the row invalid (with any formula guard taken off). */
   value: string;
-  /** Which cell: not a valid address, a status other than EXPECTED_STATUSES, or a name breaking the name rule. */
-  column: 'email' | 'status' | 'name';
+  /** What the cell may hold, when that depends on the site (languages). */
+  expected?: string;
+  /** Which cell: not a valid address, a status other than EXPECTED_STATUSES, a name breaking the name rule, or a language the site does not have. */
+  column: 'email' | 'status' | 'name' | 'language';
   /** For a name: what is wrong with it. */
   problem?: NameProblem;
 }
@@ -78,6 +92,7 @@ export interface InvalidRow {
 /** One line saying why a row was skipped: `"x" is not a valid email address; row skipped`. */
 export function describeInvalidRow(r: InvalidRow): string {
   if (r.column === 'name') return `name "${showValue(r.value)}" ${describeNameProblem(r.problem ?? 'control')}; row skipped`;
+  if (r.column === 'language') return `"${r.value}" is not a language of the site${r.expected ? ` (expected ${r.expected})` : ''}; row skipped`;
   return r.column === 'status'
     ? `"${r.value}" is not a valid status (expected ${EXPECTED_STATUSES}); row skipped`
     : `"${r.value}" is not a valid email address; row skipped`;
@@ -151,6 +166,7 @@ interface Candidate {
   email: string;
   name?: string;
   topics?: string[];
+  language?: string;
   wanted?: SubscriberStatus;
 }
 
@@ -159,7 +175,11 @@ interface Candidate {
  * CSV), then written `batchSize` rows per transaction, the event loop served between
  * batches, so a server importing 60,000 rows keeps answering.
  */
-export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv: string | Buffer, opts: ImportOptions = {}): Promise<ImportResult> {
+export async function importSubscribersCsv(
+  h: Pick<Herald, 'store' | 'now'> & Partial<Pick<Herald, 'config'>>,
+  csv: string | Buffer,
+  opts: ImportOptions = {},
+): Promise<ImportResult> {
   const records = await readRecords(csv);
   const header = (records[0] ?? []).map((c) => c.trim().toLowerCase());
   const col = (name: string) => header.indexOf(name);
@@ -191,8 +211,15 @@ export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv
       result.invalid.push({ line, value: rawName, column: 'name', problem: name.problem });
       return undefined;
     }
+    // A language cell: one of the site's codes; empty = as without the column. Without `config`, taken as written.
+    const rawLanguage = col('language') >= 0 ? (row[col('language')] ?? '').trim() : '';
+    const language = rawLanguage === '' ? undefined : h.config ? siteLanguageCode({ config: h.config }, rawLanguage) : rawLanguage;
+    if (rawLanguage !== '' && language === undefined) {
+      result.invalid.push({ line, value: rawLanguage, column: 'language', expected: h.config ? siteLanguageCodes({ config: h.config }).join(', ') : undefined });
+      return undefined;
+    }
     const topics = col('topics') >= 0 ? splitTopics(row[col('topics')], ';') : undefined;
-    return { line, email, name: name.name, topics, wanted };
+    return { line, email, name: name.name, topics, language, wanted };
   };
 
   /** Decides each row against the subscribers as they are now, then writes the batch in one transaction. */
@@ -202,7 +229,7 @@ export async function importSubscribersCsv(h: Pick<Herald, 'store' | 'now'>, csv
     const rows: Array<SubscriberUpsert & { detail: string }> = [];
     const isNew: boolean[] = [];
     for (const c of batch) {
-      const base = { email: c.email, name: c.name, topics: c.topics, detail: `line ${c.line}` };
+      const base = { email: c.email, name: c.name, topics: c.topics, language: c.language, detail: `line ${c.line}` };
       const found = existing.get(c.email.toLowerCase());
       isNew.push(!found);
       if (!found) {
@@ -274,12 +301,14 @@ export function logImportProgress(log: Pick<Logger, 'info'>, label: string): Non
 export const EXPORT_HEADER = ['email', 'name', 'topics', 'status'];
 
 /** Every subscriber as CSV (`email,name,topics,status`), a page of rows at a time, formulas guarded. */
-export async function exportSubscribersCsv(h: Pick<Herald, 'store'>, write: (chunk: string) => void): Promise<void> {
-  write(stringify([EXPORT_HEADER]));
+export async function exportSubscribersCsv(h: Pick<Herald, 'store'> & Partial<Pick<Herald, 'config'>>, write: (chunk: string) => void): Promise<void> {
+  const withLanguage = h.config !== undefined && siteLanguageCodes({ config: h.config }).length > 1;
+  write(stringify([withLanguage ? [...EXPORT_HEADER, 'language'] : EXPORT_HEADER]));
   for (let after = 0; ; ) {
     const page = await h.store.subscribers({ afterId: after, limit: 1000 });
     if (page.length === 0) break;
-    write(stringify(page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status]), { cast: { string: guardFormula } }));
+    const rows = page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status, ...(withLanguage ? [s.language ?? ''] : [])]);
+    write(stringify(rows, { cast: { string: guardFormula } }));
     after = page[page.length - 1]!.id;
   }
 }

@@ -100,12 +100,14 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
     .filter((c): c is EmailChannelConfig => c.enabled && c.type === 'email' && c.mode === 'digest')
     .map((c) => cron.schedule(c.schedule, () => void pass(`${c.id} digest schedule`), { timezone: h.config.site.timezone, name: `digest-${c.id}` }));
   const scanTimer = setInterval(() => void pass('scan interval'), h.config.content.scanMs);
-  const watcher = watch(h.config.content.dir, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 } });
+  // Every language's content folder (a Hugo site may keep them side by side).
+  const folders = [...new Set([h.config.content.dir, ...(h.config.content.languages ?? []).map((l) => l.contentDir)])];
+  const watcher = watch(folders, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 } });
   watcher.on('all', () => {
     if (changeTimer) clearTimeout(changeTimer);
     changeTimer = setTimeout(() => void pass('content changed'), opts.changeDelayMs ?? 1000);
   });
-  watcher.on('error', (e) => h.log.warn(`watching ${h.config.content.dir}: ${errorMessage(e)}`));
+  watcher.on('error', (e) => h.log.warn(`watching ${folders.join(', ')}: ${errorMessage(e)}`));
 
   opts.expose?.(() => pass('requested'));
   h.log.info(`Herald is running: ${h.config.channels.filter((c) => c.enabled).length} channel(s), content in ${h.config.content.dir}; Ctrl-C to stop`);

@@ -122,6 +122,8 @@ export interface Subscriber {
   email: string;
   name?: string;
   topics: string[];
+  /** The site language they read in (a code of the site's languages); unset: the site's default. */
+  language?: string;
   status: SubscriberStatus;
   /** Paused by the reader: keeps their choices, receives nothing until resumed. */
   paused: boolean;
@@ -329,6 +331,8 @@ export interface SubscriberUpsert {
   email: string;
   name?: string;
   topics?: string[];
+  /** A code of the site's languages; unset: kept as it is (new subscribers: the site's default). */
+  language?: string;
   status?: SubscriberStatus;
   ifStatusIn?: readonly SubscriberStatus[];
 }
@@ -339,8 +343,22 @@ export interface Store {
   /** True when the store answers (for health checks). */
   ping(): Promise<boolean>;
 
-  /** Record the scan: new articles get firstSeenAt = now; known ones get their snapshot refreshed; missing ones goneAt. */
-  syncArticles(articles: Article[], now: Date): Promise<{ added: string[] }>;
+  /**
+   * Record the scan, atomically: each article is identified by its language and file
+   * (identifyArticles); new ones get firstSeenAt = now; known ones get their snapshot
+   * refreshed when it changed; missing ones goneAt. `ids` maps each scanned id the ledger
+   * knows under another id (a row from before ids were by language and file) to that id;
+   * callers use the ledger's id from then on.
+   */
+  syncArticles(articles: Article[], now: Date, defaultLanguage?: string): Promise<{ added: string[]; ids: Map<string, string> }>;
+  /**
+   * The ledger's ids for scanned articles, without writing: the row of the same language and
+   * file, else a row written before ids were by language and file whose file is the same (the
+   * default language's article first), else such a row with the same link (the content folder
+   * moved), else the scanned id (made unique if another file holds it). Only ids that differ
+   * are in the map.
+   */
+  identifyArticles(articles: Array<Pick<Article, 'id' | 'file' | 'language'> & { url?: string }>, defaultLanguage?: string): Promise<Map<string, string>>;
   getArticle(id: string): Promise<StoredArticle | undefined>;
   listArticles(): Promise<StoredArticle[]>;
 
@@ -378,6 +396,11 @@ export interface Store {
    */
   retryNow(channelId: string | undefined, now: Date): Promise<{ failed: number; deferred: number }>;
   deliveriesForArticle(articleId: string): Promise<Delivery[]>;
+  /**
+   * Subscribers who already have a delivery (of any status) of any of these
+   * articles on this channel, directly or in a digest: a reader gets one translation of a page.
+   */
+  subscribersReached(channelId: string, articleIds: string[]): Promise<Set<number>>;
   /** Aggregate state of the deliveries of one article (directly, or through the digest it was in) to one channel. */
   deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary>;
   counts(): Promise<DeliveryCounts[]>;
@@ -465,7 +488,7 @@ export interface Store {
    * own name and topics) whose confirmation link alone can bring them back.
    */
   signUp(
-    s: { email: string; name?: string; topics: string[] },
+    s: { email: string; name?: string; topics: string[]; language?: string },
     now: Date,
     by?: Omit<ConsentContext, 'source'>,
   ): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome; requestId?: number }>;

@@ -96,7 +96,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
 
     // 3. One article: the three previews.
     expect((await clickAndWait(page, page.getByRole('link', { name: TITLE }))).status()).toBe(200);
-    expect(path(page)).toBe('/herald/admin/articles/europe-ai');
+    expect(path(page)).toBe('/herald/admin/articles/posts%2Feurope-ai');
     expect(await heading(page)).toBe(TITLE);
     const telegram = page.getByRole('figure', { name: 'Telegram post (approximation)' });
     expect(await telegram.textContent()).toContain(TITLE);
@@ -114,9 +114,9 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
     const sent = await clickAndWait(page, page.getByRole('button', { name: 'Send now to tg-news' }));
     expect(sent.status()).toBe(200);
     expect(sent.request().redirectedFrom()?.method()).toBe('POST');
-    expect(path(page)).toBe('/herald/admin/articles/europe-ai');
+    expect(path(page)).toBe('/herald/admin/articles/posts%2Feurope-ai');
     const flash = page.getByRole('status');
-    expect(await flash.textContent()).toContain('europe-ai: sent to tg-news.');
+    expect(await flash.textContent()).toContain('posts/europe-ai: sent to tg-news.');
     expect(await flash.textContent()).toContain('tg-news: 1 sent, 0 failed, 0 left pending for a later attempt');
 
     await tg.waitForMessages(1);
@@ -156,8 +156,8 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${SKIP_NOTE}`, () => {
     expect(await heading(page)).toBe('Deliveries');
     const delivery = page.getByRole('region', { name: /^Latest/ }).getByRole('row', { name: /tg-news/ });
     expect(await delivery.count()).toBe(1);
-    expect(await delivery.getByRole('cell').allTextContents()).toEqual(['tg-news', 'europe-ai', 'chat:@news', 'sent', expect.any(String), messageId]);
-    expect(await delivery.getByRole('link', { name: 'europe-ai' }).getAttribute('href')).toBe('/herald/admin/articles/europe-ai');
+    expect(await delivery.getByRole('cell').allTextContents()).toEqual(['tg-news', 'posts/europe-ai', 'chat:@news', 'sent', expect.any(String), messageId]);
+    expect(await delivery.getByRole('link', { name: 'europe-ai' }).getAttribute('href')).toBe('/herald/admin/articles/posts%2Feurope-ai');
     expect(unexpectedProblems(tab)).toEqual([]);
     await screenshot(page, 'admin-07-deliveries');
 

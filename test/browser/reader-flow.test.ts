@@ -89,7 +89,7 @@ describe.skipIf(!hasChromium)(`reader pages in Chromium${SKIP_NOTE}`, () => {
       await t.h.store.upsertSubscriber({ email: CONTROL, name: 'Carol', status: 'active' }, t.clock.now);
       // The channel's first run: old articles become baseline, nothing is sent.
       const first = await runPass(t.h, { channels: ['news'] });
-      expect(first.plans[0]).toMatchObject({ firstContact: true, baseline: ['chips-old', 'match'] });
+      expect(first.plans[0]).toMatchObject({ firstContact: true, baseline: ['posts/chips-old', 'posts/match'] });
       expect(t.smtp.messages).toHaveLength(0);
     });
     afterAll(async () => {
@@ -173,7 +173,7 @@ describe.skipIf(!hasChromium)(`reader pages in Chromium${SKIP_NOTE}`, () => {
       const before = t.smtp.messages.length;
       const pass = await runPass(t.h, { channels: ['news'] });
       expect(pass.errors).toEqual([]);
-      expect(pass.digests[0]).toMatchObject({ articles: ['fab'], recipients: 2 });
+      expect(pass.digests[0]).toMatchObject({ articles: ['posts/fab'], recipients: 2 });
       await t.smtp.waitForMessages(before + 2);
       const [digest] = await mailsTo(t.smtp.messages.slice(before), READER);
       expect(digest).toBeDefined();
@@ -218,7 +218,7 @@ describe.skipIf(!hasChromium)(`reader pages in Chromium${SKIP_NOTE}`, () => {
       const before2 = t.smtp.messages.length;
       const pass2 = await runPass(t.h, { channels: ['news'] });
       expect(pass2.errors).toEqual([]);
-      expect(pass2.digests[0]).toMatchObject({ articles: ['fab2'], recipients: 1 });
+      expect(pass2.digests[0]).toMatchObject({ articles: ['posts/fab2'], recipients: 1 });
       await t.smtp.waitForMessages(before2 + 1);
       const later = t.smtp.messages.slice(before2);
       expect(later.flatMap((m) => m.envelope.to)).toEqual([CONTROL]);

@@ -70,7 +70,7 @@ describe('chat channels, end to end', () => {
     expect(all.map((m) => m.method)).toEqual(['sendPhoto', 'sendMessage']);
     const text = String(all[1]!.body.text);
     expect(text).toContain('@everyone &lt;b&gt;Bold&lt;/b&gt; &amp; friends');
-    expect(all[1]!.body.link_preview_options).toEqual({ url: 'https://news.example.com/posts/everyone-b-bold-b-friends/', is_disabled: false });
+    expect(all[1]!.body.link_preview_options).toEqual({ url: 'https://news.example.com/posts/@everyone-bbold/b-friends/', is_disabled: false });
 
     // Discord: one embed per article, oldest first, and nobody can be pinged.
     expect(dc.messages).toHaveLength(2);
@@ -87,7 +87,7 @@ describe('chat channels, end to end', () => {
 
     // The ledger keeps the provider's message ids.
     const rows = JSON.parse((await herald(['articles', '--json'], { cwd: site.dir, env: site.env(T) })).stdout) as Array<{ id: string; channels: Record<string, { state: string; messageId?: string }> }>;
-    const europe = rows.find((x) => x.id === 'europe-ai')!;
+    const europe = rows.find((x) => x.id === 'posts/europe-ai')!;
     expect(europe.channels['tg-chips']).toMatchObject({ state: 'sent', messageId: String(chips[0]!.messageId) });
     expect(europe.channels['discord-main']!.messageId).toBe(dc.messages[0]!.id);
   });
@@ -202,17 +202,17 @@ describe('preview and send for chat channels', () => {
     tg = await startTelegramApi({ tokens: [TOKEN] });
     const site = makeSite({ channels: tgChannel('tg', '@news') });
     articles(site);
-    const p = await herald(['preview', 'europe-ai', '--channel', 'tg'], { cwd: site.dir, env: site.env(T) });
+    const p = await herald(['preview', 'posts/europe-ai', '--channel', 'tg'], { cwd: site.dir, env: site.env(T) });
     expect(p.code).toBe(0);
     expect(p.stdout).toContain('tg (telegram): sendPhoto');
     expect(p.stdout).toMatch(/caption: \d+ \/ 1024/);
     expect(p.stdout).not.toContain(TOKEN);
     expect(tg.calls).toHaveLength(0);
-    expect((await herald(['send', 'europe-ai', '--channel', 'tg'], { cwd: site.dir, env: site.env(T) })).code).toBe(0);
+    expect((await herald(['send', 'posts/europe-ai', '--channel', 'tg'], { cwd: site.dir, env: site.env(T) })).code).toBe(0);
     expect(tg.messages).toHaveLength(1);
-    const again = await herald(['send', 'europe-ai', '--channel', 'tg'], { cwd: site.dir, env: site.env(T) });
+    const again = await herald(['send', 'posts/europe-ai', '--channel', 'tg'], { cwd: site.dir, env: site.env(T) });
     expect(again.code).toBe(1);
-    expect((await herald(['send', 'europe-ai', '--channel', 'tg', '--force'], { cwd: site.dir, env: site.env(T) })).code).toBe(0);
+    expect((await herald(['send', 'posts/europe-ai', '--channel', 'tg', '--force'], { cwd: site.dir, env: site.env(T) })).code).toBe(0);
     expect(tg.messages).toHaveLength(2);
   });
 });

@@ -35,9 +35,9 @@ describe('mode each and manual sends', () => {
     expect(mail!.subject).toBe('芯片新闻');
     expect(mail!.messageId).toMatch(/^<herald\.alerts\.a\./);
 
-    const again = await herald(['send', 'chips', '--channel', 'alerts'], { cwd: site.dir, env: site.env(T) });
+    const again = await herald(['send', 'posts/chips', '--channel', 'alerts'], { cwd: site.dir, env: site.env(T) });
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('chips was already sent to alerts');
+    expect(again.stderr).toContain('posts/chips was already sent to alerts');
     const forced = await herald(['send', 'posts/chips.md', '--channel', 'alerts', '--force'], { cwd: site.dir, env: site.env(T) });
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('alerts: 1 sent');
@@ -69,7 +69,7 @@ describe('preview, status and dry runs', () => {
   it('preview writes the HTML to a file and prints its path; dry-run sends and records nothing', async () => {
     const site = makeSite({ channels: '  news:\n    type: email\n    from: "N <n@example.com>"\n    schedule: "0 8 * * *"\n' });
     site.write('posts/chips.md', seedArticle({ title: '芯片<新闻>', date: '2025-07-02T08:00:00+08:00', slug: 'chips', image: '/img/a b.jpg' }));
-    const p = await herald(['preview', 'chips', '--channel', 'news'], { cwd: site.dir, env: site.env(T) });
+    const p = await herald(['preview', 'posts/chips', '--channel', 'news'], { cwd: site.dir, env: site.env(T) });
     expect(p.code).toBe(0);
     const file = p.stdout.trim().split('\n').pop()!;
     expect(existsSync(file)).toBe(true);
@@ -87,7 +87,7 @@ describe('preview, status and dry runs', () => {
 
     const dry = await herald(['dispatch', '--dry-run'], { cwd: site.dir, env: site.env(T) });
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('news: first run; 1 due (chips)');
+    expect(dry.stdout).toContain('news: first run; 1 due (posts/chips)');
     const status = JSON.parse((await herald(['status', '--json'], { cwd: site.dir, env: site.env(T) })).stdout);
     expect(status.channels[0]).toMatchObject({ id: 'news', preview: true, deliveries: { sent: 0, pending: 0 } });
     expect(status.channels[0].firstRunAt).toBeUndefined(); // the dry run wrote nothing

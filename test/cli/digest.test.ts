@@ -134,7 +134,7 @@ describe('email digest, end to end', () => {
     const rows = JSON.parse(r.stdout) as Array<Record<string, unknown> & { channels?: Record<string, { state: string; sent?: number; time?: string }> }>;
     const get = (file: string) => rows.find((x) => x.file === file)!;
     expect(get('posts/europe-ai.md')).toMatchObject({
-      id: 'europe-ai',
+      id: 'posts/europe-ai',
       status: 'published',
       date: '2025-07-01T16:40:05.000Z',
       url: 'https://news.example.com/posts/europe-ai/',

@@ -115,14 +115,14 @@ describe('bad input', () => {
   it('check lists every broken article by file and reason, exit 1; the good ones still go out', async () => {
     smtp = await startSmtpServer();
     const site = await siteWith(smtp.url, ['r@example.com']);
-    site.write('no-title.md', '---\ndate: 2025-07-02T08:00:00+08:00\n---\nx\n');
+    site.write('bad-start.md', '-- not a front matter delimiter\nx\n');
     site.write('bad-date.md', '---\ntitle: Bad date\ndate: 2025-13-45\n---\nx\n');
     site.write('bad-toml.md', '+++\ntitle = "unterminated\n+++\nx\n');
     site.write('binary.md', Buffer.from([0x2d, 0x2d, 0x2d, 0x0a, 0x00, 0x01, 0x02]));
     site.write('latin1.md', Buffer.from('---\ntitle: caf\xe9\ndate: 2025-07-02\n---\n', 'latin1'));
     const check = await herald(['check'], { cwd: site.dir, env: site.env(T) });
     expect(check.code).toBe(1);
-    for (const f of ['no-title.md', 'bad-date.md', 'bad-toml.md', 'binary.md', 'latin1.md']) expect(check.stdout).toContain(`${f}: `);
+    for (const f of ['bad-start.md', 'bad-date.md', 'bad-toml.md', 'binary.md', 'latin1.md']) expect(check.stdout).toContain(`${f}: `);
     expect(check.stdout).toMatch(/bad-date\.md: .*date.*2025-13-45/);
     const r = await herald(['dispatch'], { cwd: site.dir, env: site.env(T) });
     expect(r.code).toBe(0);

@@ -41,7 +41,7 @@ describe('loadConfig', () => {
     expect(c.site.url).toBe('https://example.com/');
     expect(c.content.lookbackMs).toBe(24 * 3600_000);
     expect(c.content.maxAgeMs).toBe(7 * 86400_000);
-    expect(c.content.permalink).toBe('/:section/:filename/');
+    expect(c.content.permalink).toBe('');
     expect(c.delivery.maxAttempts).toBe(8);
   });
 
@@ -217,5 +217,88 @@ ${channel('{ window: 15m }')}`);
     expect(problems(() => loadConfig({ file, env: { EDITOR_TOKEN: '4242:tok' } }))).toEqual([
       'editors.telegram.webhook: Telegram delivers webhooks only over https: set server.publicUrl to an https:// address, or use webhook: false (long polling)',
     ]);
+  });
+});
+
+describe('loadConfig with content.site', () => {
+  function site(files: Record<string, string>, heraldYaml: string): { dir: string; file: string } {
+    const dir = mkdtempSync(path.join(tmpdir(), 'herald-site-config-'));
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, 'site', rel)), { recursive: true });
+      writeFileSync(path.join(dir, 'site', rel), text);
+    }
+    const file = path.join(dir, 'herald.yaml');
+    writeFileSync(file, heraldYaml);
+    return { dir, file };
+  }
+
+  const HUGO = {
+    'hugo.toml': 'baseURL = "https://blog.example.com/"\ntitle = "My Blog"\ntimeZone = "Asia/Shanghai"\ncontentDir = "posts-src"\ndefaultContentLanguage = "zh"\n[permalinks]\n  posts = "/:year/:slug/"\n',
+    'config/_default/languages.toml': '[zh]\nweight = 1\nlanguageCode = "zh-CN"\ntitle = "我的博客"\n[en]\nweight = 2\ncontentDir = "posts-en"\n',
+    'config/_default/params.toml': 'author = "x"\n',
+    'config/production/hugo.toml': 'uglyURLs = true\nignoreFiles = ["\\\\.draft\\\\.md$"]\n',
+    'posts-src/.keep': '',
+    'posts-en/.keep': '',
+  };
+
+  it("reads a Hugo site's own config (root file, config/_default, config/production) and says where each setting came from", () => {
+    const { dir, file } = site(HUGO, 'content:\n  site: site\nchannels: {}\n');
+    const c = loadConfig({ file, env: {} });
+    expect(c.site).toEqual({ title: 'My Blog', url: 'https://blog.example.com/', timezone: 'Asia/Shanghai', language: 'zh-CN' });
+    expect(c.content).toMatchObject({
+      generator: 'hugo',
+      dir: path.join(dir, 'site/posts-src'),
+      permalink: '',
+      permalinks: { posts: '/:year/:slug/' },
+      uglyURLs: true,
+      ignoreFiles: ['\\.draft\\.md$'],
+      defaultLanguage: 'zh',
+    });
+    expect(c.content.languages).toEqual([
+      { code: 'zh', locale: 'zh-CN', title: '我的博客', baseUrl: 'https://blog.example.com/', prefix: '', contentDir: path.join(dir, 'site/posts-src'), weight: 1 },
+      { code: 'en', locale: 'en', baseUrl: 'https://blog.example.com/', prefix: 'en', contentDir: path.join(dir, 'site/posts-en'), weight: 2 },
+    ]);
+    expect(c.sources.site).toEqual({ generator: 'hugo', root: path.join(dir, 'site'), files: ['hugo.toml', 'config/_default/languages.toml', 'config/_default/params.toml', 'config/production/hugo.toml'] });
+    const from = Object.fromEntries(c.sources.settings.map((s) => [s.setting, s.from]));
+    expect(from).toMatchObject({ 'site.url': 'hugo.toml baseurl', 'site.timezone': 'hugo.toml timezone', permalinks: 'hugo.toml permalinks', uglyURLs: 'config/production/hugo.toml uglyurls', languages: 'config/_default/languages.toml languages' });
+  });
+
+  it("lets Herald's own site and content keys win, and says what they override", () => {
+    const { file } = site(HUGO, 'site:\n  url: https://www.example.org/blog/\n  timezone: UTC\ncontent:\n  site: site\n  permalink: /:section/:filename/\nchannels: {}\n');
+    const c = loadConfig({ file, env: {} });
+    expect(c.site.url).toBe('https://www.example.org/blog/');
+    expect(c.site.timezone).toBe('UTC');
+    expect(c.content.permalink).toBe('/:section/:filename/');
+    // Languages on the site's address follow Herald's.
+    expect(c.content.languages?.map((l) => l.baseUrl)).toEqual(['https://www.example.org/blog/', 'https://www.example.org/blog/']);
+    const tz = c.sources.settings.find((s) => s.setting === 'site.timezone');
+    expect(tz).toEqual({ setting: 'site.timezone', value: 'UTC', from: 'herald.yaml, over Asia/Shanghai from hugo.toml timezone' });
+  });
+
+  it('checks channel languages against the site', () => {
+    const { file } = site(HUGO, 'content:\n  site: site\nchannels:\n  zh-only: { type: telegram, chat: "@xchannel", languages: [zh] }\n  bad: { type: telegram, chat: "@ychannel", languages: [fr] }\n');
+    expect(problems(() => loadConfig({ file, env: {} }))).toEqual(['channels.bad.languages: "fr" is not a language of the site (it has zh, en)']);
+  });
+
+  it("reads a Jekyll site's _config.yml", () => {
+    const { dir, file } = site(
+      { '_config.yml': 'title: J\nurl: https://j.example.com\nbaseurl: /blog\ntimezone: Europe/Berlin\npermalink: pretty\nlang: de\ncollections:\n  recipes: { output: true }\n  hidden: { output: false }\n' },
+      'content:\n  site: site\nchannels: {}\n',
+    );
+    const c = loadConfig({ file, env: {} });
+    expect(c.site).toEqual({ title: 'J', url: 'https://j.example.com/blog/', timezone: 'Europe/Berlin', language: 'de' });
+    expect(c.content.generator).toBe('jekyll');
+    expect(c.content.jekyll).toMatchObject({ source: path.join(dir, 'site'), permalink: '/:categories/:year/:month/:day/:title/', collections: [{ label: 'recipes', permalink: '/:collection/:path/' }] });
+  });
+
+  it('says what is missing: no site config, no address, no content folder', () => {
+    const empty = site({ 'readme.txt': 'x' }, 'content:\n  site: site\nchannels: {}\n');
+    expect(problems(() => loadConfig({ file: empty.file, env: {} }))[0]).toMatch(/^content\.site: .*site: neither a Hugo site .* nor a Jekyll site/);
+    const noUrl = site({ 'hugo.toml': 'title = "T"\n', 'content/.keep': '' }, 'content:\n  site: site\nchannels: {}\n');
+    expect(problems(() => loadConfig({ file: noUrl.file, env: {} }))).toEqual(["site.url: expected the site's address, like https://example.com/ (baseURL is not set in the site's config either)"]);
+    const noDir = site({ 'hugo.toml': 'baseURL = "https://e.com/"\ntitle = "T"\n' }, 'content:\n  site: site\nchannels: {}\n');
+    expect(problems(() => loadConfig({ file: noDir.file, env: {} }))[0]).toMatch(/^content\.dir: folder ".*site\/content" does not exist/);
+    const neither = setup('site: { title: T, url: "https://e.com" }\ncontent: { lookback: 1h }\n');
+    expect(problems(() => loadConfig({ file: neither.file, env: {} }))).toEqual(['content: expected "dir" (the folder of markdown articles) or "site" (the root of a Hugo or Jekyll site)']);
   });
 });

@@ -1,36 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { describeSourcePath, isListPage, isMarkdownFile } from '../../src/content/paths.ts';
+import { describeHugoSource, HUGO_CONTENT_EXTENSIONS, hugoPagePath, hugoTranslationKey, isHiddenName, splitContentFileName } from '../../src/content/paths.ts';
 
-describe('describeSourcePath', () => {
-  it('describes a plain page in a section', () => {
-    expect(describeSourcePath('posts/2025/hello.md')).toEqual({
-      file: 'posts/2025/hello.md', pagePath: 'posts/2025/hello', filename: 'hello', section: 'posts', sections: 'posts/2025', bundle: false,
-    });
+const LANGS = new Set(['en', 'zh', 'zh-cn']);
+
+describe('splitContentFileName', () => {
+  it('recognises the content formats Hugo renders, case-sensitively', () => {
+    expect(['a.md', 'b.markdown', 'c.mdown', 'd.html', 'e.htm', 'f.org', 'g.adoc', 'h.rst', 'i.pandoc'].map((n) => splitContentFileName(n, LANGS)?.ext)).toEqual(['md', 'markdown', 'mdown', 'html', 'htm', 'org', 'adoc', 'rst', 'pandoc']);
+    expect(['a.MD', 'b.txt', 'md', '.md', 'c.mdx'].map((n) => splitContentFileName(n, LANGS))).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(HUGO_CONTENT_EXTENSIONS.has('md')).toBe(true);
   });
 
-  it('names a leaf bundle after its folder', () => {
-    expect(describeSourcePath('posts/my-trip/index.md')).toEqual({
-      file: 'posts/my-trip/index.md', pagePath: 'posts/my-trip', filename: 'my-trip', section: 'posts', sections: 'posts', bundle: true,
-    });
-  });
-
-  it('treats a root-level bundle as a page, not a section', () => {
-    expect(describeSourcePath('my-trip/index.markdown')).toMatchObject({ pagePath: 'my-trip', filename: 'my-trip', section: '', bundle: true });
-  });
-
-  it('keeps root files and a root index.md as plain pages, normalising separators', () => {
-    expect(describeSourcePath('about.markdown')).toMatchObject({ pagePath: 'about', filename: 'about', section: '', bundle: false });
-    expect(describeSourcePath('index.md')).toMatchObject({ pagePath: 'index', section: '', bundle: false });
-    expect(describeSourcePath('.\\posts\\win.md')).toMatchObject({ file: 'posts/win.md', pagePath: 'posts/win', section: 'posts' });
+  it('splits a language suffix only when it is one of the site languages', () => {
+    expect(splitContentFileName('index.zh.md', LANGS)).toEqual({ baseName: 'index', language: 'zh', ext: 'md' });
+    expect(splitContentFileName('post.zh-cn.md', LANGS)).toEqual({ baseName: 'post', language: 'zh-cn', ext: 'md' });
+    expect(splitContentFileName('post.fr.md', LANGS)).toEqual({ baseName: 'post.fr', ext: 'md' });
+    expect(splitContentFileName('post.ZH.md', LANGS)).toEqual({ baseName: 'post.ZH', ext: 'md' });
+    expect(splitContentFileName('_index.zh.md', LANGS)).toEqual({ baseName: '_index', language: 'zh', ext: 'md' });
   });
 });
 
-describe('file kinds', () => {
-  it('recognises markdown and list pages', () => {
-    expect(['a.md', 'b.MARKDOWN', 'c.Md'].map(isMarkdownFile)).toEqual([true, true, true]);
-    expect(['a.mdx', 'b.txt', 'md'].map(isMarkdownFile)).toEqual([false, false, false]);
-    expect(isListPage('posts/_index.md')).toBe(true);
-    expect(isListPage('_index.markdown')).toBe(true);
-    expect(isListPage('posts/index.md')).toBe(false);
+describe('describeHugoSource', () => {
+  it('describes a plain page: the first folder is the section', () => {
+    expect(describeHugoSource('posts/2025/hello.md', 'en', LANGS)).toEqual({
+      file: 'posts/2025/hello.md', language: 'en', dir: 'posts/2025', baseName: 'hello', ext: 'md', bundle: false, section: 'posts', sections: ['posts'], autoSection: true,
+    });
+  });
+
+  it('names a leaf bundle after its folder; a root bundle has no section', () => {
+    const b = describeHugoSource('posts/my-trip/index.zh.md', 'en', LANGS);
+    expect(b).toMatchObject({ language: 'zh', dir: 'posts/my-trip', baseName: 'index', bundle: true, section: 'posts' });
+    expect(hugoPagePath(b)).toBe('posts/my-trip');
+    expect(hugoTranslationKey(b)).toBe('page/posts/my-trip/index');
+    expect(describeHugoSource('my-trip/index.markdown', 'en', LANGS)).toMatchObject({ bundle: true, section: '', sections: [] });
+  });
+
+  it('keeps root files in the home section, normalising separators', () => {
+    expect(describeHugoSource('about.markdown', 'en')).toMatchObject({ dir: '', baseName: 'about', section: '', sections: [] });
+    expect(describeHugoSource('.\\posts\\win.md', 'en')).toMatchObject({ file: 'posts/win.md', dir: 'posts', section: 'posts' });
+    expect(hugoTranslationKey(describeHugoSource('posts/a.md', 'en'), 'shared')).toBe('page/shared');
+  });
+});
+
+describe('isHiddenName', () => {
+  it('hides what Hugo never reads (and node_modules)', () => {
+    expect(['.git', '.draft.md', '#scratch.md', 'notes.md~', 'node_modules', '_foo.md', 'a.md'].map(isHiddenName)).toEqual([true, true, true, true, true, false, false]);
   });
 });

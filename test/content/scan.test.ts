@@ -16,27 +16,36 @@ describe('scanContent on the fixture site', () => {
     expect(articles.map((a) => [a.publishedAt, a.id])).toEqual([
       ['2019-06-01T00:00:00.000Z', 'posts/expired'],
       ['2025-01-01T00:00:00.000Z', 'about'],
+      ['2025-07-01T16:00:00.000Z', 'broken/missing-title'],
       ['2025-07-01T16:40:05.000Z', 'posts/seed-article'],
       ['2025-07-02T02:00:00.000Z', 'posts/shanghai-local'],
-      ['2025-07-03T01:30:00.000Z', 'toml-slug'],
+      ['2025-07-03T01:30:00.000Z', 'posts/toml-article'],
       ['2025-07-04T16:00:00.000Z', 'posts/bare-json'],
       ['2025-07-06T08:00:00.000Z', 'posts/dash-json'],
       ['2025-07-07T10:00:00.000Z', 'posts/bundle-post'],
       ['2025-07-08T10:00:00.000Z', 'posts/draft'],
-      ['2025-07-10T00:00:00.000Z', 'same-slug'],
+      ['2025-07-10T00:00:00.000Z', 'dup/first'],
+      ['2025-07-11T00:00:00.000Z', 'dup/second'],
       ['2099-01-01T00:00:00.000Z', 'posts/future'],
     ]);
   });
 
-  it('skips list pages, dot-folders, non-markdown files and markdown resources inside a bundle', async () => {
-    const { articles, problems } = await scanContent(settings(FIXTURES), site);
+  it('lists list pages and markdown resources inside a bundle as skipped, with the reason; never reads dot-folders or non-content files', async () => {
+    const { articles, problems, skipped } = await scanContent(settings(FIXTURES), site);
     const files = [...articles.map((a) => a.file), ...problems.map((p) => p.file)];
     expect(files).not.toContain('_index.md');
-    expect(files).not.toContain('posts/_index.md');
-    expect(files).not.toContain('.hidden/secret.md');
-    expect(files).not.toContain('notes.txt');
     expect(files).not.toContain('posts/bundle-post/notes.md');
     expect(files).toContain('posts/bundle-post/index.md');
+    expect(skipped.map((s) => [s.file, s.reason])).toEqual([
+      ['_index.md', 'list-page'],
+      ['broken/no-date.md', 'undated'],
+      ['broken/no-front-matter.md', 'undated'],
+      ['posts/_index.md', 'list-page'],
+      ['posts/bundle-post/notes.md', 'resource'],
+    ]);
+    const all = await scanContent(settings(FIXTURES), site, { all: true });
+    expect(all.skipped.filter((s) => s.reason === 'not-content').map((s) => s.file)).toEqual(['notes.txt']);
+    expect([...all.skipped, ...all.articles].map((x) => x.file).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
   it('reports every bad file, in path order, without stopping the others', async () => {
@@ -46,13 +55,6 @@ describe('scanContent on the fixture site', () => {
       { file: 'broken/broken-yaml.md', reason: 'front matter: invalid YAML at line 5, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]' },
       { file: 'broken/impossible-date.md', reason: 'front matter: "date" is "2025-13-45", expected an ISO 8601 date like 2025-07-02T00:40:05+08:00' },
       { file: 'broken/latin1.md', reason: 'not valid UTF-8 (first bad byte at offset 14), expected UTF-8 text; re-save the file as UTF-8' },
-      { file: 'broken/missing-title.md', reason: 'front matter: "title" is missing, expected a non-empty string' },
-      {
-        file: 'broken/no-date.md',
-        reason: 'front matter: no date, expected "date" or "publishDate" (date, publishDate, pubDate, published) with an ISO 8601 date like 2025-07-02T00:40:05+08:00',
-      },
-      { file: 'broken/no-front-matter.md', reason: 'no front matter: expected the file to start with "---" (YAML), "+++" (TOML) or "{" (JSON) on line 1' },
-      { file: 'dup/second.md', reason: 'duplicate id "same-slug": already used by dup/first.md; give one of them a different slug' },
     ]);
   });
 
@@ -96,26 +98,40 @@ describe('scanContent on generated folders', () => {
     expect(articles.map((a) => a.id)).toEqual(['big']);
   });
 
-  it('skips node_modules, dot-files and dot-folders at any depth; reads .markdown', async () => {
+  it('skips node_modules, dot-files, editor files and dot-folders at any depth; reads every content format Hugo reads', async () => {
     await put('node_modules/pkg/readme.md', page('Dependency'));
     await put('posts/node_modules/x.md', page('Nested dependency'));
     await put('.git/info.md', page('Git'));
     await put('posts/.draft.md', page('Dot file'));
+    await put('posts/#scratch.md', page('Editor file'));
     await put('posts/real.markdown', page('Real'));
+    await put('posts/page.html', page('HTML'));
     await put('posts/UPPER.MD', page('Upper'));
     const { articles, problems } = await scanContent(settings(dir), site);
     expect(problems).toEqual([]);
-    expect(articles.map((a) => a.file)).toEqual(['posts/UPPER.MD', 'posts/real.markdown']);
-    expect(articles.map((a) => a.id)).toEqual(['posts/UPPER', 'posts/real']);
+    expect(articles.map((a) => a.file)).toEqual(['posts/page.html', 'posts/real.markdown']);
+    expect(articles.map((a) => a.id)).toEqual(['posts/page', 'posts/real']);
   });
 
-  it('reports a bundle that collides with a plain page of the same path', async () => {
+  it('builds the bundle, not the plain page of the same path, and says so', async () => {
     await put('posts/trip.md', page('Plain'));
     await put('posts/trip/index.md', page('Bundle'));
-    const { articles, problems } = await scanContent(settings(dir), site);
-    // Walk order is code-unit order: "trip" sorts before "trip.md".
+    const { articles, problems, skipped } = await scanContent(settings(dir), site);
     expect(articles.map((a) => a.file)).toEqual(['posts/trip/index.md']);
-    expect(problems).toEqual([{ file: 'posts/trip.md', reason: 'duplicate id "posts/trip": already used by posts/trip/index.md; give one of them a different slug' }]);
+    expect(problems).toEqual([]);
+    expect(skipped).toEqual([
+      { file: 'posts/trip.md', language: 'zh-CN', reason: 'shadowed', detail: 'posts/trip/index.md is the same page (posts/trip); Hugo builds only that one' },
+    ]);
+  });
+
+  it('gives two files with the same slug their own ids', async () => {
+    await put('a/x.md', page('X').replace('---\n', '---\nslug: same\n'));
+    await put('b/y.md', page('Y').replace('---\n', '---\nslug: same\n'));
+    const { articles } = await scanContent({ dir }, site);
+    expect(articles.map((a) => [a.id, a.url])).toEqual([
+      ['a/x', 'https://example.com/a/same/'],
+      ['b/y', 'https://example.com/b/same/'],
+    ]);
   });
 
   it('follows symlinks but not into a loop', async () => {
@@ -136,12 +152,13 @@ describe('scanContent on generated folders', () => {
   });
 
   it('returns nothing for an empty folder', async () => {
-    expect(await scanContent(settings(dir), site)).toEqual({ articles: [], problems: [] });
+    expect(await scanContent(settings(dir), site)).toEqual({ articles: [], problems: [], skipped: [], warnings: [] });
   });
 
   it('throws once for a missing folder or unusable settings instead of failing every file', async () => {
-    await expect(scanContent(settings(join(dir, 'missing')), site)).rejects.toThrow(/content\.dir .*missing cannot be read/);
+    await expect(scanContent(settings(join(dir, 'missing')), site)).rejects.toThrow(/content folder .*missing cannot be read/);
     await expect(scanContent(settings(dir), { ...site, timezone: 'Nowhere/City' })).rejects.toThrow(/site timezone "Nowhere\/City"/);
-    await expect(scanContent({ dir, permalink: '/:bogus/' }, site)).rejects.toThrow('content.permalink "/:bogus/" has unknown token :bogus');
+    await expect(scanContent({ dir, permalink: '/:bogus/' }, site)).rejects.toThrow('permalink "/:bogus/" has unknown token :bogus');
+    await expect(scanContent({ dir, ignoreFiles: ['(unclosed'] }, site)).rejects.toThrow(/ignoreFiles: "\(unclosed" is not a valid regular expression/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapePathText, resolveAuthorUrl, siteUrlFor, urlSafe } from '../../src/content/urls.ts';
+import { pageHref, resolveAuthorUrl } from '../../src/content/urls.ts';
 
 const SITE = 'https://example.com/';
 const PAGE = 'https://example.com/posts/hello/';
@@ -9,22 +9,6 @@ function expectCleanUrl(href: string): void {
   expect(new URL(href).href).toBe(href);
   expect(href).toMatch(/^[\x21-\x7e]+$/);
 }
-
-describe('urlSafe', () => {
-  it('keeps letters and digits of any script, lowercases, dashes the rest', () => {
-    expect(urlSafe('Bundle Post: Hello, World!')).toBe('bundle-post-hello-world');
-    expect(urlSafe('欧洲的AI“千兆工厂”热潮：算力')).toBe('欧洲的ai-千兆工厂-热潮-算力');
-    expect(urlSafe('  --Ünïcödé  ÇA VA?-- ')).toBe('ünïcödé-ça-va');
-    expect(urlSafe('C++ & C# 2025')).toBe('c-c-2025');
-    expect(urlSafe('?!')).toBe('');
-  });
-});
-
-describe('escapePathText', () => {
-  it('escapes only what would change the meaning of a path', () => {
-    expect(escapePathText('100% sure? #1 a\\b')).toBe('100%25 sure%3F %231 a%5Cb');
-  });
-});
 
 describe('resolveAuthorUrl', () => {
   it('resolves the seed image against the site root, percent-encoding the spaces and keeping the comma', () => {
@@ -66,12 +50,15 @@ describe('resolveAuthorUrl', () => {
   });
 });
 
-describe('siteUrlFor', () => {
-  it('joins a permalink path onto the site URL, keeping its sub-path', () => {
-    expect(siteUrlFor('/posts/a/', SITE)).toBe('https://example.com/posts/a/');
-    expect(siteUrlFor('/posts/a/', 'https://example.com/blog/')).toBe('https://example.com/blog/posts/a/');
-    const zh = siteUrlFor('/posts/欧洲的ai-千兆工厂/', SITE);
-    expect(zh).toBe('https://example.com/posts/%E6%AC%A7%E6%B4%B2%E7%9A%84ai-%E5%8D%83%E5%85%86%E5%B7%A5%E5%8E%82/');
+describe('pageHref', () => {
+  it('joins a link onto a base URL, keeping its sub-path, percent-encoding what a path cannot hold', () => {
+    expect(pageHref(SITE, '/posts/a/')).toBe('https://example.com/posts/a/');
+    expect(pageHref('https://example.com/blog/', '/posts/a/')).toBe('https://example.com/blog/posts/a/');
+    const zh = pageHref(SITE, '/posts/欧洲的ai千兆工厂/');
+    expect(zh).toBe('https://example.com/posts/%E6%AC%A7%E6%B4%B2%E7%9A%84ai%E5%8D%83%E5%85%86%E5%B7%A5%E5%8E%82/');
     expectCleanUrl(zh);
+    // `#` and `?` stay in the path (Hugo keeps them in its paths); existing escapes are kept.
+    expect(pageHref(SITE, '/c#-tips/why?/a%20b/[x] |y|/')).toBe('https://example.com/c%23-tips/why%3F/a%20b/%5Bx%5D%20%7Cy%7C/');
+    expect(pageHref(SITE, '/emoji-🎉/')).toBe('https://example.com/emoji-%F0%9F%8E%89/');
   });
 });

@@ -9,6 +9,8 @@ function article(publishedAt: Date, extra: Partial<Article> = {}): Article {
   return {
     id: 'a',
     file: 'a.md',
+    language: 'en',
+    translationKey: 'page/a',
     title: 'A',
     publishedAt: publishedAt.toISOString(),
     date: publishedAt.toISOString(),
@@ -65,5 +67,15 @@ describe('decide', () => {
     expect(decide(input({ channel: { topics: ['ai'], exclude: [] } }))).toBe('due');
     expect(decide(input({ channel: { topics: ['体育'], exclude: [] } }))).toBeNull();
     expect(decide(input({ channel: { topics: [], exclude: ['AI'] } }))).toBeNull();
+  });
+
+  it('takes only the languages a channel names (any case); every language without `languages`', () => {
+    const zh = article(new Date(now.getTime() - H), { language: 'zh-cn' });
+    expect(decide(input({ article: zh, channel: { topics: [], exclude: [], languages: ['zh-CN'] } }))).toBe('due');
+    expect(decide(input({ article: zh, channel: { topics: [], exclude: [], languages: ['en'] } }))).toBeNull();
+    expect(decide(input({ article: zh, channel: { topics: [], exclude: [] } }))).toBe('due');
+    // A snapshot stored before articles had a language is the default language's.
+    const old = { ...article(new Date(now.getTime() - H)), language: undefined } as unknown as Article;
+    expect(decide(input({ article: old, defaultLanguage: 'en', channel: { topics: [], exclude: [], languages: ['en'] } }))).toBe('due');
   });
 });

@@ -16,6 +16,8 @@ export function article(over: Partial<Article> = {}): Article {
   return {
     id: 'posts/hello',
     file: 'posts/hello.md',
+    language: 'en',
+    translationKey: 'page/posts/hello',
     title: 'Hello',
     publishedAt: '2024-05-02T17:30:00Z',
     date: '2024-05-02T17:30:00Z',

@@ -47,7 +47,7 @@ describe('security headers', () => {
     const anonymous = await Promise.all(pages.map((p) => t!.get(p)));
     await t.login();
     const admin = await Promise.all(
-      ['/admin/articles', '/admin/articles/europe-ai', '/admin/articles/missing', '/admin/digests', '/admin/deliveries', '/admin/subscribers?q=a', '/admin/subscribers/export.csv', '/admin/subscribers/1', '/admin/subscribers/history.csv'].map((p) =>
+      ['/admin/articles', '/admin/articles/posts%2Feurope-ai', '/admin/articles/missing', '/admin/digests', '/admin/deliveries', '/admin/subscribers?q=a', '/admin/subscribers/export.csv', '/admin/subscribers/1', '/admin/subscribers/history.csv'].map((p) =>
         t!.get(p),
       ),
     );
@@ -88,7 +88,7 @@ describe('security headers', () => {
   it('the preview frames swap in their own, stricter policy', async () => {
     t = await startAdmin();
     await t.login();
-    for (const url of ['/admin/articles/europe-ai/email/newsletter', '/admin/digests/newsletter/preview']) {
+    for (const url of ['/admin/articles/posts%2Feurope-ai/email/newsletter', '/admin/digests/newsletter/preview']) {
       const r = await t.get(url);
       expect(r.statusCode, url).toBe(200);
       const csp = String(r.headers['content-security-policy']);
@@ -117,14 +117,14 @@ describe('body size limits', () => {
   it('a dashboard form post over 64 KiB → 413 page, and nothing is done', async () => {
     t = await startAdmin();
     await t.login();
-    const r = await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news', padding: 'x'.repeat(65 * 1024) });
+    const r = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news', padding: 'x'.repeat(65 * 1024) });
     expect(r.statusCode).toBe(413);
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(r.body).toContain('<h1>Too large</h1>');
     expect(r.headers['content-security-policy']).toContain("frame-ancestors 'self'");
     expect(t.tg.calls).toHaveLength(0);
     // Just under the limit is fine.
-    const ok = await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news', padding: 'x'.repeat(60 * 1024) });
+    const ok = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news', padding: 'x'.repeat(60 * 1024) });
     expect(ok.statusCode).toBe(303);
     expect(t.tg.calls).toHaveLength(1);
   });
@@ -152,14 +152,14 @@ describe('secrets', () => {
     await h.login('editor', 'wrong-password');
     await h.login();
     h.tg.failNext('sendPhoto', { code: 401, description: 'Unauthorized' });
-    for (const channel of ['tg-news', 'newsletter', 'discord-news']) h.bodies.push((await h.follow(await h.post('/admin/articles/europe-ai/send', { channel }))).body);
+    for (const channel of ['tg-news', 'newsletter', 'discord-news']) h.bodies.push((await h.follow(await h.post('/admin/articles/posts%2Feurope-ai/send', { channel }))).body);
     h.bodies.push((await h.follow(await h.post('/admin/digests/newsletter/send'))).body);
     h.bodies.push((await h.follow(await h.post('/admin/deliveries/retry', {}))).body);
     h.bodies.push((await h.follow(await h.post('/admin/subscribers/import', { csv: 'email\nnew@example.com\nbad\n' }))).body);
     for (const url of [
       '/admin/articles',
-      '/admin/articles/europe-ai',
-      '/admin/articles/europe-ai/email/newsletter',
+      '/admin/articles/posts%2Feurope-ai',
+      '/admin/articles/posts%2Feurope-ai/email/newsletter',
       '/admin/digests',
       '/admin/digests/newsletter/preview',
       '/admin/deliveries',
@@ -191,7 +191,7 @@ describe('secrets', () => {
     const wrong = 'wrong-smtp-pass-Kx3';
     t = await startAdmin({ smtp: { auth: { user: 'mailer', pass: SMTP_PASS } }, smtpUrl: (url) => url.replace(encodeURIComponent(SMTP_PASS), wrong) });
     await t.login();
-    const page = await t.follow(await t.post('/admin/articles/europe-ai/send', { channel: 'newsletter' }));
+    const page = await t.follow(await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'newsletter' }));
     const flash = flashOf(page.body)!;
     expect(flash.kind).toBe('error');
     expect(flash.lines.join('\n')).toContain('rejected the login (535 5.7.8 Authentication credentials invalid)');
@@ -205,7 +205,7 @@ describe('secrets', () => {
     t = await startAdmin();
     await t.login();
     await t.tg.close();
-    const page = await t.follow(await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' }));
+    const page = await t.follow(await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' }));
     expect(flashOf(page.body)!.lines.join('\n')).toMatch(/cannot reach the Telegram Bot API at 127\.0\.0\.1:\d+ \(connect ECONNREFUSED/);
     await t.get('/admin/deliveries');
     await t.get('/admin/articles');
@@ -255,14 +255,14 @@ describe('accessibility basics of the dashboard', () => {
       const failedLogin = await t.login('editor', 'wrong');
       await t.login();
       // Some state on every page: a sent, a failed and a digest delivery, a search with results.
-      await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
+      await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
       t.smtp.rejectRecipient('bob@example.com', 550);
       await t.post('/admin/digests/newsletter/send');
       const pages = {
         login,
         failedLogin,
         articles: await t.get('/admin/articles'),
-        article: await t.get('/admin/articles/europe-ai'),
+        article: await t.get('/admin/articles/posts%2Feurope-ai'),
         second: await t.get('/admin/articles/posts%2Fsecond'),
         digests: await t.get('/admin/digests'),
         deliveries: await t.get('/admin/deliveries'),

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { articleStatus } from '../../content/article.ts';
 import { emailChecks } from '../../config/email-checks.ts';
 import { scanContent } from '../../content/scan.ts';
+import { scanSite } from '../../pipeline/scan.ts';
 import { articleChannelState, type ChannelState } from '../../pipeline/article-state.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
 import { nextScheduled } from '../../pipeline/digest-schedule.ts';
@@ -12,27 +13,33 @@ import { type GlobalOptions, openConfig, withHerald } from '../session.ts';
 export function registerInspectCommands(program: Command, g: () => GlobalOptions): void {
   program
     .command('check')
-    .description('validate the config and every article; list each problem (exit 1 if any)')
+    .description('validate the config and every article; show where the site settings came from; list each problem (exit 1 if any) and warning')
     .action(act(async () => {
       const config = openConfig(g());
+      const { site, settings } = config.sources;
+      if (site) console.log(`site: ${site.generator === 'hugo' ? 'Hugo' : 'Jekyll'} site at ${site.root} (read ${site.files.join(', ') || 'no config file'})`);
+      for (const s of settings) console.log(`  ${s.setting} = ${s.value}  (${s.from})`);
       const scan = await scanContent(config.content, config.site);
+      for (const w of scan.warnings) console.log(`${w.file}${w.line === undefined ? '' : `:${w.line}`}: warning: ${w.message}`);
       for (const p of scan.problems) console.log(`${p.file}: ${p.reason}`);
       const email = await emailChecks(config);
       for (const c of email) console.log(`${c.level}: ${c.message}`);
       const configProblems = email.filter((c) => c.level === 'problem').length;
       const warnings = email.length - configProblems;
-      const summary = `${scan.articles.length} article(s) OK, ${scan.problems.length} problem(s); config ${config.file} ${configProblems > 0 ? `has ${configProblems} problem(s)` : 'OK'}${warnings > 0 ? `, ${warnings} warning(s)` : ''} (${config.channels.length} channel(s))`;
+      const others = scan.skipped.length > 0 ? `, ${scan.skipped.length} other file(s) not articles (see herald articles)` : '';
+      const summary = `${scan.articles.length} article(s) OK, ${scan.problems.length} problem(s), ${scan.warnings.length} warning(s)${others}; config ${config.file} ${configProblems > 0 ? `has ${configProblems} problem(s)` : 'OK'}${warnings > 0 ? `, ${warnings} warning(s)` : ''} (${config.channels.length} channel(s))`;
       console.log(summary);
       return scan.problems.length > 0 || configProblems > 0 ? EXIT.failed : EXIT.ok;
     }));
 
   program
     .command('articles')
-    .description('every article file with its status and per-channel delivery state')
+    .description('every content file: each article with its status and per-channel delivery state, every other file with why it is not one')
     .option('--json', 'machine-readable output')
-    .action(act(async (o: { json?: boolean }) =>
+    .option('--all', 'also list files that are not content (images, data)')
+    .action(act(async (o: { json?: boolean; all?: boolean }) =>
       withHerald(g(), async (h) => {
-        const scan = await scanContent(h.config.content, h.config.site);
+        const scan = await scanSite(h, { all: o.all });
         const now = h.now();
         const rows = [];
         const decisions = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.decisions(c.id)] as const)));
@@ -43,6 +50,8 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           rows.push({
             id: a.id,
             file: a.file,
+            language: a.language,
+            translationKey: a.translationKey,
             status: articleStatus(a, now),
             title: a.title,
             date: a.publishedAt,
@@ -51,10 +60,12 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
             channels,
           });
         }
-        for (const p of scan.problems) {
-          rows.push({ id: p.file.replace(/(\/index|\/_index)?\.(md|markdown)$/i, ''), file: p.file, status: 'invalid', error: p.reason });
-        }
-        rows.sort((x, y) => x.file.localeCompare(y.file));
+        for (const p of scan.problems) rows.push({ file: p.file, status: 'invalid', error: p.reason });
+        // Not articles, and not broken either: each with the reason.
+        for (const s of scan.skipped) rows.push({ file: s.file, ...(s.language ? { language: s.language } : {}), status: s.reason, reason: s.detail });
+        const byFile = (x: { file: string; language?: string }, y: { file: string; language?: string }) =>
+          x.file < y.file ? -1 : x.file > y.file ? 1 : (x.language ?? '') < (y.language ?? '') ? -1 : (x.language ?? '') > (y.language ?? '') ? 1 : 0;
+        rows.sort(byFile);
         if (o.json) console.log(JSON.stringify(rows, null, 2));
         else
           for (const r of rows) {
@@ -64,7 +75,9 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
               return d ? `(${d.action} ${d.by.name} via ${d.by.via})` : '';
             };
             const states = 'channels' in r && r.channels ? Object.entries(r.channels).map(([id, s]) => `${id}=${s.state}${decided(s)}`).join(' ') : '';
-            console.log(`${r.status.padEnd(9)} ${r.file}${'title' in r ? `  ${r.title}` : ''}${'error' in r ? `  (${r.error})` : ''}${states ? `  [${states}]` : ''}`);
+            const lang = 'language' in r && r.language && (h.config.content.languages?.length ?? 1) > 1 ? ` [${r.language}]` : '';
+            const why = 'error' in r ? `  (${r.error})` : 'reason' in r ? `  (${r.reason})` : '';
+            console.log(`${r.status.padEnd(12)} ${r.file}${lang}${'title' in r ? `  ${r.title}` : ''}${why}${states ? `  [${states}]` : ''}`);
           }
         return EXIT.ok;
       }),

@@ -4,10 +4,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Article } from '../../content/article.ts';
 import { articleStatus, matchesTopics } from '../../content/article.ts';
-import { scanContent } from '../../content/scan.ts';
+import { scanSite } from '../../pipeline/scan.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
 import { type Body, personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
-import { planChannel } from '../../pipeline/plan.ts';
+import { planChannel, readerContext } from '../../pipeline/plan.ts';
+import { siteLanguageCode, siteLanguageCodes } from '../../pipeline/subscriber-import.ts';
+import { articlesForReader } from '../../pipeline/translations.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { type GlobalOptions, requireChannel, withHerald } from '../session.ts';
@@ -20,10 +22,15 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
     .description('render an article for a channel (or the next digest) without sending; email HTML is written to a file')
     .option('--channel <id>', 'the channel to render for')
     .option('--digest <channel>', "preview that email channel's next digest")
-    .action(act(async (articleRef: string | undefined, o: { channel?: string; digest?: string }) =>
+    .option('--language <code>', 'email: as a reader of this site language sees it (default: the article\'s language; for a digest, the default language)')
+    .action(act(async (articleRef: string | undefined, o: { channel?: string; digest?: string; language?: string }) =>
       withHerald(g(), async (h) => {
+        const language = o.language === undefined ? undefined : siteLanguageCode(h, o.language);
+        if (o.language !== undefined && language === undefined) {
+          throw new UsageError(`"${o.language}" is not a language of the site (it has ${siteLanguageCodes(h).join(', ')})`);
+        }
         if (!o.digest && !articleRef) throw new UsageError('give an article (id or path) with --channel <id>, or --digest <channel>');
-        const scan = await scanContent(h.config.content, h.config.site);
+        const scan = await scanSite(h);
         const now = h.now();
         const found = requireChannel(h, o.digest ?? o.channel, (c) =>
           o.digest && !(c.type === 'email' && c.mode === 'digest') ? `channel "${c.id}" is not an email digest channel` : undefined,
@@ -61,6 +68,8 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
             return EXIT.ok;
           }
           articles.sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
+          // What a reader of that language (and every topic) gets: one version of each page.
+          articles = articlesForReader(articles, { topics: [], language }, await readerContext(h, channel, articles, scan.articles));
           content = { kind: 'digest', articles, date: now };
           label = `digest-${now.toISOString().slice(0, 10)}`;
         } else {
@@ -68,7 +77,7 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
           content = { kind: 'post', article };
           label = article.id.replace(/[^A-Za-z0-9_-]+/g, '_');
         }
-        const body = await renderEmailBody(h, channel, content);
+        const body = await renderEmailBody(h, channel, content, language ?? (content.kind === 'post' ? content.article.language : undefined));
         const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
         const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
         const raw = await body.prepared.build({

@@ -10,6 +10,8 @@ import {
   exportSubscribersCsv,
   importSubscribersCsv,
   logImportProgress,
+  siteLanguageCode,
+  siteLanguageCodes,
   splitTopics,
 } from '../../pipeline/subscriber-import.ts';
 import { checkName, describeNameProblem } from '../../pipeline/subscriber-name.ts';
@@ -27,12 +29,17 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
     .description('add (or update) an active subscriber; never one who unsubscribed, bounced or complained')
     .option('--name <name>', 'their name, used in the greeting')
     .option('--topics <list>', 'comma-separated topics; none = every article')
-    .action(act(async (email: string, o: { name?: string; topics?: string }) =>
+    .option('--language <code>', "the site language they read in (one of the site's language codes); default: the site's default")
+    .action(act(async (email: string, o: { name?: string; topics?: string; language?: string }) =>
       withHerald(g(), async (h) => {
         const address = checkEmail(email);
         if (!address) throw new UsageError(`"${email}" is not a valid email address`);
         const name = checkName(o.name);
         if (!name.ok) throw new UsageError(`--name: the name ${describeNameProblem(name.problem)}`);
+        const language = o.language === undefined ? undefined : siteLanguageCode(h, o.language);
+        if (o.language !== undefined && language === undefined) {
+          throw new UsageError(`"${o.language}" is not a language of the site (it has ${siteLanguageCodes(h).join(', ')})`);
+        }
         const refuse = (s: Subscriber) => {
           console.error(`${suppressedLine(s)}; Herald does not sign them up again. They can sign up on the web page (double opt-in).`);
           return EXIT.failed;
@@ -40,13 +47,15 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
         const existing = await h.store.getSubscriber(address);
         if (existing && isSuppressed(existing.status)) return refuse(existing);
         const { created, subscriber } = await h.store.upsertSubscriber(
-          { email: address, name: name.name, topics: o.topics === undefined ? undefined : splitTopics(o.topics, ','), status: 'active' },
+          { email: address, name: name.name, topics: o.topics === undefined ? undefined : splitTopics(o.topics, ','), language, status: 'active' },
           h.now(),
           { source: 'editor', detail: 'cli' },
         );
         // Unsubscribed in between: the store kept them so.
         if (isSuppressed(subscriber.status)) return refuse(subscriber);
-        console.log(`${created ? 'added' : 'updated'} ${subscriber.email}${subscriber.topics.length ? ` (topics: ${subscriber.topics.join(', ')})` : ' (all topics)'}`);
+        console.log(
+          `${created ? 'added' : 'updated'} ${subscriber.email}${subscriber.topics.length ? ` (topics: ${subscriber.topics.join(', ')})` : ' (all topics)'}${subscriber.language ? ` [${subscriber.language}]` : ''}`,
+        );
         return EXIT.ok;
       }),
     ));
@@ -99,6 +108,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
           email: s.email,
           name: s.name ?? null,
           topics: s.topics,
+          language: s.language ?? null,
           status: s.status,
           createdAt: s.createdAt,
           confirmedAt: s.confirmedAt ?? null,
@@ -107,7 +117,9 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
         }));
         if (o.json) console.log(JSON.stringify(rows, null, 2));
         else {
-          for (const r of rows) console.log(`${r.status.padEnd(12)} ${r.email}${r.name ? ` (${r.name})` : ''}${r.topics.length ? `  topics: ${r.topics.join(', ')}` : ''}`);
+          for (const r of rows) {
+            console.log(`${r.status.padEnd(12)} ${r.email}${r.name ? ` (${r.name})` : ''}${r.language ? ` [${r.language}]` : ''}${r.topics.length ? `  topics: ${r.topics.join(', ')}` : ''}`);
+          }
           console.log(`${rows.length} subscriber(s)`);
         }
         return EXIT.ok;
@@ -154,7 +166,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
   sub
     .command('import <file>')
     .description(
-      'import a CSV with header email,name,topics[,status] (topics separated by ";"); existing addresses are updated, an unsubscribed, bounced or complained status is honoured, and no one who unsubscribed, bounced or complained is signed up again',
+      'import a CSV with header email,name,topics[,status][,language] (topics separated by ";"); existing addresses are updated, an unsubscribed, bounced or complained status is honoured, and no one who unsubscribed, bounced or complained is signed up again',
     )
     .action(act(async (file: string) =>
       withHerald(g(), async (h) => {
@@ -192,7 +204,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
 
   sub
     .command('export')
-    .description('write every subscriber as CSV to stdout (email,name,topics,status)')
+    .description('write every subscriber as CSV to stdout (email,name,topics,status; and language on a multilingual site)')
     .action(act(async () =>
       withHerald(g(), async (h) => {
         await exportSubscribersCsv(h, (chunk) => process.stdout.write(chunk));

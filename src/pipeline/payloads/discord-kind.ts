@@ -2,6 +2,7 @@ import { createDiscordAdapter } from '../../channels/discord/discord-adapter.ts'
 import { type DiscordChannelConfig, discordDestination, isDiscordPreview } from '../../channels/discord/discord-config.ts';
 import { describeDiscordPayload } from '../../render/discord/describe-payload.ts';
 import { renderDiscordPost } from '../../render/discord/render-post.ts';
+import { siteForLanguage } from '../../content/site.ts';
 import { postKind } from './post-kind.ts';
 
 export const discordKind = postKind({
@@ -11,7 +12,8 @@ export const discordKind = postKind({
   createAdapter: (c) => createDiscordAdapter(c),
   render: (h, c, article) =>
     renderDiscordPost(h.engine, {
-      site: h.config.site,
+      // A post speaks the article's language (interface strings, the language's site title).
+      site: siteForLanguage(h.config.content, h.config.site, article.language),
       article,
       channel: { template: c.template, color: c.color, mention: c.mention, username: c.username, avatarUrl: c.avatarUrl, threadId: c.threadId },
     }),

@@ -9,6 +9,7 @@ import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
 import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
 import type { EmailPayload } from '../../channels/types.ts';
 import type { Article } from '../../content/article.ts';
+import { siteForLanguage } from '../../content/site.ts';
 import { escapeHtml, type PrepareMessageInput, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
 import { fitWithin } from '../../render/email/fit-digest.ts';
 import { type GreetingForms, type RenderedEmail, renderDigest, renderSingle } from '../../render/email/render-email.ts';
@@ -86,8 +87,8 @@ export type EmailContent = { kind: 'digest'; articles: Article[]; date: Date } |
  * store. A digest whose HTML part would pass maxBytes as sent keeps fewer articles (the rest
  * go into its "N more articles" line).
  */
-export async function renderEmailBody(h: Herald, c: EmailChannelConfig, content: EmailContent): Promise<Body> {
-  const site = h.config.site;
+export async function renderEmailBody(h: Herald, c: EmailChannelConfig, content: EmailContent, language?: string): Promise<Body> {
+  const site = siteForLanguage(h.config.content, h.config.site, language);
   const maxBytes = c.maxBytes ?? DEFAULT_MAX_BYTES;
   const prepare = (rendered: RenderedEmail): Body => {
     const prepared = prepareMessage({
@@ -130,18 +131,18 @@ export async function renderEmailBody(h: Herald, c: EmailChannelConfig, content:
   return { ...fitted.value, articles: { kept: fitted.count, movedForSize: max - fitted.count } };
 }
 
-async function emailBody(h: Herald, c: EmailChannelConfig, d: Delivery): Promise<Body> {
+async function emailBody(h: Herald, c: EmailChannelConfig, d: Delivery, language?: string): Promise<Body> {
   if (d.kind === 'digest') {
     const digest = d.digestId === undefined ? undefined : await h.store.getDigest(d.digestId);
     if (!digest) throw permanent(`${c.id}: digest ${d.digestId} is missing from the store`);
     const ids = d.variant ? (JSON.parse(d.variant) as string[]) : digest.articleIds;
     const articles = await loadArticles(h, ids);
     if (articles.length === 0) throw permanent(`${c.id}: none of the digest's articles are in the store any more`);
-    return renderEmailBody(h, c, { kind: 'digest', articles, date: new Date(digest.createdAt) });
+    return renderEmailBody(h, c, { kind: 'digest', articles, date: new Date(digest.createdAt) }, language);
   }
   const stored = d.articleId ? await h.store.getArticle(d.articleId) : undefined;
   if (!stored) throw permanent(`${c.id}: article "${d.articleId}" is not in the store`);
-  return renderEmailBody(h, c, { kind: 'post', article: stored.article });
+  return renderEmailBody(h, c, { kind: 'post', article: stored.article }, language);
 }
 
 function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailPayload> {
@@ -161,10 +162,12 @@ function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailP
       if (!s) throw permanent(`${c.id}: subscriber was removed before sending; not sent`);
       if (s.status !== 'active') throw permanent(`${c.id}: subscriber is ${s.status}; not sent`);
       if (s.paused) throw permanent(`${c.id}: subscriber paused their emails; not sent`);
-      const key = d.kind === 'digest' ? `d:${d.digestId}:${d.variant}` : `a:${d.articleId}`;
+      // Readers of one language share a render; their interface strings differ from others'.
+      const locale = siteForLanguage(h.config.content, h.config.site, s.language).language;
+      const key = d.kind === 'digest' ? `d:${d.digestId}:${d.variant}:${locale}` : `a:${d.articleId}:${locale}`;
       let body = bodies.get(key);
       if (!body) {
-        body = emailBody(h, c, d);
+        body = emailBody(h, c, d, s.language);
         bodies.set(key, body);
         body.catch(() => bodies.delete(key));
       }

@@ -1,6 +1,7 @@
 import { createTelegramAdapter } from '../../channels/telegram/telegram-adapter.ts';
 import { isTelegramPreview, type TelegramChannelConfig, telegramPostLink } from '../../channels/telegram/telegram-config.ts';
 import { describeTelegramPayload, renderTelegramPost } from '../../render/telegram/render-post.ts';
+import { siteForLanguage } from '../../content/site.ts';
 import { postKind } from './post-kind.ts';
 
 export const telegramKind = postKind({
@@ -11,7 +12,8 @@ export const telegramKind = postKind({
   createAdapter: (c) => createTelegramAdapter(c),
   render: (h, c, article) =>
     renderTelegramPost(h.engine, {
-      site: h.config.site,
+      // A post speaks the article's language (interface strings, the language's site title).
+      site: siteForLanguage(h.config.content, h.config.site, article.language),
       article,
       channel: { template: c.template, disableNotification: c.disableNotification, linkPreview: c.linkPreview, chat: c.chat, thread: c.thread },
     }),

@@ -1,5 +1,5 @@
 import type { DiscordEmbed, DiscordPayload } from '../../channels/discord/discord-payload.ts';
-import type { Article } from '../../content/article.ts';
+import { type Article, displayTitle } from '../../content/article.ts';
 import type { SiteSettings } from '../../content/site.ts';
 import { collapseWhitespace, truncateGraphemes } from '../../util/text.ts';
 import { type TemplateEngine, TemplateError } from '../template-engine.ts';
@@ -50,7 +50,7 @@ export async function renderDiscordPost(engine: TemplateEngine, input: DiscordRe
   const data = { site: { ...site, title: escapeMarkdown(site.title) }, article: markdownArticle(article), lang };
   const [contentText, descriptionText] = await renderTexts(engine, template, data);
 
-  const title = fitText(escapeMarkdown(collapseWhitespace(article.title)) || article.url, L.title);
+  const title = fitText(escapeMarkdown(collapseWhitespace(displayTitle(article))), L.title);
   const footer = fitText(collapseWhitespace(site.title), L.footer);
   const author = fitText(collapseWhitespace(article.authors.join(listSeparator)), L.author);
   const topics = article.topics.length === 0 ? undefined : fitText(escapeMarkdown(article.topics.join(listSeparator)), L.fieldValue);
@@ -104,7 +104,7 @@ async function renderTexts(engine: TemplateEngine, template: string, data: Recor
 function markdownArticle(a: Article): Article {
   return {
     ...a,
-    title: escapeMarkdown(a.title),
+    title: escapeMarkdown(displayTitle(a)),
     summary: escapeMarkdown(truncateGraphemes(a.summary, SUMMARY_MAX)),
     topics: a.topics.map(escapeMarkdown),
     authors: a.authors.map(escapeMarkdown),

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Article } from '../../content/article.ts';
+import { type Article, displayTitle } from '../../content/article.ts';
 import type { SiteSettings } from '../../content/site.ts';
 import { formatLocalDate } from '../filters.ts';
 import { defusePlaceholders, PLACEHOLDERS } from '../placeholders.ts';
@@ -176,7 +176,7 @@ function safeSite(site: SiteSettings): SiteSettings {
 function safeArticle(a: Article): Article {
   return {
     ...a,
-    title: defusePlaceholders(a.title),
+    title: defusePlaceholders(displayTitle(a)),
     summary: defusePlaceholders(a.summary),
     url: defusePlaceholders(a.url),
     image: a.image === undefined ? undefined : defusePlaceholders(a.image),

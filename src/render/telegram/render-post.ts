@@ -1,6 +1,6 @@
 import type { TelegramPayload } from '../../channels/telegram/telegram-payload.ts';
 import { TELEGRAM_LIMITS } from '../../channels/telegram/telegram-payload.ts';
-import type { Article } from '../../content/article.ts';
+import { type Article, displayTitle } from '../../content/article.ts';
 import type { SiteSettings } from '../../content/site.ts';
 import { collapseWhitespace, truncateUtf16 } from '../../util/text.ts';
 import { TemplateError, type TemplateEngine } from '../template-engine.ts';
@@ -37,7 +37,7 @@ export async function renderTelegramPost(engine: TemplateEngine, input: Telegram
   const hashtags = topicHashtags(article.topics);
   const render: Render = async (title, summary) => tidy(await engine.render(name, { site, lang, hashtags, article: { ...article, title, summary } }));
 
-  const title = collapseWhitespace(stripControls(article.title));
+  const title = collapseWhitespace(stripControls(displayTitle(article)));
   const summary = stripControls(article.summary).trim();
   const text = await fitToLimit(render, title, summary, TELEGRAM_LIMITS.text);
   const problems = validateTelegramHtml(text);

@@ -10,7 +10,8 @@ import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 const SAMPLE = { name: 'Preview Reader', publicId: 'preview' };
 
 export async function emailPreview(h: Herald, channel: EmailChannelConfig, content: EmailContent): Promise<{ subject: string; html: string }> {
-  const body = await renderEmailBody(h, channel, content);
+  // An article's email in its own language, as its readers get it.
+  const body = await renderEmailBody(h, channel, content, content.kind === 'post' ? content.article.language : undefined);
   const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);
   // Both footer links as a reader gets them (a sample reader's, so they lead nowhere real).
   const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, SAMPLE.publicId);

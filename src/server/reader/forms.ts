@@ -31,6 +31,8 @@ export interface SubscribeValues {
   email: string;
   name: string;
   topics: string[];
+  /** A site language code; the route keeps it only if the site has that language. */
+  language?: string;
 }
 
 export type FieldErrors = Partial<Record<'email' | 'name', string>>;
@@ -39,7 +41,8 @@ export type SubscribeResult =
   | { ok: true; values: SubscribeValues; bot: boolean }
   | { ok: false; values: SubscribeValues; errors: FieldErrors };
 
-const subscribeSchema = z.object({ email, name: name.optional().default(''), topics, website: z.string().optional() });
+const language = z.string().trim().max(35).optional();
+const subscribeSchema = z.object({ email, name: name.optional().default(''), topics, language, website: z.string().optional() });
 
 /** Field by field, so the form comes back with the reader's input and an error next to the wrong field. */
 export function parseSubscribe(body: unknown): SubscribeResult {
@@ -56,7 +59,7 @@ export function parseSubscribe(body: unknown): SubscribeResult {
     if (field === 'email') errors.email = 'reader_error_email';
     else if (field === 'name') errors.name = 'reader_error_name';
   }
-  const values = { email: text(raw.email), name: text(raw.name), topics: topics.safeParse(raw.topics).data ?? [] };
+  const values = { email: text(raw.email), name: text(raw.name), topics: topics.safeParse(raw.topics).data ?? [], language: language.safeParse(raw.language).data };
   // A malformed honeypot or topic list is not the reader's mistake to fix: still point at something.
   if (Object.keys(errors).length === 0) errors.email = 'reader_error_email';
   return { ok: false, values, errors };

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type FieldErrors, parseSubscribe, type SubscribeValues } from './forms.ts';
 import type { Reader } from './reader-context.ts';
 import { pickTopics, topicKey } from './site-topics.ts';
+import { siteLanguageChoices } from './site-languages.ts';
 
 export interface SubscribeRouteOptions {
   reader: Reader;
@@ -30,6 +31,8 @@ export async function subscribeRoutes(app: FastifyInstance, { reader, rateLimit 
       {
         values: { email: values.email, name: values.name },
         topics,
+        // Offered only when the site has more than one language.
+        languages: siteLanguageChoices(h.config.content, h.config.site, values.language),
         errors: { email: errors.email ? t(errors.email) : '', name: errors.name ? t(errors.name) : '' },
         has_errors: errors.email !== undefined || errors.name !== undefined,
       },
@@ -37,7 +40,10 @@ export async function subscribeRoutes(app: FastifyInstance, { reader, rateLimit 
     );
   }
 
-  app.get('/subscribe', async (_req, reply) => form(reply, { email: '', name: '', topics: [] }, {}));
+  app.get('/subscribe', async (req, reply) => {
+    const lang = (req.query as { lang?: unknown } | undefined)?.lang;
+    return form(reply, { email: '', name: '', topics: [], language: typeof lang === 'string' ? lang : undefined }, {});
+  });
 
   app.post(
     '/subscribe',
@@ -48,7 +54,8 @@ export async function subscribeRoutes(app: FastifyInstance, { reader, rateLimit 
       const { values } = parsed;
       if (!parsed.bot) {
         const topics = pickTopics(values.topics, await reader.topics());
-        const { subscriber, outcome, requestId } = await h.store.signUp({ email: values.email, name: values.name || undefined, topics }, h.now(), { ip: req.ip });
+        const language = siteLanguageChoices(h.config.content, h.config.site, values.language).find((l) => l.selected && values.language !== undefined)?.code;
+        const { subscriber, outcome, requestId } = await h.store.signUp({ email: values.email, name: values.name || undefined, topics, language }, h.now(), { ip: req.ip });
         // Active readers get nothing: a stranger could otherwise mail them at will. Known bounces stay suppressed.
         // Someone who unsubscribed gets a fresh double opt-in whose link alone can bring them back.
         if (outcome === 'created' || outcome === 'pending' || outcome === 'requested') reader.mailer.request(subscriber, requestId);

@@ -229,4 +229,24 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'article identity: language and source file',
+    sql: `
+      -- JSON ["<language>", "<file>"] of the article a row belongs to. Rows written before have none: the
+      -- next scan matches them to their file and fills it in, keeping their id (nothing is sent again).
+      ALTER TABLE articles ADD COLUMN source_key TEXT;
+      CREATE UNIQUE INDEX articles_source ON articles(source_key) WHERE source_key IS NOT NULL;
+    `,
+  },
+  {
+    version: 6,
+    name: 'subscriber language',
+    sql: `
+      -- The site language a reader reads in (NULL: the site's default language).
+      ALTER TABLE subscribers ADD COLUMN language TEXT;
+      -- A re-subscription request's language choice, taken when its link is confirmed.
+      ALTER TABLE resubscribe_requests ADD COLUMN language TEXT;
+    `,
+  },
 ];

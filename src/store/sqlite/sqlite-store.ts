@@ -68,6 +68,7 @@ function toSubscriber(r: Row): Subscriber {
     email: r.email as string,
     name: opt(r.name),
     topics: JSON.parse(r.topics as string) as string[],
+    language: opt(r.language),
     status: r.status as SubscriberStatus,
     paused: r.paused === 1,
     confirmSentAt: opt(r.confirm_sent_at),
@@ -91,6 +92,11 @@ function toConsentEvent(r: Row): ConsentEvent {
     ip: opt(r.ip),
     detail: opt(r.detail),
   };
+}
+
+/** The identity of an article's row: its language and its file. */
+function sourceKey(a: Pick<Article, 'file' | 'language'>): string {
+  return JSON.stringify([a.language, a.file]);
 }
 
 function toDigest(r: Row): Digest {
@@ -168,30 +174,98 @@ export class SqliteStore implements Store {
 
   // ── articles ──────────────────────────────────────────────────────────
 
-  async syncArticles(articles: Article[], now: Date): Promise<{ added: string[] }> {
+  async syncArticles(articles: Article[], now: Date, defaultLanguage?: string): Promise<{ added: string[]; ids: Map<string, string> }> {
     const t = iso(now);
     const added: string[] = [];
-    const get = this.stmt('SELECT content_hash FROM articles WHERE id = ?');
-    const ins = this.stmt('INSERT INTO articles (id, data, content_hash, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)');
-    const upd = this.stmt('UPDATE articles SET data = ?, content_hash = ?, last_seen_at = ?, gone_at = NULL WHERE id = ?');
+    const get = this.stmt('SELECT data, source_key FROM articles WHERE id = ?');
+    const ins = this.stmt('INSERT INTO articles (id, data, content_hash, first_seen_at, last_seen_at, source_key) VALUES (?, ?, ?, ?, ?, ?)');
+    const upd = this.stmt('UPDATE articles SET data = ?, content_hash = ?, last_seen_at = ?, gone_at = NULL, source_key = ? WHERE id = ?');
     const seen = this.stmt('UPDATE articles SET last_seen_at = ?, gone_at = NULL WHERE id = ?');
+    let ids = new Map<string, string>();
     this.db
       .transaction(() => {
-        for (const a of articles) {
-          const row = get.get(a.id) as Row | undefined;
+        // Identified inside the write lock, so two processes never give one file two ids.
+        ids = this.identify(articles, defaultLanguage);
+        const current = new Set<string>();
+        for (const scanned of articles) {
+          const id = ids.get(scanned.id) ?? scanned.id;
+          const a = id === scanned.id ? scanned : { ...scanned, id };
+          current.add(id);
+          const data = JSON.stringify(a);
+          const key = sourceKey(a);
+          const row = get.get(id) as Row | undefined;
           if (!row) {
-            ins.run(a.id, JSON.stringify(a), a.contentHash, t, t);
-            added.push(a.id);
-          } else if (row.content_hash !== a.contentHash) upd.run(JSON.stringify(a), a.contentHash, t, a.id);
-          else seen.run(t, a.id);
+            ins.run(id, data, a.contentHash, t, t, key);
+            added.push(id);
+          } else if (row.data !== data || row.source_key !== key) upd.run(data, a.contentHash, t, key, id);
+          else seen.run(t, id);
         }
-        const ids = new Set(articles.map((a) => a.id));
         const known = this.stmt('SELECT id FROM articles WHERE gone_at IS NULL').pluck().all() as string[];
         const gone = this.stmt('UPDATE articles SET gone_at = ? WHERE id = ?');
-        for (const id of known) if (!ids.has(id)) gone.run(t, id);
+        for (const id of known) if (!current.has(id)) gone.run(t, id);
       })
       .immediate();
-    return { added };
+    return { added, ids };
+  }
+
+  async identifyArticles(articles: Array<Pick<Article, 'id' | 'file' | 'language'> & { url?: string }>, defaultLanguage?: string): Promise<Map<string, string>> {
+    return this.identify(articles, defaultLanguage);
+  }
+
+  private identify(articles: Array<Pick<Article, 'id' | 'file' | 'language'> & { url?: string }>, defaultLanguage?: string): Map<string, string> {
+    // Only rows from before identities need their file and link read out of the snapshot.
+    const rows = this.stmt(
+      "SELECT id, source_key, CASE WHEN source_key IS NULL THEN json_extract(data, '$.file') END AS file, CASE WHEN source_key IS NULL THEN json_extract(data, '$.url') END AS url FROM articles",
+    ).all() as Row[];
+    const byKey = new Map<string, string>();
+    const legacyByFile = new Map<string, string[]>();
+    const legacyByUrl = new Map<string, string[]>();
+    const taken = new Map<string, string | null>();
+    for (const r of rows) {
+      taken.set(r.id as string, (r.source_key as string | null) ?? null);
+      if (r.source_key) byKey.set(r.source_key as string, r.id as string);
+      else {
+        legacyByFile.set(r.file as string, [...(legacyByFile.get(r.file as string) ?? []), r.id as string]);
+        if (r.url) legacyByUrl.set(r.url as string, [...(legacyByUrl.get(r.url as string) ?? []), r.id as string]);
+      }
+    }
+    const ids = new Map<string, string>();
+    const assigned = new Set<string>();
+    const claim = (list: string[] | undefined): string | undefined => {
+      while (list && list.length > 0) {
+        const id = list.shift() as string;
+        if (!assigned.has(id)) return id;
+      }
+      return undefined;
+    };
+    // The default language's articles claim a row from before first: that was the only language then.
+    const order = [...articles].sort((a, b) => Number(b.language === defaultLanguage) - Number(a.language === defaultLanguage));
+    const pending: typeof articles = [];
+    // A row from before is matched by its file, else (the content folder moved) by its link.
+    for (const pass of ['key', 'file', 'url'] as const) {
+      const rest: typeof articles = [];
+      for (const a of pass === 'key' ? order : pending.splice(0)) {
+        const key = sourceKey(a);
+        const id = pass === 'key' ? byKey.get(key) : pass === 'file' ? claim(legacyByFile.get(a.file)) : a.url ? claim(legacyByUrl.get(a.url)) : undefined;
+        if (id === undefined) {
+          rest.push(a);
+          continue;
+        }
+        taken.set(id, key);
+        assigned.add(id);
+        if (id !== a.id) ids.set(a.id, id);
+      }
+      pending.push(...rest);
+    }
+    for (const a of pending) {
+      const key = sourceKey(a);
+      let id = a.id;
+      // Someone else's id (another file's row, or one given out in this scan): add a suffix.
+      for (let n = 2; assigned.has(id) || (taken.has(id) && taken.get(id) !== key); n++) id = `${a.id}~${n}`;
+      assigned.add(id);
+      if (id !== a.id) ids.set(a.id, id);
+    }
+    return ids;
   }
 
   private toStoredArticle(r: Row): StoredArticle {
@@ -437,6 +511,26 @@ export class SqliteStore implements Store {
 
   async deliveriesForArticle(articleId: string): Promise<Delivery[]> {
     return (this.stmt('SELECT * FROM deliveries WHERE article_id = ? ORDER BY id').all(articleId) as Row[]).map(toDelivery);
+  }
+
+  async subscribersReached(channelId: string, articleIds: string[]): Promise<Set<number>> {
+    if (articleIds.length === 0) return new Set();
+    const list = JSON.stringify(articleIds);
+    const direct = this.stmt(
+      'SELECT DISTINCT subscriber_id FROM deliveries WHERE channel_id = ? AND subscriber_id IS NOT NULL AND article_id IN (SELECT value FROM json_each(?))',
+    )
+      .pluck()
+      .all(channelId, list) as number[];
+    // Digest deliveries name their articles in the variant; only the digests that held one are read.
+    const viaDigest = this.stmt(
+      `SELECT DISTINCT d.subscriber_id FROM deliveries d
+       WHERE d.channel_id = ? AND d.subscriber_id IS NOT NULL
+         AND d.digest_id IN (SELECT digest_id FROM decisions WHERE channel_id = ? AND digest_id IS NOT NULL AND article_id IN (SELECT value FROM json_each(?)))
+         AND EXISTS (SELECT 1 FROM json_each(COALESCE(d.variant, (SELECT article_ids FROM digests WHERE id = d.digest_id))) v WHERE v.value IN (SELECT value FROM json_each(?)))`,
+    )
+      .pluck()
+      .all(channelId, channelId, list, list) as number[];
+    return new Set([...direct, ...viaDigest]);
   }
 
   async deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary> {
@@ -768,15 +862,15 @@ export class SqliteStore implements Store {
   }
 
   /** A new subscriber and its first consent record. */
-  private insertSubscriber(email: string, name: string | null, topics: string[], status: SubscriberStatus, t: string, by: ConsentContext): Row {
+  private insertSubscriber(email: string, name: string | null, topics: string[], status: SubscriberStatus, t: string, by: ConsentContext, language?: string): Row {
     const publicId = randomBytes(12).toString('base64url');
     const suppressed = isSuppressed(status);
     const r = this
       .stmt(
-        `INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at, unsubscribed_at, unsubscribe_source)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO subscribers (public_id, email, email_key, name, topics, language, status, created_at, updated_at, unsubscribed_at, unsubscribe_source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
-      .get(publicId, email, email.toLowerCase(), name, JSON.stringify(topics), status, t, t, suppressed ? t : null, suppressed ? by.source : null) as Row;
+      .get(publicId, email, email.toLowerCase(), name, JSON.stringify(topics), language ?? null, status, t, t, suppressed ? t : null, suppressed ? by.source : null) as Row;
     this.recordEvent(r.id as number, null, status, t, by);
     return r;
   }
@@ -784,13 +878,13 @@ export class SqliteStore implements Store {
   private upsertOne(s: SubscriberUpsert, t: string, by: ConsentContext): { subscriber: Subscriber; created: boolean } {
     const email = s.email.trim();
     const existing = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(email.toLowerCase()) as Row | undefined;
-    if (!existing) return { subscriber: toSubscriber(this.insertSubscriber(email, s.name ?? null, s.topics ?? [], s.status ?? 'active', t, by)), created: true };
+    if (!existing) return { subscriber: toSubscriber(this.insertSubscriber(email, s.name ?? null, s.topics ?? [], s.status ?? 'active', t, by, s.language)), created: true };
     const current = existing.status as SubscriberStatus;
     // Checked against the row as it is now: a status the caller saw may have changed since.
     const allowed = s.status !== undefined && (!s.ifStatusIn || s.ifStatusIn.includes(current)) && !isSuppressed(current);
     this
-      .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), updated_at = ? WHERE id = ?')
-      .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, t, existing.id);
+      .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), language = COALESCE(?, language), updated_at = ? WHERE id = ?')
+      .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, s.language ?? null, t, existing.id);
     const updated = this.row(existing.id as number) as Row;
     return { subscriber: toSubscriber(allowed && s.status ? this.changeStatus(updated, s.status, t, by) : updated), created: false };
   }
@@ -854,7 +948,7 @@ export class SqliteStore implements Store {
   // ── reader self-service (web sign-up, confirm, unsubscribe, preferences) ──
 
   async signUp(
-    s: { email: string; name?: string; topics: string[] },
+    s: { email: string; name?: string; topics: string[]; language?: string },
     now: Date,
     by: Omit<ConsentContext, 'source'> = {},
   ): Promise<{ subscriber: Subscriber; outcome: SignUpOutcome; requestId?: number }> {
@@ -864,7 +958,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const row = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(email.toLowerCase()) as Row | undefined;
         if (!row) {
-          const r = this.insertSubscriber(email, s.name ?? null, s.topics, 'pending', t, { ...by, source: 'signup' });
+          const r = this.insertSubscriber(email, s.name ?? null, s.topics, 'pending', t, { ...by, source: 'signup' }, s.language);
           return { subscriber: toSubscriber(r), outcome: 'created' as const };
         }
         const status = row.status as SubscriberStatus;
@@ -872,9 +966,9 @@ export class SqliteStore implements Store {
         if (status === 'pending' || status === 'active' || status === 'bounced') return { subscriber: toSubscriber(row), outcome: status };
         const id = row.id as number;
         const request = this
-          .stmt('INSERT INTO resubscribe_requests (subscriber_id, requested_at, name, topics, ip) VALUES (?, ?, ?, ?, ?) RETURNING id')
+          .stmt('INSERT INTO resubscribe_requests (subscriber_id, requested_at, name, topics, language, ip) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
           .pluck()
-          .get(id, t, s.name ?? null, JSON.stringify(s.topics), by.ip ?? null) as number;
+          .get(id, t, s.name ?? null, JSON.stringify(s.topics), s.language ?? null, by.ip ?? null) as number;
         this.recordEvent(id, status, status, t, { ...by, source: 'signup', detail: `asked to subscribe again (request #${request}); ${status} until its link is followed` });
         return { subscriber: toSubscriber(row), outcome: 'requested' as const, requestId: request };
       })
@@ -957,8 +1051,8 @@ export class SqliteStore implements Store {
         if (request) {
           // The request's own choices; an empty name keeps the one on record.
           this
-            .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = ?, paused = 0, confirmed_at = ?, updated_at = ? WHERE id = ?')
-            .run(request.name, request.topics, t, t, id);
+            .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = ?, language = COALESCE(?, language), paused = 0, confirmed_at = ?, updated_at = ? WHERE id = ?')
+            .run(request.name, request.topics, request.language, t, t, id);
           this.stmt('UPDATE resubscribe_requests SET confirmed_at = ? WHERE id = ?').run(t, request.id);
         } else {
           this.stmt('UPDATE subscribers SET paused = 0, confirmed_at = ?, updated_at = ? WHERE id = ?').run(t, t, id);

@@ -47,7 +47,7 @@ describe('GET /admin/articles', () => {
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(r.body).toContain('<caption id="articles-caption">2 articles</caption>');
     expect(r.body.indexOf('posts/second.md')).toBeLessThan(r.body.indexOf('posts/europe-ai.md'));
-    const europe = rowOf(r.body, '/admin/articles/europe-ai');
+    const europe = rowOf(r.body, '/admin/articles/posts%2Feurope-ai');
     expect(europe).toContain(`>${TITLE_HTML}</a>`);
     expect(europe).toContain('<span class="badge status-published">published</span>');
     expect(europe).toContain('<time datetime="2025-07-02T00:00:00.000Z">Jul 2, 2025, 8:00 AM</time>');
@@ -62,24 +62,24 @@ describe('GET /admin/articles', () => {
 
   it('after a send, the channel shows sent with the time and the provider message id', async () => {
     t = await loggedIn();
-    await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
+    await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
     expect(t.tg.messages).toHaveLength(1);
     const id = t.tg.messages[0]!.messageId;
     const r = await t.get('/admin/articles');
-    const tg = stateOf(rowOf(r.body, '/admin/articles/europe-ai'), 'tg-news');
+    const tg = stateOf(rowOf(r.body, '/admin/articles/posts%2Feurope-ai'), 'tg-news');
     expect(tg).toContain('<span class="badge state-sent">sent</span>');
     expect(tg).toMatch(/<time datetime="2025-07-02T01:00:\d\d\.\d{3}Z">Jul 2, 2025, 9:00 AM<\/time>/);
     expect(tg).toContain(`message id <code>${id}</code>`);
     // The other channels and the other article are untouched.
-    expect(stateOf(rowOf(r.body, '/admin/articles/europe-ai'), 'discord-news')).toContain('state-not-due');
+    expect(stateOf(rowOf(r.body, '/admin/articles/posts%2Feurope-ai'), 'discord-news')).toContain('state-not-due');
     expect(stateOf(rowOf(r.body, '/admin/articles/posts%2Fsecond'), 'tg-news')).toContain('state-not-due');
   });
 
   it('a failed delivery shows as failed with its reason in the list', async () => {
     t = await loggedIn();
     t.tg.failNext('sendPhoto', { code: 400, description: "Bad Request: can't parse entities: unsupported start tag" });
-    await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
-    const tg = stateOf(rowOf((await t.get('/admin/articles')).body, '/admin/articles/europe-ai'), 'tg-news');
+    await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
+    const tg = stateOf(rowOf((await t.get('/admin/articles')).body, '/admin/articles/posts%2Feurope-ai'), 'tg-news');
     expect(tg).toContain('state-failed');
     expect(textOf(tg)).toContain("Telegram could not parse the post's HTML (400: Bad Request: can't parse entities: unsupported start tag)");
   });
@@ -87,7 +87,7 @@ describe('GET /admin/articles', () => {
   it('lists files that cannot be used as problems, with file and reason, and not as articles', async () => {
     t = await loggedIn();
     t.site.write('posts/broken.md', '---\ntitle: [unclosed\n---\n\nbody\n');
-    t.site.write('posts/untitled.md', '---\ndate: 2025-07-01T08:00:00+08:00\n---\n\nbody\n');
+    t.site.write('posts/bad-date.md', '---\ntitle: Bad date\ndate: 2025-13-45\n---\n\nbody\n');
     const r = await t.get('/admin/articles');
     expect(r.statusCode).toBe(200);
     expect(r.body).toContain('<caption id="articles-caption">2 articles</caption>');
@@ -95,24 +95,24 @@ describe('GET /admin/articles', () => {
     expect(problems).toContain('<caption id="problems-caption">Skipped files and why</caption>');
     const rows = [...problems.matchAll(/<tr><th scope="row"><code>([^<]+)<\/code><\/th><td>([^<]+)<\/td><\/tr>/g)].map((m) => [m[1], decodeHtml(m[2]!)]);
     expect(rows).toHaveLength(2);
-    expect(rows).toContainEqual(['posts/untitled.md', 'front matter: "title" is missing, expected a non-empty string']);
+    expect(rows).toContainEqual(['posts/bad-date.md', 'front matter: "date" is "2025-13-45", expected an ISO 8601 date like 2025-07-02T00:40:05+08:00']);
     const broken = rows.find((x) => x[0] === 'posts/broken.md');
     expect(broken?.[1]).toMatch(/^front matter: invalid YAML at line 2/);
   });
 
   it('an article whose file was removed after Herald saw it is listed as removed and cannot be sent', async () => {
     t = await loggedIn();
-    await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
+    await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
     rmSync(path.join(t.site.contentDir, 'posts/europe-ai.md'));
     const list = await t.get('/admin/articles');
-    expect(rowOf(list.body, '/admin/articles/europe-ai')).toContain('<span class="badge status-removed">file removed</span>');
-    const page = await t.get('/admin/articles/europe-ai');
+    expect(rowOf(list.body, '/admin/articles/posts%2Feurope-ai')).toContain('<span class="badge status-removed">file removed</span>');
+    const page = await t.get('/admin/articles/posts%2Feurope-ai');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('no longer in the content folder');
-    expect(page.body).not.toContain('action="/admin/articles/europe-ai/send"');
-    const again = await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news', force: '1', confirm: 'yes' });
+    expect(page.body).not.toContain('action="/admin/articles/posts%2Feurope-ai/send"');
+    const again = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news', force: '1', confirm: 'yes' });
     expect(again.headers.location).toBe('/admin/articles');
-    expect(flashOf((await t.follow(again)).body)).toMatchObject({ kind: 'error', text: '"europe-ai" is not in the content folder (any more); nothing was sent.' });
+    expect(flashOf((await t.follow(again)).body)).toMatchObject({ kind: 'error', text: '"posts/europe-ai" is not in the content folder (any more); nothing was sent.' });
     expect(t.tg.calls).toHaveLength(1);
   });
 });
@@ -120,7 +120,7 @@ describe('GET /admin/articles', () => {
 describe('GET /admin/articles/:id', () => {
   it('shows the Telegram post as it will be sent, HTML-escaped, next to the exact request', async () => {
     t = await loggedIn();
-    const r = await t.get('/admin/articles/europe-ai');
+    const r = await t.get('/admin/articles/posts%2Feurope-ai');
     expect(r.statusCode).toBe(200);
     expect(r.body).not.toContain('<gigafactory>');
     expect(r.body).toContain(`<h1>${TITLE_HTML}</h1>`);
@@ -135,7 +135,7 @@ describe('GET /admin/articles/:id', () => {
     expect(card).toMatch(/<th scope="row"><code>caption<\/code><\/th><td>\d+<\/td><td>1024<\/td>/);
 
     // What the preview shows is what Telegram then receives, byte for byte.
-    await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
+    await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
     const sent = t.tg.calls.find((c) => c.method === 'sendPhoto')!;
     expect(sent.body.caption).toBe(fields.caption);
     expect(sent.body.caption).toContain('Europe’s AI &lt;gigafactory&gt; rush');
@@ -144,7 +144,7 @@ describe('GET /admin/articles/:id', () => {
 
   it('shows the Discord embed preview (channel in preview mode) with the escaped title', async () => {
     t = await loggedIn();
-    const card = cardOf((await t.get('/admin/articles/europe-ai')).body, 'discord-news');
+    const card = cardOf((await t.get('/admin/articles/posts%2Feurope-ai')).body, 'discord-news');
     expect(card).toContain('discord · preview mode (writes to the outbox)');
     expect(card).toContain('<div class="dc-embed" style="border-left-color: #1a73e8">');
     // Discord shows `\<` as `<`: the preview drops markdown escapes, the template escapes the HTML.
@@ -157,17 +157,17 @@ describe('GET /admin/articles/:id', () => {
 
   it('shows the email in a sandboxed iframe; the frame is the email HTML with a restrictive CSP, frameable by self only', async () => {
     t = await loggedIn();
-    const card = cardOf((await t.get('/admin/articles/europe-ai')).body, 'newsletter');
+    const card = cardOf((await t.get('/admin/articles/posts%2Feurope-ai')).body, 'newsletter');
     expect(card).toContain(`<p>Subject: <strong>${TITLE_HTML}</strong></p>`);
     expect(card).toContain('This channel sends digests');
     const iframe = /<iframe [^>]*>/.exec(card)![0];
-    expect(iframe).toContain('src="/admin/articles/europe-ai/email/newsletter"');
+    expect(iframe).toContain('src="/admin/articles/posts%2Feurope-ai/email/newsletter"');
     expect(iframe).toContain('title="Email preview for newsletter"');
     expect(iframe).toMatch(/sandbox="[^"]*"/);
     expect(iframe).not.toContain('allow-scripts');
     expect(iframe).not.toContain('allow-same-origin');
 
-    const frame = await t.get('/admin/articles/europe-ai/email/newsletter');
+    const frame = await t.get('/admin/articles/posts%2Feurope-ai/email/newsletter');
     expect(frame.statusCode).toBe(200);
     expect(frame.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(frame.headers['content-security-policy']).toBe(PREVIEW_CSP);
@@ -220,7 +220,7 @@ describe('GET /admin/articles/:id', () => {
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(r.body).toContain('<h1>Not found</h1>');
     expect(r.body).toContain('No article &#34;no-such-article&#34;.');
-    for (const url of ['/admin/articles/europe-ai/email/no-such-channel', '/admin/articles/europe-ai/email/tg-news', '/admin/articles/no-such-article/email/newsletter']) {
+    for (const url of ['/admin/articles/posts%2Feurope-ai/email/no-such-channel', '/admin/articles/posts%2Feurope-ai/email/tg-news', '/admin/articles/no-such-article/email/newsletter']) {
       const f = await t.get(url);
       expect(f.statusCode, url).toBe(404);
       expect(f.body, url).toBe('not found');
@@ -229,7 +229,7 @@ describe('GET /admin/articles/:id', () => {
 
   it('needs a session, for the frame too', async () => {
     t = await admin.start();
-    for (const url of ['/admin/articles/europe-ai', '/admin/articles/europe-ai/email/newsletter']) {
+    for (const url of ['/admin/articles/posts%2Feurope-ai', '/admin/articles/posts%2Feurope-ai/email/newsletter']) {
       const r = await t.get(url);
       expect(r.statusCode, url).toBe(303);
       expect(r.headers.location).toBe(`/admin/login?next=${encodeURIComponent(url)}`);
@@ -240,9 +240,9 @@ describe('GET /admin/articles/:id', () => {
 describe('POST /admin/articles/:id/send', () => {
   it('sends to the fake Telegram API once; again only with force and the confirmation tick', async () => {
     t = await loggedIn();
-    const r = await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
+    const r = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
     expect(r.statusCode).toBe(303);
-    expect(r.headers.location).toBe('/admin/articles/europe-ai');
+    expect(r.headers.location).toBe('/admin/articles/posts%2Feurope-ai');
     expect(t.tg.calls).toHaveLength(1);
     const call = t.tg.calls[0]!;
     expect(call.method).toBe('sendPhoto');
@@ -252,50 +252,50 @@ describe('POST /admin/articles/:id/send', () => {
     const page = await t.follow(r);
     expect(flashOf(page.body)).toEqual({
       kind: 'ok',
-      text: 'europe-ai: sent to tg-news.',
+      text: 'posts/europe-ai: sent to tg-news.',
       lines: ['tg-news: 1 sent, 0 failed, 0 left pending for a later attempt'],
     });
     // The flash is shown once.
-    expect(flashOf((await t.get('/admin/articles/europe-ai')).body)).toBeUndefined();
+    expect(flashOf((await t.get('/admin/articles/posts%2Feurope-ai')).body)).toBeUndefined();
     // The page now offers "send again" behind a required tick.
     const card = cardOf(page.body, 'tg-news');
     expect(card).toContain('<input type="hidden" name="force" value="1">');
     expect(card).toMatch(/<input type="checkbox" id="confirm-\d+" name="confirm" value="yes" required>/);
     expect(card).toContain('Yes, send it to tg-news again');
 
-    const again = await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
+    const again = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
     expect(flashOf((await t.follow(again)).body)).toEqual({
       kind: 'info',
-      text: 'europe-ai was already sent to tg-news (Jul 2, 2025, 9:00 AM); nothing was sent. Use “Send again” to send it once more.',
+      text: 'posts/europe-ai was already sent to tg-news (Jul 2, 2025, 9:00 AM); nothing was sent. Use “Send again” to send it once more.',
       lines: [],
     });
     expect(t.tg.calls).toHaveLength(1);
 
     for (const form of [{ force: '1' }, { force: '1', confirm: 'on' }, { force: '1', confirm: '' }] as Array<Record<string, string>>) {
-      const noTick = await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news', ...form });
+      const noTick = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news', ...form });
       expect(flashOf((await t.follow(noTick)).body)).toEqual({ kind: 'error', text: 'Nothing was sent. To send again, tick the confirmation box.', lines: [] });
     }
     expect(t.tg.calls).toHaveLength(1);
 
-    const forced = await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news', force: '1', confirm: 'yes' });
-    expect(flashOf((await t.follow(forced)).body)).toMatchObject({ kind: 'ok', text: 'europe-ai: sent to tg-news.' });
+    const forced = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news', force: '1', confirm: 'yes' });
+    expect(flashOf((await t.follow(forced)).body)).toMatchObject({ kind: 'ok', text: 'posts/europe-ai: sent to tg-news.' });
     expect(t.tg.messages).toHaveLength(2);
     expect(t.tg.messages[1]!.body.caption).toBe(t.tg.messages[0]!.body.caption);
-    const rows = await t.h.store.deliveriesForArticle('europe-ai');
+    const rows = await t.h.store.deliveriesForArticle('posts/europe-ai');
     expect(rows.map((d) => [d.channelId, d.status, d.manual])).toEqual([
       ['tg-news', 'sent', true],
       ['tg-news', 'sent', true],
     ]);
-    expect(cardOf((await t.get('/admin/articles/europe-ai')).body, 'tg-news')).toContain('2 sent, 0 pending, 0 failed');
+    expect(cardOf((await t.get('/admin/articles/posts%2Feurope-ai')).body, 'tg-news')).toContain('2 sent, 0 pending, 0 failed');
   });
 
   it('bad input: unknown or missing channel, unknown article, a broken file → error flash, nothing sent', async () => {
     t = await loggedIn();
-    const unknown = await t.post('/admin/articles/europe-ai/send', { channel: 'no-such-channel' });
-    expect(unknown.headers.location).toBe('/admin/articles/europe-ai');
+    const unknown = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'no-such-channel' });
+    expect(unknown.headers.location).toBe('/admin/articles/posts%2Feurope-ai');
     expect(flashOf((await t.follow(unknown)).body)).toEqual({ kind: 'error', text: 'Unknown channel "no-such-channel".', lines: [] });
 
-    const missing = await t.post('/admin/articles/europe-ai/send', {});
+    const missing = await t.post('/admin/articles/posts%2Feurope-ai/send', {});
     expect(flashOf((await t.follow(missing)).body)).toMatchObject({ kind: 'error', text: 'Unknown channel "".' });
 
     const noArticle = await t.post('/admin/articles/no-such-article/send', { channel: 'tg-news' });
@@ -345,10 +345,10 @@ describe('POST /admin/articles/:id/send', () => {
     await t.h.store.upsertSubscriber({ email: 'erin@example.com', status: 'unsubscribed' }, now);
     await t.h.store.upsertSubscriber({ email: 'frank@example.com', status: 'bounced' }, now);
 
-    const r = await t.post('/admin/articles/europe-ai/send', { channel: 'newsletter' });
+    const r = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'newsletter' });
     expect(flashOf((await t.follow(r)).body)).toEqual({
       kind: 'ok',
-      text: 'europe-ai: sent to newsletter.',
+      text: 'posts/europe-ai: sent to newsletter.',
       lines: ['newsletter: 2 sent, 0 failed, 0 left pending for a later attempt'],
     });
     await t.smtp.waitForMessages(2);
@@ -362,7 +362,7 @@ describe('POST /admin/articles/:id/send', () => {
       expect(mail.html).not.toContain('<gigafactory>');
       expect(mail.text).toContain('Europe’s AI <gigafactory> rush');
     }
-    expect(cardOf((await t.get('/admin/articles/europe-ai')).body, 'newsletter')).toContain('2 sent, 0 pending, 0 failed');
+    expect(cardOf((await t.get('/admin/articles/posts%2Feurope-ai')).body, 'newsletter')).toContain('2 sent, 0 pending, 0 failed');
 
     // An article without topics reaches only the readers who take every topic.
     await t.post('/admin/articles/posts%2Fsecond/send', { channel: 'newsletter' });
@@ -386,8 +386,8 @@ describe('POST /admin/articles/:id/send', () => {
 
   it('the Discord channel in preview mode writes the post to the outbox instead of sending it', async () => {
     t = await loggedIn();
-    const r = await t.post('/admin/articles/europe-ai/send', { channel: 'discord-news' });
-    expect(flashOf((await t.follow(r)).body)).toMatchObject({ kind: 'ok', text: 'europe-ai: sent to discord-news.' });
+    const r = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'discord-news' });
+    expect(flashOf((await t.follow(r)).body)).toMatchObject({ kind: 'ok', text: 'posts/europe-ai: sent to discord-news.' });
     const dir = path.join(t.h.config.outboxDir, 'discord-news');
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
@@ -397,7 +397,7 @@ describe('POST /admin/articles/:id/send', () => {
     expect(payload.embeds[0]).toMatchObject({ title: 'Europe’s AI \\<gigafactory\\> rush', url: 'https://news.example.com/posts/europe-ai/' });
     expect(payload.allowed_mentions).toEqual({ parse: [] });
     // The ledger records the outbox file as the message id.
-    const card = cardOf((await t.get('/admin/articles/europe-ai')).body, 'discord-news');
+    const card = cardOf((await t.get('/admin/articles/posts%2Feurope-ai')).body, 'discord-news');
     expect(card).toContain('<span class="badge state-sent">sent</span>');
     expect(card).toContain(`<code>preview:${files[0]}</code>`);
     expect(t.tg.calls).toHaveLength(0);

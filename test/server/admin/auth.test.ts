@@ -136,7 +136,7 @@ describe('dashboard access', () => {
     t = await startAdmin();
     await t.login();
     for (const [url, form] of [
-      ['/admin/articles/europe-ai/send', { channel: 'tg-news' }],
+      ['/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' }],
       ['/admin/digests/newsletter/send', {}],
       ['/admin/deliveries/retry', {}],
       ['/admin/subscribers/import', { csv: 'email\nmallory@example.com\n' }],

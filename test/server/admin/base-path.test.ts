@@ -41,13 +41,13 @@ describe.each([
     expect(session).toContain('Secure');
 
     t.csrf = csrfOf((await t.get(`${prefix}/admin/articles`)).body);
-    for (const url of ['/admin/articles', '/admin/articles/europe-ai', '/admin/digests', '/admin/deliveries', '/admin/subscribers?q=alice']) {
+    for (const url of ['/admin/articles', '/admin/articles/posts%2Feurope-ai', '/admin/digests', '/admin/deliveries', '/admin/subscribers?q=alice']) {
       const r = await t.get(prefix + url);
       expect(r.statusCode, url).toBe(200);
       for (const p of paths(r.body)) expect(p, `${url}: ${p}`).toMatch(/^\/herald\/(admin|assets)\//);
     }
     // The preview frame and the stylesheets are reachable where the pages point.
-    const article = (await t.get(`${prefix}/admin/articles/europe-ai`)).body;
+    const article = (await t.get(`${prefix}/admin/articles/posts%2Feurope-ai`)).body;
     const frame = paths(article).find((p) => p.includes('/email/'))!;
     expect((await t.get(prefix === '' ? frame.replace(/^\/herald/, '') : frame)).statusCode).toBe(200);
 

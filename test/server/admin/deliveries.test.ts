@@ -37,8 +37,8 @@ describe('GET /admin/deliveries', () => {
 
   it('shows counts and the recent rows with time and provider message id', async () => {
     t = await loggedIn();
-    await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
-    await t.post('/admin/articles/europe-ai/send', { channel: 'newsletter' });
+    await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
+    await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'newsletter' });
     await t.smtp.waitForMessages(2);
     const r = await t.get('/admin/deliveries');
     expect(countsOf(r.body, 'tg-news').counts).toEqual([1, 0, 0, 0]);
@@ -47,14 +47,14 @@ describe('GET /admin/deliveries', () => {
     const recent = tableAfter(r.body, 'recent-heading');
     // Newest first: id, channel, what, recipient, status, time, message id.
     expect(recent.map((x) => [x[0], x[1], x[2], x[3], x[4]])).toEqual([
-      ['3', 'newsletter', 'europe-ai', 'bob@example.com', 'sent'],
-      ['2', 'newsletter', 'europe-ai', 'alice@example.com', 'sent'],
-      ['1', 'tg-news', 'europe-ai', 'chat:@news', 'sent'],
+      ['3', 'newsletter', 'posts/europe-ai', 'bob@example.com', 'sent'],
+      ['2', 'newsletter', 'posts/europe-ai', 'alice@example.com', 'sent'],
+      ['1', 'tg-news', 'posts/europe-ai', 'chat:@news', 'sent'],
     ]);
     expect(recent[2]![5]).toBe('Jul 2, 2025, 9:00 AM');
     expect(recent[2]![6]).toBe(String(t.tg.messages[0]!.messageId));
     expect(recent.map((x) => x[6]).slice(0, 2).sort()).toEqual(['Q1', 'Q2']);
-    expect(r.body).toContain('<a href="/admin/articles/europe-ai">europe-ai</a>');
+    expect(r.body).toContain('<a href="/admin/articles/posts%2Feurope-ai">posts/europe-ai</a>');
     expect(r.body).toContain('No failed deliveries.');
   });
 
@@ -62,8 +62,8 @@ describe('GET /admin/deliveries', () => {
     t = await loggedIn();
     // The fake Telegram API refuses the next post (once): a permanent error for this delivery.
     t.tg.failNext('sendPhoto', { code: 400, description: "Bad Request: can't parse entities: unsupported start tag" });
-    const send = await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
-    expect(flashOf((await t.follow(send)).body)).toMatchObject({ kind: 'error', text: 'europe-ai: sending to tg-news did not fully succeed.' });
+    const send = await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
+    expect(flashOf((await t.follow(send)).body)).toMatchObject({ kind: 'error', text: 'posts/europe-ai: sending to tg-news did not fully succeed.' });
     expect(t.tg.messages).toHaveLength(0);
 
     const page = await t.get('/admin/deliveries');
@@ -73,7 +73,7 @@ describe('GET /admin/deliveries', () => {
     const failed = tableAfter(page.body, 'failed-heading');
     expect(failed).toHaveLength(1);
     // id, channel, what, recipient, attempts, reason
-    expect(failed[0]!.slice(0, 5)).toEqual(['1', 'tg-news', 'europe-ai', 'chat:@news', '1']);
+    expect(failed[0]!.slice(0, 5)).toEqual(['1', 'tg-news', 'posts/europe-ai', 'chat:@news', '1']);
     expect(failed[0]![5]).toBe("tg-news: Telegram could not parse the post's HTML (400: Bad Request: can't parse entities: unsupported start tag); check the template");
     const recent = tableAfter(page.body, 'recent-heading');
     expect(recent[0]![4]).toBe(`failed ${failed[0]![5]}`);
@@ -89,7 +89,7 @@ describe('GET /admin/deliveries', () => {
     await t.tg.waitForMessages(1);
     expect(t.tg.messages[0]!.body.caption).toContain('Europe’s AI &lt;gigafactory&gt; rush');
     // The retried delivery is the same row, now sent (with the newly due second post after it).
-    const rows = await t.h.store.deliveriesForArticle('europe-ai');
+    const rows = await t.h.store.deliveriesForArticle('posts/europe-ai');
     expect(rows.map((d) => [d.id, d.status, d.attempts])).toEqual([[1, 'sent', 1]]);
     expect(countsOf(after.body, 'tg-news')).toEqual({ counts: [2, 0, 0, 0], retry: false });
     expect(after.body).toContain('No failed deliveries.');
@@ -100,7 +100,7 @@ describe('GET /admin/deliveries', () => {
   it('an email the SMTP server refuses permanently shows its reason; "retry all" tries again and reports it', async () => {
     t = await loggedIn();
     t.smtp.rejectRecipient('bob@example.com', 550, '5.1.1 no such user here');
-    await t.post('/admin/articles/europe-ai/send', { channel: 'newsletter' });
+    await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'newsletter' });
     await t.smtp.waitForMessages(1);
     const page = await t.get('/admin/deliveries');
     expect(countsOf(page.body, 'newsletter')).toEqual({ counts: [1, 0, 0, 1], retry: true });
@@ -132,7 +132,7 @@ describe('GET /admin/deliveries', () => {
   it('retry for an unknown channel → error flash, nothing reset or sent', async () => {
     t = await loggedIn();
     t.tg.failNext('sendPhoto', { code: 400, description: "Bad Request: can't parse entities: x" });
-    await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
+    await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
     const r = await t.post('/admin/deliveries/retry', { channel: 'no-such-channel' });
     expect(r.headers.location).toBe('/admin/deliveries');
     const page = await t.follow(r);

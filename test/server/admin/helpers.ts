@@ -6,7 +6,7 @@
  *   const t = await startAdmin();
  *   await t.login();                              // session cookie kept in t.cookies
  *   const page = await t.get('/admin/articles');  // every body is recorded in t.bodies
- *   await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });  // _csrf added
+ *   await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });  // _csrf added
  *   await t.close();
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';

@@ -200,7 +200,7 @@ describe('POST /hooks/publish', () => {
     expect(rows.map((d) => [d.articleId, d.status, d.manual])).toEqual([
       ['posts/fresh', 'sent', false],
       ['posts/second', 'sent', false],
-      ['europe-ai', 'sent', false],
+      ['posts/europe-ai', 'sent', false],
     ]);
   });
 });

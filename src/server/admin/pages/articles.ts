@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DiscordPayload } from '../../../channels/discord/discord-payload.ts';
 import type { TelegramPayload } from '../../../channels/telegram/telegram-payload.ts';
 import { type Article, articleStatus } from '../../../content/article.ts';
-import { scanContent } from '../../../content/scan.ts';
+import { scanSite } from '../../../pipeline/scan.ts';
 import { articleChannelState } from '../../../pipeline/article-state.ts';
 import { type ChannelConfig, channelKind } from '../../../pipeline/channel-kinds.ts';
 import type { Herald } from '../../../pipeline/herald.ts';
@@ -28,7 +28,7 @@ async function channelStates(h: Herald, articleIds: string[]) {
 
 /** The article from content.dir, else the store's last snapshot of a file that is gone. */
 async function findArticle(h: Herald, id: string): Promise<{ article: Article; gone: boolean } | undefined> {
-  const scan = await scanContent(h.config.content, h.config.site);
+  const scan = await scanSite(h);
   const found = scan.articles.find((a) => a.id === id);
   if (found) return { article: found, gone: false };
   const stored = await h.store.getArticle(id);
@@ -54,7 +54,7 @@ export async function articlePages(app: FastifyInstance, { ctx }: { ctx: AdminCo
   const { h } = ctx;
 
   app.get('/admin/articles', async (req, reply) => {
-    const scan = await scanContent(h.config.content, h.config.site);
+    const scan = await scanSite(h);
     const now = h.now();
     const present = new Set(scan.articles.map((a) => a.id));
     const gone = (await h.store.listArticles()).filter((s) => !present.has(s.article.id)).map((s) => s.article);
