@@ -66,7 +66,7 @@ describe('approval windows', () => {
     const dcard = discordCardFor(t, /千兆工厂/);
     expect(dcard.content).toContain('Awaiting approval: **tg-news (telegram)**');
     expect(t.dc.buttonsOf(dcard).map(([l]) => l)).toEqual(['Send now', 'Hold', 'Skip']);
-    expect(await why(t.h, 'europe-ai', 'tg-news')).toBe('Awaiting approval: released automatically at 2025-07-02 09:15 UTC+08:00 unless an editor holds it');
+    expect(await why(t.h, 'posts/europe-ai', 'tg-news')).toBe('Awaiting approval: released automatically at 2025-07-02 09:15 UTC+08:00 unless an editor holds it');
     expect(await nextApprovalWake(t.h)).toBe(Date.parse('2025-07-02T09:15:00+08:00'));
 
     // A pass before the end changes nothing, and posts no second card.
@@ -82,8 +82,8 @@ describe('approval windows', () => {
     expect(t.tg.buttonsOf(card)).toEqual([]);
     expect(dcard.content).toContain('✅ Released automatically at 2025-07-02 09:15 UTC+08:00');
     expect(t.dc.buttonsOf(dcard)).toEqual([]);
-    expect(await why(t.h, 'europe-ai', 'tg-news')).toMatch(/^Sent at 2025-07-02 09:15 UTC\+08:00 · message \d+ · https:\/\/t\.me\/news\/\d+$/);
-    const state = await articleChannelState(t.h, 'tg-news', 'europe-ai');
+    expect(await why(t.h, 'posts/europe-ai', 'tg-news')).toMatch(/^Sent at 2025-07-02 09:15 UTC\+08:00 · message \d+ · https:\/\/t\.me\/news\/\d+$/);
+    const state = await articleChannelState(t.h, 'tg-news', 'posts/europe-ai');
     expect(state.state).toBe('sent');
     expect(state.approval!.decisions.map((d) => [d.action, d.by.name, d.by.via])).toEqual([
       ['planned', 'herald', 'herald'],
@@ -113,7 +113,7 @@ describe('approval windows', () => {
     await t.pass();
     // The other article went at the end of its window; the held one did not.
     expect(t.posts().telegram.map(textOf)).toEqual([expect.stringContaining('Weekly notes')]);
-    expect(await why(t.h, 'europe-ai', 'tg-news')).toBe('Held by @bob (telegram) at 2025-07-02 09:00 UTC+08:00');
+    expect(await why(t.h, 'posts/europe-ai', 'tg-news')).toBe('Held by @bob (telegram) at 2025-07-02 09:00 UTC+08:00');
 
     // A Discord editor sends it now.
     const r = await clickDiscord(t, dcard, t.dc.buttonsOf(dcard).find(([l]) => l === 'Send now')![1]);
@@ -125,9 +125,9 @@ describe('approval windows', () => {
 
     // A stale card's Skip (still signed, but decided meanwhile) does nothing and says why.
     const late = await t.press(card, skipData);
-    expect(late.body.text).toBe('Nothing done: article europe-ai is already released by Dora (discord) at 2025-07-02 09:20 UTC+08:00.');
+    expect(late.body.text).toBe('Nothing done: article posts/europe-ai is already released by Dora (discord) at 2025-07-02 09:20 UTC+08:00.');
     expect(t.posts().telegram).toHaveLength(2);
-    const events = (await t.h.store.findApproval('tg-news', 'post', 'europe-ai'))!.events;
+    const events = (await t.h.store.findApproval('tg-news', 'post', 'posts/europe-ai'))!.events;
     expect(events.map((e) => [e.action, e.actor.name, e.actor.via, e.actor.id])).toEqual([
       ['planned', 'herald', 'herald', undefined],
       ['hold', '@bob', 'telegram', String(BOB.id)],
@@ -141,7 +141,7 @@ describe('approval windows', () => {
     const dcard = discordCardFor(t, /千兆工厂/);
     const r = await clickDiscord(t, dcard, t.dc.buttonsOf(dcard)[0]![1], EVE);
     expect(r.response).toMatchObject({ type: 4, data: { content: 'Sorry, only Herald’s editors can do that.', flags: 64 } });
-    expect((await t.h.store.findApproval('tg-news', 'post', 'europe-ai'))!.status).toBe('awaiting');
+    expect((await t.h.store.findApproval('tg-news', 'post', 'posts/europe-ai'))!.status).toBe('awaiting');
     expect(t.posts().telegram).toEqual([]);
   });
 
@@ -155,7 +155,7 @@ describe('approval windows', () => {
     t.clock.advance(3 * 24 * 60 * MIN);
     await t.pass();
     expect(t.posts().telegram).toEqual([]);
-    expect(await why(t.h, 'europe-ai', 'tg-news')).toBe('Awaiting approval: waits for an editor (since 2025-07-02 09:00 UTC+08:00)');
+    expect(await why(t.h, 'posts/europe-ai', 'tg-news')).toBe('Awaiting approval: waits for an editor (since 2025-07-02 09:00 UTC+08:00)');
 
     // Buttons expire after 24 hours; the passes signed the waiting cards' buttons again.
     expect((await t.press(card, firstSkip)).body.text).toBe('This button has expired (buttons work for 24 hours).');
@@ -259,7 +259,7 @@ describe('approval windows', () => {
       await runPass(h2);
       expect(t.posts().telegram.filter((m) => textOf(m).includes('千兆工厂'))).toHaveLength(1);
       expect(t.posts().telegram).toHaveLength(2);
-      const events = (await t.h.store.findApproval('tg-news', 'post', 'europe-ai'))!.events.filter((e) => e.action !== 'planned');
+      const events = (await t.h.store.findApproval('tg-news', 'post', 'posts/europe-ai'))!.events.filter((e) => e.action !== 'planned');
       expect(events).toHaveLength(1);
       // The press either won (and sent) or was told who did.
       expect(String(pressed.body.text)).toMatch(events[0]!.action === 'send-now' ? /^Sent/ : /already released by Herald/);

@@ -67,7 +67,7 @@ describe('editors on Discord (interactions endpoint)', () => {
     const r = await t.dc.interact(t.interactionsUrl, t.dc.slash('hold', { article: 'europe-ai' }, EVE, GUILD_ID));
     expect(r.response).toEqual({ type: 4, data: { content: 'Sorry, only Herald’s editors can do that.', flags: 64, allowed_mentions: { parse: [] } } });
     expect(t.logs.some((l) => l.includes('refused a Discord command from user 777000000000000666 (eve)'))).toBe(true);
-    expect(await t.h.store.approvalsForArticle('europe-ai')).toEqual([]);
+    expect(await t.h.store.approvalsForArticle('posts/europe-ai')).toEqual([]);
     // An editor in another guild where the application is installed: refused too.
     const foreign = await t.dc.interact(t.interactionsUrl, t.dc.slash('status', {}, DORA, '123123123123123123'));
     expect(foreign.response).toMatchObject({ type: 4, data: { flags: 64 } });
@@ -102,7 +102,7 @@ describe('editors on Discord (interactions endpoint)', () => {
     const mail = await t.discord('preview', { article: 'europe-ai', channel: 'newsletter' });
     expect(mail.original!.content).toMatch(/Size: \d+ bytes as sent \(HTML \d+ bytes\)/);
     const [file] = mail.original!.attachments!;
-    expect(file!.filename).toBe('newsletter-europe-ai.html');
+    expect(file!.filename).toBe('newsletter-posts_europe-ai.html');
     expect(file!.data.toString('utf8')).toContain('欧洲的AI“千兆工厂”热潮');
   });
 
@@ -115,7 +115,7 @@ describe('editors on Discord (interactions endpoint)', () => {
     expect(r.response).toEqual({ type: 6 });
     expect(t.posts().discord).toHaveLength(1);
     const edit = t.dc.interactions.find((i) => i.token === r.token)!;
-    expect(edit.original!.content).toContain('Sent by Dora (discord): europe-ai → discord-news.');
+    expect(edit.original!.content).toContain('Sent by Dora (discord): posts/europe-ai → discord-news.');
     expect(edit.original!.components).toEqual([]);
     // Pressed again: nothing sent, an ephemeral word why.
     const again = await click(t, message, 'Send', ask.original!.components);

@@ -38,13 +38,13 @@ describe('editors on Telegram (long polling)', () => {
     const [refusal] = await t.telegram('/hold europe-ai', { from: MALLORY });
     expect(textOf(refusal!)).toBe(REFUSAL);
     expect(t.logs.some((l) => l.includes('refused /hold from Telegram user 6666 (@mallory)'))).toBe(true);
-    expect(await t.h.store.approvalsForArticle('europe-ai')).toEqual([]);
+    expect(await t.h.store.approvalsForArticle('posts/europe-ai')).toEqual([]);
 
     // An editor in some other group: not obeyed there.
     const other = { id: -1009999, type: 'supergroup' as const, title: 'Public' };
     const [elsewhere] = await t.telegram('/hold europe-ai', { chat: other });
     expect(textOf(elsewhere!)).toContain('only in private chats with its editors and in the editors’ chat');
-    expect(await t.h.store.approvalsForArticle('europe-ai')).toEqual([]);
+    expect(await t.h.store.approvalsForArticle('posts/europe-ai')).toEqual([]);
 
     // Chatter that is no command is ignored; an unknown command is explained.
     t.tg.pushUpdate(t.tg.command('good morning', ANN, EDITORS_CHAT));
@@ -83,9 +83,9 @@ describe('editors on Telegram (long polling)', () => {
     expect(t.posts().telegram[0]!.method).toBe('sendPhoto');
     // The question became the answer, without buttons.
     const edited = t.tg.calls.find((c) => c.method === 'editMessageText' && Number(c.body.message_id) === ask!.message_id)!;
-    expect(String(edited.body.text)).toContain('Sent by @ann (telegram): europe-ai → tg-news.');
+    expect(String(edited.body.text)).toContain('Sent by @ann (telegram): posts/europe-ai → tg-news.');
     expect(buttons(t, ask!)).toEqual([]);
-    const [row] = await t.h.store.deliveriesForArticle('europe-ai');
+    const [row] = await t.h.store.deliveriesForArticle('posts/europe-ai');
     expect(row).toMatchObject({ channelId: 'tg-news', manual: true, status: 'sent' });
 
     // The same button again (a double tap, a second editor): nothing more is sent.
@@ -98,7 +98,7 @@ describe('editors on Telegram (long polling)', () => {
     expect(textOf(ask2!)).toContain('It was already sent there at 2025-07-02 09:00 UTC+08:00');
     await t.press(ask2!, data(t, ask2!, 'Send'));
     expect(t.posts().telegram).toHaveLength(1);
-    expect(textOf(ask2!)).toContain('europe-ai was already sent to tg-news at 2025-07-02 09:00 UTC+08:00.');
+    expect(textOf(ask2!)).toContain('posts/europe-ai was already sent to tg-news at 2025-07-02 09:00 UTC+08:00.');
     expect(buttons(t, ask2!).map(([l]) => l)).toEqual(['Send anyway', 'Cancel']);
     t.clock.advance(60_000);
     await t.press(ask2!, data(t, ask2!, 'Send anyway'));
@@ -153,7 +153,7 @@ describe('editors on Telegram (long polling)', () => {
     expect(textOf(mail[0]!)).toMatch(/Size: \d+ bytes as sent \(HTML \d+ bytes\)/);
     const doc = mail.find((m) => m.method === 'sendDocument')!;
     const file = doc.body.document as { filename: string; data: Buffer };
-    expect(file.filename).toBe('newsletter-europe-ai.html');
+    expect(file.filename).toBe('newsletter-posts_europe-ai.html');
     expect(file.data.toString('utf8')).toContain('欧洲的AI“千兆工厂”热潮');
     expect(file.data.toString('utf8')).toContain('<html');
 

@@ -55,7 +55,7 @@ describe('herald why, hold, release, retry', () => {
     expect(why.code).toBe(0);
     expect(why.stdout).toMatch(/^tg-news: Held by \S+ \(cli\) at 2025-07-02 09:00 UTC\+08:00$/m);
     const json = JSON.parse((await herald(['why', 'europe-ai', '--json'], { cwd: s.dir, env: s.env(at(1)) })).stdout);
-    expect(json.article).toMatchObject({ id: 'europe-ai', status: 'published' });
+    expect(json.article).toMatchObject({ id: 'posts/europe-ai', status: 'published' });
     expect(json.channels[0]).toMatchObject({ channelId: 'tg-news', reason: { kind: 'held', by: { via: 'cli' } }, history: [{ event: 'hold' }] });
     const articles = await herald(['articles'], { cwd: s.dir, env: s.env(at(1)) });
     expect(articles.stdout).toMatch(/europe-ai\.md .*\[tg-news=held\(hold \S+ via cli\)\]/);
@@ -70,7 +70,7 @@ describe('herald why, hold, release, retry', () => {
 
     const ambiguous = await herald(['why', 'e'], { cwd: s.dir, env: s.env(at(3)) });
     expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toContain('"e" matches 2 articles; give one of: notes, europe-ai');
+    expect(ambiguous.stderr).toContain('"e" matches 2 articles; give one of: posts/notes, posts/europe-ai');
   });
 
   it('retry sends what waits for a later attempt, not only what failed', async () => {
@@ -100,7 +100,7 @@ describe('approval windows across processes', () => {
     expect(tg.buttonsOf(cards()[0]!).map(([l]) => l)).toEqual(['Send now', 'Hold', 'Skip']);
     const status = await herald(['status'], { cwd: s.dir, env: s.env(at(5)) });
     expect(status.stdout).toContain('tg-news (telegram): 0 sent, 0 pending');
-    expect(status.stdout).toContain('awaiting approval: tg-news europe-ai (released at 2025-07-02T01:15:');
+    expect(status.stdout).toContain('awaiting approval: tg-news posts/europe-ai (released at 2025-07-02T01:15:');
 
     // Another run within the window: no second card, nothing sent.
     expect((await herald(['dispatch'], { cwd: s.dir, env: s.env(at(5)) })).code).toBe(0);

@@ -407,24 +407,24 @@ describe('POST /admin/articles/:id/send', () => {
 describe('why, on the article page', () => {
   it('each channel card says why it was or was not sent, with the decisions taken, as `herald why` does', async () => {
     t = await loggedIn();
-    const page = await t.get('/admin/articles/europe-ai');
+    const page = await t.get('/admin/articles/posts%2Feurope-ai');
     expect(cardOf(page.body, 'tg-news')).toContain('<p class="why"><strong>Why:</strong> Not planned yet: Herald has not seen the file yet; the next scan plans it</p>');
-    await holdArticle(t.h, t.h.channel('tg-news')!, 'europe-ai', { name: '@ann', id: '1001', via: 'telegram' });
-    const held = cardOf((await t.get('/admin/articles/europe-ai')).body, 'tg-news');
+    await holdArticle(t.h, t.h.channel('tg-news')!, 'posts/europe-ai', { name: '@ann', id: '1001', via: 'telegram' });
+    const held = cardOf((await t.get('/admin/articles/posts%2Feurope-ai')).body, 'tg-news');
     expect(held).toContain('<span class="badge state-held">held</span>');
     expect(held).toContain('<p class="why"><strong>Why:</strong> Held by @ann (telegram) at Jul 2, 2025, 9:00 AM</p>');
     expect(held).toMatch(/<details class="history"><summary>History<\/summary><ul><li><time datetime="2025-07-02T01:00:[\d.]+Z">Jul 2, 2025, 9:00 AM<\/time> held by @ann \(telegram\)<\/li><\/ul><\/details>/);
     // The editor in the dashboard sends it by hand: that settles the hold, and the page says so.
-    await t.post('/admin/articles/europe-ai/send', { channel: 'tg-news' });
-    const sent = cardOf((await t.get('/admin/articles/europe-ai')).body, 'tg-news');
+    await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'tg-news' });
+    const sent = cardOf((await t.get('/admin/articles/posts%2Feurope-ai')).body, 'tg-news');
     expect(sent).toMatch(/<p class="why"><strong>Why:<\/strong> Sent by hand at Jul 2, 2025, 9:00 AM · message \d+ · https:\/\/t\.me\/news\/\d+<\/p>/);
     expect(sent).toContain(`sent by hand by ${ADMIN_USER} (dashboard)`);
   });
 
   it('in Chinese on a Chinese site', async () => {
     t = await loggedIn({ language: 'zh-CN' });
-    await holdArticle(t.h, t.h.channel('tg-news')!, 'europe-ai', { name: '@ann', id: '1001', via: 'telegram' });
-    const card = cardOf((await t.get('/admin/articles/europe-ai')).body, 'tg-news');
+    await holdArticle(t.h, t.h.channel('tg-news')!, 'posts/europe-ai', { name: '@ann', id: '1001', via: 'telegram' });
+    const card = cardOf((await t.get('/admin/articles/posts%2Feurope-ai')).body, 'tg-news');
     expect(card).toContain('<p class="why"><strong>原因:</strong> 已由 @ann (telegram) 于 2025年7月2日 09:00 暂缓</p>');
   });
 });
