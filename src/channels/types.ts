@@ -18,6 +18,14 @@ export interface ChannelAdapter<P = unknown> {
   readonly preview: boolean;
   /** Send one payload. Throws a DeliveryError (see ./errors.ts) on failure. */
   send(payload: P): Promise<SendResult>;
+  /**
+   * Chat platforms: change a sent message (`messageId` as `send` reported it) into this
+   * payload. `form` is what the message is now (a Telegram photo stays a photo), `newImage`
+   * that its image changed. "Nothing to change" answers count as success.
+   */
+  edit?(messageId: string, payload: P, opts: { form: 'photo' | 'text'; newImage: boolean }): Promise<SendResult>;
+  /** Chat platforms: delete a sent message. One already gone counts as success. */
+  remove?(messageId: string, payload: P): Promise<void>;
   /** Release connections; pending sends finish first. */
   close(): Promise<void>;
 }

@@ -337,6 +337,49 @@ export interface SubscriberUpsert {
   ifStatusIn?: readonly SubscriberStatus[];
 }
 
+/** What a chat post showed: what a correction is compared on (a change elsewhere in the page does nothing). */
+export interface PostShown {
+  title: string;
+  summary: string;
+  image?: string;
+  url: string;
+  topics: string[];
+}
+
+/**
+ * What happened to a sent chat post: posted (its first state), edited (a correction),
+ * marked (edited to a "Retracted" notice), deleted, restored (a marked post edited back),
+ * ignored (a change or retraction the channel does not act on), roundup (posted inside one).
+ */
+export type RevisionAction = 'posted' | 'edited' | 'marked' | 'deleted' | 'restored' | 'ignored' | 'roundup';
+/** ok; refused by the platform (never tried again); failed (tried again next pass, a few times); pending: being done. */
+export type RevisionResult = 'ok' | 'refused' | 'failed' | 'pending';
+
+export interface PostRevision {
+  id: number;
+  deliveryId: number;
+  channelId: string;
+  articleId?: string;
+  action: RevisionAction;
+  /** What the post shows after this revision (posted, edited, restored). */
+  shown?: PostShown;
+  /** Field names that differed from what the post showed before (edited). */
+  changes?: string[];
+  /** The platform's id of the message, when this revision replaced it (a photo became text). */
+  messageId?: string;
+  result: RevisionResult;
+  reason?: string;
+  at: string;
+}
+
+export type NewRevision = Omit<PostRevision, 'id' | 'at'>;
+
+/** A sent chat post and everything that happened to it since, oldest first. */
+export interface PostRecord {
+  delivery: Delivery;
+  revisions: PostRevision[];
+}
+
 export interface Store {
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -396,6 +439,21 @@ export interface Store {
    */
   retryNow(channelId: string | undefined, now: Date): Promise<{ failed: number; deferred: number }>;
   deliveriesForArticle(articleId: string): Promise<Delivery[]>;
+
+  /**
+   * Record what happened to a sent post. With result 'pending' it is a claim: written only when
+   * no other revision of that post is pending since less than `leaseMs` (older pending ones
+   * become 'failed', interrupted), so one process changes a post at a time; undefined when
+   * another holds it. Otherwise a plain record.
+   */
+  addRevision(r: NewRevision, now: Date, leaseMs?: number): Promise<number | undefined>;
+  /** Settle a pending revision: its result, and what the post now shows / its message id. */
+  finishRevision(id: number, outcome: Pick<PostRevision, 'result'> & Partial<Pick<PostRevision, 'reason' | 'shown' | 'messageId' | 'action'>>, now: Date): Promise<void>;
+  /**
+   * Sent post deliveries with their revisions: of a channel (sent since `sentSince`), or of one
+   * article on every channel (directly or inside a roundup). Oldest first.
+   */
+  postRecords(q: { channelId: string; sentSince?: string } | { articleId: string }): Promise<PostRecord[]>;
   /**
    * Subscribers who already have a delivery (of any status) of any of these
    * articles on this channel, directly or in a digest: a reader gets one translation of a page.

@@ -22,6 +22,10 @@
  * (bulk overwrite: `api.commands`), PATCH /channels/:id/messages/:id (edit, with `components`),
  * and the interaction webhook: PATCH /webhooks/:app/:token/messages/@original and POST
  * /webhooks/:app/:token (follow-ups, JSON or multipart with files) for the tokens it issued.
+ * Sent messages can be edited and deleted as Discord allows: PATCH / DELETE
+ * /webhooks/:id/:token/messages/:message (the webhook's own messages only) and DELETE
+ * /channels/:id/messages/:message (bot); an unknown or deleted one is 404 Unknown Message
+ * (10008). `api.deleteByPerson(id)` plays a moderator deleting a post.
  * `api.interact(url, interaction)` plays Discord calling an interactions endpoint: the body
  * signed with the application's Ed25519 key (`api.publicKey`), or forged (`{ forge: true }`).
  * `api.slash(...)` and `api.click(...)` build interactions; `api.waitFor(...)` awaits a request.
@@ -92,6 +96,8 @@ export interface DiscordMessage {
   nonce?: string;
   components?: unknown[];
   edited_timestamp?: string;
+  /** Deleted (through the API, or by a person). */
+  deleted?: boolean;
 }
 
 /** A scripted answer: a Discord error, a 429, or no answer at all (to trigger a client timeout). */
@@ -143,6 +149,10 @@ export interface DiscordApi {
   buttonsOf(m: { components?: unknown[] }): Array<[string, string]>;
   /** Resolves with the first request (made or to come) that matches. */
   waitFor(match: (r: RecordedRequest) => boolean, timeoutMs?: number, what?: string): Promise<RecordedRequest>;
+  /** A moderator deletes this message. */
+  deleteByPerson(id: string): void;
+  /** Messages not deleted. */
+  live(): DiscordMessage[];
   /** Stops listening and drops kept-alive connections. */
   close(): Promise<void>;
 }
@@ -300,11 +310,41 @@ export async function startDiscordApi(opts: DiscordApiOptions = {}): Promise<Dis
       }
     }
 
+    const unknownMessage = () => send(res, 404, { message: 'Unknown Message', code: 10008 });
+    const hookMessage = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/(\d+)\/?$/.exec(url.pathname);
+    if (hookMessage !== null && (req.method === 'PATCH' || req.method === 'DELETE')) {
+      const [, id = '', token = '', messageId = ''] = hookMessage;
+      const known = opts.webhooks?.find((w) => w.id === id);
+      if (known === undefined) return send(res, 404, PRESETS['unknown-webhook'].body);
+      if (known.token !== decodeURIComponent(token)) return send(res, 401, { message: 'Invalid Webhook Token', code: 50027 });
+      const headers = take(res, `webhook-${id}`);
+      if (headers === undefined) return;
+      // A webhook reaches only the messages it posted.
+      const msg = messages.find((m) => m.id === messageId && m.webhook_id === id && !m.deleted);
+      if (!msg) return unknownMessage();
+      if (req.method === 'DELETE') {
+        msg.deleted = true;
+        return send(res, 204, undefined, headers);
+      }
+      const b = (body ?? {}) as { content?: string; embeds?: unknown[] };
+      if (b.content !== undefined) msg.content = b.content;
+      if (b.embeds !== undefined) msg.embeds = b.embeds;
+      msg.edited_timestamp = new Date().toISOString();
+      return send(res, 200, msg, headers);
+    }
+
     const edit = /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)\/?$/.exec(url.pathname);
+    if (edit !== null && req.method === 'DELETE') {
+      if (!bot()) return send(res, 401, PRESETS.unauthorized.body);
+      const msg = messages.find((m) => m.channel_id === edit[1] && m.id === edit[2] && !m.deleted);
+      if (!msg) return unknownMessage();
+      msg.deleted = true;
+      return send(res, 204, undefined);
+    }
     if (edit !== null && req.method === 'PATCH') {
       if (!bot()) return send(res, 401, PRESETS.unauthorized.body);
-      const msg = messages.find((m) => m.channel_id === edit[1] && m.id === edit[2]);
-      if (!msg) return send(res, 404, { message: 'Unknown Message', code: 10008 });
+      const msg = messages.find((m) => m.channel_id === edit[1] && m.id === edit[2] && !m.deleted);
+      if (!msg) return unknownMessage();
       const b = (body ?? {}) as { content?: string; embeds?: unknown[]; components?: unknown[] };
       if (b.content !== undefined) msg.content = b.content;
       if (b.embeds !== undefined) msg.embeds = b.embeds;
@@ -359,6 +399,13 @@ export async function startDiscordApi(opts: DiscordApiOptions = {}): Promise<Dis
     port,
     requests,
     messages,
+    deleteByPerson(id) {
+      const m = messages.find((x) => x.id === id);
+      if (m) m.deleted = true;
+    },
+    live() {
+      return messages.filter((m) => !m.deleted);
+    },
     webhookUrl(id) {
       const hook = opts.webhooks?.find((w) => w.id === id);
       if (hook === undefined) throw new Error(`no webhook ${id} configured on the test Discord API`);

@@ -13,8 +13,11 @@
  * A bot's side of the conversation: `api.pushUpdate(api.command('/why x', EDITOR))` queues
  * an update that `getUpdates` (long polling, with Telegram's offset rule: an offset confirms
  * every update below it) hands out; `api.press(message, data, user)` is a button press.
- * `editMessageText` changes a sent message (and answers "message is not modified" when
- * nothing changes), `answerCallbackQuery` is recorded in `api.answers`, `setWebhook` /
+ * `editMessageText`, `editMessageCaption` and `editMessageMedia` change a sent message as
+ * Telegram does (text only on a text message, caption and media only on a photo; "message is
+ * not modified" when nothing changes; "message to edit not found" for an unknown or deleted
+ * one), `deleteMessage` deletes one (`deleted: true`; "message to delete not found" after);
+ * `api.deleteByPerson(m)` plays a person deleting a post, `answerCallbackQuery` is recorded in `api.answers`, `setWebhook` /
  * `deleteWebhook` switch between webhook and polling (getUpdates: 409 while a webhook is set).
  * `api.waitFor(predicate)` resolves when a recorded call matches.
  *
@@ -54,6 +57,10 @@ export interface TelegramApiMessage {
   method: string;
   body: Record<string, unknown>;
   at: number;
+  /** Deleted (by the bot's deleteMessage, or a person). */
+  deleted?: boolean;
+  /** How many times it was edited. */
+  edits?: number;
 }
 
 export interface TelegramUser {
@@ -106,6 +113,10 @@ export interface TestTelegramApi {
   webhook?: { url: string; secret_token?: string };
   /** The inline keyboard of a message, as [label, callback_data] pairs. */
   buttonsOf(m: TelegramApiMessage): Array<[string, string]>;
+  /** A person deletes this message in the chat. */
+  deleteByPerson(m: TelegramApiMessage): void;
+  /** Messages still in their chats (not deleted). */
+  live(): TelegramApiMessage[];
   close(): Promise<void>;
 }
 
@@ -207,6 +218,12 @@ export async function startTelegramApi(opts: TelegramApiOptions = {}): Promise<T
         | undefined;
       return (markup?.inline_keyboard ?? []).flat().map((b) => [b.text, b.callback_data]);
     },
+    deleteByPerson(m) {
+      m.deleted = true;
+    },
+    live() {
+      return messages.filter((m) => !m.deleted);
+    },
     close: async () => {},
   };
 
@@ -256,10 +273,46 @@ export async function startTelegramApi(opts: TelegramApiOptions = {}): Promise<T
       for (const w of [...callWaiters]) w();
       return reply(res, 200, { ok: true, result: true });
     }
-    if (method === 'editMessageText' || method === 'editMessageReplyMarkup') {
-      const target = messages.find((m) => m.chatId === chatId && m.message_id === Number(body.message_id));
+    if (method === 'deleteMessage') {
+      const target = messages.find((m) => m.chatId === chatId && m.message_id === Number(body.message_id) && !m.deleted);
+      if (!target) return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to delete not found' });
+      target.deleted = true;
+      for (const w of [...callWaiters]) w();
+      return reply(res, 200, { ok: true, result: true });
+    }
+    if (method === 'editMessageCaption' || method === 'editMessageMedia') {
+      const target = messages.find((m) => m.chatId === chatId && m.message_id === Number(body.message_id) && !m.deleted);
       if (!target) return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
-      const next = { ...target.body, ...(method === 'editMessageText' ? { text: body.text } : {}), reply_markup: body.reply_markup };
+      if (target.method !== 'sendPhoto') {
+        return reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: there is no ${method === 'editMessageCaption' ? 'caption' : 'media'} in the message to edit` });
+      }
+      const media = (typeof body.media === 'string' ? JSON.parse(body.media) : body.media) as { type?: string; media?: string; caption?: string; parse_mode?: string } | undefined;
+      const next: Record<string, unknown> =
+        method === 'editMessageCaption'
+          ? { ...target.body, caption: body.caption, parse_mode: body.parse_mode }
+          : { ...target.body, photo: media?.media, caption: media?.caption, parse_mode: media?.parse_mode };
+      if (method === 'editMessageMedia' && typeof media?.media !== 'string') {
+        return reply(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse InputMedia: media not found" });
+      }
+      if (JSON.stringify([target.body.caption, target.body.photo]) === JSON.stringify([next.caption, next.photo])) {
+        return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message' });
+      }
+      target.body = next;
+      target.edits = (target.edits ?? 0) + 1;
+      for (const w of [...callWaiters]) w();
+      return reply(res, 200, { ok: true, result: message(target.message_id, target.chatId, target.method, target.body, target.at) });
+    }
+    if (method === 'editMessageText' || method === 'editMessageReplyMarkup') {
+      const target = messages.find((m) => m.chatId === chatId && m.message_id === Number(body.message_id) && !m.deleted);
+      if (!target) return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+      if (method === 'editMessageText' && target.method === 'sendPhoto') {
+        return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: there is no text in the message to edit' });
+      }
+      const next = {
+        ...target.body,
+        ...(method === 'editMessageText' ? { text: body.text, ...(body.link_preview_options === undefined ? {} : { link_preview_options: body.link_preview_options }) } : {}),
+        reply_markup: body.reply_markup,
+      };
       const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
       const emptyMarkup = (x: unknown) => {
         const v = typeof x === 'string' ? (JSON.parse(x) as unknown) : x;
@@ -269,6 +322,7 @@ export async function startTelegramApi(opts: TelegramApiOptions = {}): Promise<T
         return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message' });
       }
       target.body = next;
+      if (method === 'editMessageText') target.edits = (target.edits ?? 0) + 1;
       for (const w of [...callWaiters]) w();
       return reply(res, 200, { ok: true, result: message(target.message_id, target.chatId, target.method, target.body, target.at) });
     }

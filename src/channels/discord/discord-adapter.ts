@@ -90,7 +90,43 @@ export function createDiscordAdapter(config: DiscordChannelConfig, opts: Discord
     return (await rest.post(Routes.channelMessages(channelId), { body })) as { id: string };
   };
 
+  const body = (payload: DiscordPayload) => ({
+    content: payload.content ?? '',
+    embeds: payload.embeds,
+    allowed_mentions: payload.allowed_mentions,
+  });
+  /** PATCH of a sent message: the webhook's own message route, or the bot's channel message. */
+  const patch = async (messageId: string, payload: DiscordPayload): Promise<void> => {
+    const thread = threadOf(payload, config);
+    if (webhook !== undefined) {
+      await webhook.editMessage(messageId, {
+        content: payload.content ?? '',
+        embeds: payload.embeds,
+        allowedMentions: payload.allowed_mentions,
+        ...(thread === undefined ? {} : { threadId: thread }),
+      });
+      return;
+    }
+    rest.setToken(secret);
+    await rest.patch(Routes.channelMessage(thread ?? (target.mode === 'bot' ? target.channelId : ''), messageId), { body: body(payload) });
+  };
+  const del = async (messageId: string, payload: DiscordPayload): Promise<void> => {
+    const thread = threadOf(payload, config);
+    if (webhook !== undefined) return webhook.deleteMessage(messageId, thread);
+    rest.setToken(secret);
+    await rest.delete(Routes.channelMessage(thread ?? (target.mode === 'bot' ? target.channelId : ''), messageId));
+  };
+
   const inFlight = new Set<Promise<unknown>>();
+  const track = async <T>(p: Promise<T>): Promise<T> => {
+    if (closed) throw transient(`${config.id}: the Discord adapter is closed`);
+    inFlight.add(p);
+    try {
+      return await p;
+    } finally {
+      inFlight.delete(p);
+    }
+  };
   let closed = false;
 
   return {
@@ -101,13 +137,42 @@ export function createDiscordAdapter(config: DiscordChannelConfig, opts: Discord
       if (closed) throw transient(`${config.id}: the Discord adapter is closed`);
       const attempt = post(payload);
       inFlight.add(attempt);
+      let message: { id: string };
       try {
-        const message = await attempt;
-        return { providerMessageId: message.id };
+        message = await attempt;
       } catch (e) {
         throw mapDiscordError(e, ctx);
       } finally {
         inFlight.delete(attempt);
+      }
+      const ids = [message.id];
+      const notes: string[] = [];
+      for (const [i, more] of (payload.continued ?? []).entries()) {
+        // The first part is out: a later part that fails is reported, never a reason to post the first again.
+        try {
+          ids.push((await track(post(more))).id);
+        } catch (e) {
+          notes.push(`part ${i + 2} of ${(payload.continued?.length ?? 0) + 1} could not be posted: ${mapDiscordError(e, ctx).message}`);
+          break;
+        }
+      }
+      return { providerMessageId: ids.join(','), ...(notes.length > 0 ? { note: notes.join('; ') } : {}) };
+    },
+    async edit(messageId: string, payload: DiscordPayload): Promise<SendResult> {
+      try {
+        await track(patch(messageId, payload));
+        return {};
+      } catch (e) {
+        throw mapDiscordError(e, ctx);
+      }
+    },
+    async remove(messageId: string, payload: DiscordPayload): Promise<void> {
+      try {
+        await track(del(messageId, payload));
+      } catch (e) {
+        // Unknown Message: already deleted (by a person, or by an earlier attempt).
+        if ((e as { code?: unknown }).code === 10008) return;
+        throw mapDiscordError(e, ctx);
       }
     },
     async close(): Promise<void> {

@@ -32,4 +32,6 @@ export interface DiscordPayload {
   avatar_url?: string;
   /** Post into this thread of the channel (webhook: `thread_id` query; bot: the thread is the channel). */
   threadId?: string;
+  /** More messages sent right after this one (a roundup too long for one message). */
+  continued?: DiscordPayload[];
 }

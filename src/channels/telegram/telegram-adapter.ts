@@ -4,7 +4,7 @@ import { type DeliveryError, isDeliveryError, rateLimited } from '../errors.ts';
 import type { ChannelAdapter, SendResult } from '../types.ts';
 import type { TelegramChannelConfig } from './telegram-config.ts';
 import { type FailureContext, isPhotoRejection, readFailure, shortReason, type TelegramFailure, toDeliveryError } from './telegram-errors.ts';
-import { type TelegramPayload, type TelegramRequest, telegramRequest } from './telegram-payload.ts';
+import { type TelegramPayload, type TelegramRequest, telegramEditRequest, telegramRequest } from './telegram-payload.ts';
 import { chatLimiter, tokenLimiter } from './shared-pacing.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -118,7 +118,18 @@ export function createTelegramAdapter(config: TelegramChannelConfig, opts: Teleg
           message = await post(p, 'text', notes);
         }
       }
-      return { providerMessageId: String(message.message_id), ...(notes.length > 0 ? { note: notes.join('; ') } : {}) };
+      const ids = [String(message.message_id)];
+      for (const [i, text] of (p.continued ?? []).entries()) {
+        // The first part is out: a later part that fails is reported, never a reason to post the first again.
+        try {
+          await waitFor(perChat, 'sendMessage', chat);
+          ids.push(String((await post({ ...p, photo: undefined, text, linkPreview: false, continued: undefined }, 'text', notes)).message_id));
+        } catch (e) {
+          notes.push(`part ${i + 2} of ${(p.continued?.length ?? 0) + 1} could not be posted: ${e instanceof CallFailure ? shortReason(e.failure) : String(e)}`);
+          break;
+        }
+      }
+      return { providerMessageId: ids.join(','), ...(notes.length > 0 ? { note: notes.join('; ') } : {}) };
     } catch (e) {
       if (e instanceof CallFailure) {
         // Later posts to this chat wait as long as Telegram asked, instead of being refused again.
@@ -127,6 +138,33 @@ export function createTelegramAdapter(config: TelegramChannelConfig, opts: Teleg
       }
       throw unexpected(e);
     }
+  }
+
+  /** An edit or a deletion of a sent message, paced and queued like a post. */
+  async function change(p: TelegramPayload, req: (chat: string | number) => TelegramRequest, ok: RegExp): Promise<SendResult> {
+    const chat = migrated.get(String(p.chatId)) ?? p.chatId;
+    const perChat = chatLimiter(token, chat, config.pace.perChat, now);
+    const held = perChat.heldUntil - now();
+    if (held > 0) throw rateLimited(`${channelId}: Telegram asked to wait before changing posts in ${chat}; ${Math.ceil(held / 1000)} s left`, held, { code: 429 });
+    try {
+      await waitFor(perChat, req(chat).method, chat);
+      await call(req(chat), chat);
+      return {};
+    } catch (e) {
+      if (e instanceof CallFailure) {
+        if (ok.test(e.failure.description)) return {};
+        if (e.failure.retryAfterSeconds !== undefined) perChat.holdUntil(now() + e.failure.retryAfterSeconds * 1000);
+        throw toDeliveryError(e.failure, context(e.chat, p));
+      }
+      throw unexpected(e);
+    }
+  }
+
+  function enqueue<T>(payload: TelegramPayload, run: () => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(toDeliveryError(readFailure(undefined, 'send', scrub, 'closed'), context(payload.chatId, payload)));
+    const r = queue.then(run);
+    queue = r.catch(() => {});
+    return r;
   }
 
   function unexpected(e: unknown): DeliveryError {
@@ -139,10 +177,13 @@ export function createTelegramAdapter(config: TelegramChannelConfig, opts: Teleg
     type: 'telegram',
     preview: false,
     send(payload) {
-      if (closed) return Promise.reject(toDeliveryError(readFailure(undefined, 'send', scrub, 'closed'), context(payload.chatId, payload)));
-      const run = queue.then(() => deliver(payload));
-      queue = run.catch(() => {});
-      return run;
+      return enqueue(payload, () => deliver(payload));
+    },
+    edit(messageId, payload, o) {
+      return enqueue(payload, () => change(payload, (chat) => telegramEditRequest(payload, Number(messageId), o.form, o.newImage, chat), /message is not modified/i));
+    },
+    async remove(messageId, payload) {
+      await enqueue(payload, () => change(payload, (chat) => ({ method: 'deleteMessage', fields: { chat_id: chat, message_id: Number(messageId) } }), /message to delete not found/i));
     },
     async close() {
       closed = true;

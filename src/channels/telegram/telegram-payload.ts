@@ -15,12 +15,14 @@ export interface TelegramPayload {
   /** The article's URL, previewed under `text`. */
   linkPreviewUrl?: string;
   linkPreview: boolean;
+  /** More messages sent right after this one (a roundup too long for one message). */
+  continued?: string[];
 }
 
 /** Telegram's limits, counted in UTF-16 code units of the text after HTML parsing. */
 export const TELEGRAM_LIMITS = { caption: 1024, text: 4096 } as const;
 
-export type TelegramMethod = 'sendPhoto' | 'sendMessage';
+export type TelegramMethod = 'sendPhoto' | 'sendMessage' | 'editMessageText' | 'editMessageCaption' | 'editMessageMedia' | 'deleteMessage';
 
 export interface TelegramRequest {
   method: TelegramMethod;
@@ -43,4 +45,26 @@ export function telegramRequest(p: TelegramPayload, as: 'photo' | 'text', chatId
   }
   const preview = { ...(p.linkPreviewUrl === undefined ? {} : { url: p.linkPreviewUrl }), is_disabled: !p.linkPreview };
   return { method: 'sendMessage', fields: { ...common, text: p.text, link_preview_options: preview } };
+}
+
+/**
+ * The Bot API call that changes a sent message into this payload. A photo message keeps a
+ * photo (its caption edited, or the photo itself with editMessageMedia when `newImage`);
+ * a text message stays text. Telegram cannot turn one into the other: the pipeline posts a
+ * replacement then.
+ */
+export function telegramEditRequest(p: TelegramPayload, messageId: number, form: 'photo' | 'text', newImage: boolean, chatId: string | number = p.chatId): TelegramRequest {
+  const common = { chat_id: chatId, message_id: messageId };
+  if (form === 'photo' && p.photo !== undefined) {
+    if (newImage) {
+      return { method: 'editMessageMedia', fields: { ...common, media: { type: 'photo', media: p.photo.url, caption: p.photo.caption, parse_mode: 'HTML' } } };
+    }
+    return { method: 'editMessageCaption', fields: { ...common, caption: p.photo.caption, parse_mode: 'HTML' } };
+  }
+  if (form === 'photo') {
+    // A photo without a photo to show (a retraction notice): only its caption can change.
+    return { method: 'editMessageCaption', fields: { ...common, caption: p.text, parse_mode: 'HTML' } };
+  }
+  const preview = { ...(p.linkPreviewUrl === undefined ? {} : { url: p.linkPreviewUrl }), is_disabled: !p.linkPreview };
+  return { method: 'editMessageText', fields: { ...common, text: p.text, parse_mode: 'HTML', link_preview_options: preview } };
 }

@@ -249,4 +249,28 @@ export const migrations: Migration[] = [
       ALTER TABLE resubscribe_requests ADD COLUMN language TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'living posts: the history of every chat post (posted, edited, retracted, deleted, roundup)',
+    sql: `
+      -- One row per thing that happened to a sent chat post. 'shown' is what the post showed (JSON:
+      -- title, summary, image, link, topics), so a later change is noticed by comparing, and
+      -- 'changes' names what differed. result 'pending' is a claim (one process edits at a time).
+      CREATE TABLE post_revisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+        channel_id TEXT NOT NULL,
+        article_id TEXT,
+        action TEXT NOT NULL,
+        shown TEXT,
+        changes TEXT,
+        message_id TEXT,
+        result TEXT NOT NULL,
+        reason TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX post_revisions_delivery ON post_revisions(delivery_id, id);
+      CREATE INDEX post_revisions_channel ON post_revisions(channel_id, id);
+    `,
+  },
 ];

@@ -27,6 +27,10 @@ import type {
   ConsentEvent,
   ConsentSource,
   SignUpOutcome,
+  NewRevision,
+  PostRecord,
+  PostRevision,
+  PostShown,
   Subscriber,
   SubscriberStatus,
   SubscriberUpsert,
@@ -507,6 +511,84 @@ export class SqliteStore implements Store {
         return { failed, deferred };
       })
       .immediate();
+  }
+
+  async addRevision(r: NewRevision, now: Date, leaseMs = 5 * 60_000): Promise<number | undefined> {
+    const t = iso(now);
+    const insert = () =>
+      Number(
+        this.stmt(
+          'INSERT INTO post_revisions (delivery_id, channel_id, article_id, action, shown, changes, message_id, result, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(
+          r.deliveryId,
+          r.channelId,
+          r.articleId ?? null,
+          r.action,
+          r.shown === undefined ? null : JSON.stringify(r.shown),
+          r.changes === undefined ? null : JSON.stringify(r.changes),
+          r.messageId ?? null,
+          r.result,
+          r.reason ?? null,
+          t,
+        ).lastInsertRowid,
+      );
+    if (r.result !== 'pending') return insert();
+    return this.db
+      .transaction((): number | undefined => {
+        const cutoff = iso(new Date(now.getTime() - leaseMs));
+        const held = this.stmt("SELECT 1 FROM post_revisions WHERE delivery_id = ? AND result = 'pending' AND at > ?").get(r.deliveryId, cutoff);
+        if (held) return undefined;
+        this.stmt("UPDATE post_revisions SET result = 'failed', reason = 'interrupted (the process stopped while changing the post)' WHERE delivery_id = ? AND result = 'pending'").run(
+          r.deliveryId,
+        );
+        return insert();
+      })
+      .immediate();
+  }
+
+  async finishRevision(
+    id: number,
+    o: Pick<PostRevision, 'result'> & Partial<Pick<PostRevision, 'reason' | 'shown' | 'messageId' | 'action'>>,
+    now: Date,
+  ): Promise<void> {
+    this.stmt(
+      'UPDATE post_revisions SET result = ?, reason = ?, shown = COALESCE(?, shown), message_id = COALESCE(?, message_id), action = COALESCE(?, action), at = ? WHERE id = ?',
+    ).run(o.result, o.reason ?? null, o.shown === undefined ? null : JSON.stringify(o.shown), o.messageId ?? null, o.action ?? null, iso(now), id);
+  }
+
+  async postRecords(q: { channelId: string; sentSince?: string } | { articleId: string }): Promise<PostRecord[]> {
+    const rows = (
+      'articleId' in q
+        ? this.stmt(
+            "SELECT * FROM deliveries WHERE kind = 'post' AND subscriber_id IS NULL AND status = 'sent' AND (article_id = ? OR (article_id IS NULL AND variant IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(deliveries.variant) WHERE value = ?))) ORDER BY id",
+          ).all(q.articleId, q.articleId)
+        : this.stmt("SELECT * FROM deliveries WHERE channel_id = ? AND kind = 'post' AND subscriber_id IS NULL AND status = 'sent' AND sent_at >= ? ORDER BY id").all(
+            q.channelId,
+            q.sentSince ?? '',
+          )
+    ) as Row[];
+    if (rows.length === 0) return [];
+    const ids = JSON.stringify(rows.map((r) => r.id));
+    const revs = this.stmt('SELECT * FROM post_revisions WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY id').all(ids) as Row[];
+    const by = new Map<number, PostRevision[]>();
+    for (const r of revs) {
+      const list = by.get(r.delivery_id as number) ?? [];
+      list.push({
+        id: r.id as number,
+        deliveryId: r.delivery_id as number,
+        channelId: r.channel_id as string,
+        articleId: opt(r.article_id),
+        action: r.action as PostRevision['action'],
+        shown: r.shown === null ? undefined : (JSON.parse(r.shown as string) as PostShown),
+        changes: r.changes === null ? undefined : (JSON.parse(r.changes as string) as string[]),
+        messageId: opt(r.message_id),
+        result: r.result as PostRevision['result'],
+        reason: opt(r.reason),
+        at: r.at as string,
+      });
+      by.set(r.delivery_id as number, list);
+    }
+    return rows.map((r) => ({ delivery: toDelivery(r), revisions: by.get(r.id as number) ?? [] }));
   }
 
   async deliveriesForArticle(articleId: string): Promise<Delivery[]> {
