@@ -59,7 +59,7 @@ export async function previewReplies(ctx: BotContext, c: ChannelConfig, article:
         header,
         info,
         ...(p.content ? [p.content] : []),
-        [{ a: embed.title, href: embed.url }],
+        embed.url === undefined ? [{ b: embed.title }] : [{ a: embed.title, href: embed.url }],
         ...(embed.description ? embed.description.split('\n') : []),
         ...(embed.fields ?? []).map((f): Line => [{ b: f.name }, `: ${f.value}`]),
         ...(embed.image ? [['Image: ', { a: embed.image.url, href: embed.image.url }] as Line] : []),

@@ -18,6 +18,11 @@ export function describePass(r: PassResult, opts: { dryRun?: boolean } = {}): st
     else if (!d.skipped)
       lines.push(`${d.channelId}: ${opts.dryRun ? 'would make' : 'made'} a digest of ${d.articles.length} article(s) for ${d.recipients} subscriber(s)`);
   }
+  for (const l of r.living ?? []) {
+    const done = [l.edited ? `${l.edited} post(s) edited` : '', l.retracted ? `${l.retracted} retracted` : '', l.reposted ? `${l.reposted} to post again` : ''].filter(Boolean);
+    if (done.length > 0) lines.push(`${l.channelId}: ${done.join(', ')}`);
+    for (const m of l.messages) lines.push(`  ${l.channelId}: ${m}`);
+  }
   for (const run of r.runs) {
     if (run.sent || run.failed || run.deferred) lines.push(`${run.channelId}: ${run.sent} sent, ${run.failed} failed, ${run.deferred} left pending for a later attempt`);
     for (const m of run.messages) lines.push(`  ${m}`);

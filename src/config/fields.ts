@@ -74,3 +74,25 @@ export const channelBase = {
   /** Only articles in these languages of the site (its codes, e.g. [zh]); unset: every language. */
   languages: z.array(z.string().min(1)).min(1, 'expected at least one language, or leave "languages" out for all').optional(),
 };
+
+/**
+ * What a chat channel does with a post after it is out (see README "Living posts"): a
+ * correction edits it (`onEdit`, with an "Updated" note, folded over the first `settle`);
+ * a retraction deletes it, marks it "Retracted", or leaves it; a burst of articles
+ * becomes one roundup.
+ */
+export const postLife = {
+  onEdit: z.enum(['update', 'ignore']).default('update'),
+  editNote: z.boolean().default(true),
+  settle: duration('2m').default(120_000),
+  onRetract: z.enum(['delete', 'mark', 'ignore']).default('mark'),
+  retractOnExpiry: z.boolean().default(false),
+  roundup: z
+    .object({
+      /** More than this many articles due within `window` become one roundup. */
+      threshold: z.number().int().min(1, 'expected a threshold of at least 1, like 5'),
+      window: duration('10m').default(600_000),
+    })
+    .strict()
+    .optional(),
+};

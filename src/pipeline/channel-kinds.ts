@@ -28,6 +28,14 @@ export interface PayloadBuilder<P> {
   prefetch?(batch: Delivery[]): Promise<void>;
 }
 
+/** What chat kinds can do to a post once it is out (living posts). Pure except for reading the store's articles. */
+export interface PostOps<C, P> {
+  note(p: P, note: string): P;
+  retracted(p: P, title: string, label: string): P;
+  replaces(form: 'photo' | 'text', p: P): boolean;
+  roundup(h: Herald, c: C, articles: Article[]): P;
+}
+
 export interface ChannelKind<C extends ChannelConfig = ChannelConfig, P = unknown> {
   /** 'subscribers': one delivery per matching subscriber; 'destination': one per article to the configured chat. */
   audience: 'subscribers' | 'destination';
@@ -41,6 +49,8 @@ export interface ChannelKind<C extends ChannelConfig = ChannelConfig, P = unknow
   concurrency(c: C): number;
   /** A link a person can open to the post with this provider message id, where the platform has one. */
   postLink?(c: C, providerMessageId: string): string | undefined;
+  /** Chat kinds: editing, retracting and rounding up posts. */
+  post?: PostOps<C, P>;
   /** Chat kinds: render one article for `herald preview` (email previews render HTML files instead). */
   preview?(h: Herald, c: C, article: Article): Promise<{ payload: P; description: PayloadDescription }>;
 }

@@ -11,6 +11,7 @@ import { CLAIMANT, claimantAlive } from '../util/claimant.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import type { Herald } from './herald.ts';
+import { shownOf } from './living.ts';
 import { backoffDelay, onFailure } from './retry-policy.ts';
 
 export interface DeliverOptions {
@@ -66,6 +67,25 @@ class SentRecorder {
         .catch((e) => this.h.log.error(`could not record ${batch.length} sent deliveries (they may be sent again): ${errorMessage(e)}`));
     }
     return this.writing;
+  }
+}
+
+/**
+ * A chat post's first revision: what it shows, so a later correction is noticed (living.ts).
+ * Not recording it is harmless (the next pass takes the post as it is then), so a failure here is only logged.
+ */
+async function recordPosted(h: Herald, d: Delivery, messageId: string | undefined): Promise<void> {
+  try {
+    const base = { deliveryId: d.id, channelId: d.channelId, result: 'ok' as const, ...(messageId ? { messageId } : {}) };
+    if (d.articleId === undefined) {
+      const ids = d.variant ? (JSON.parse(d.variant) as string[]) : [];
+      await h.store.addRevision({ ...base, action: 'roundup', reason: `${ids.length} articles in one roundup` }, h.now());
+      return;
+    }
+    const stored = await h.store.getArticle(d.articleId);
+    if (stored) await h.store.addRevision({ ...base, articleId: d.articleId, action: 'posted', shown: shownOf(stored.article) }, h.now());
+  } catch (e) {
+    h.log.warn(`${d.channelId}: could not record what post ${d.id} shows: ${errorMessage(e)}`);
   }
 }
 
@@ -132,6 +152,7 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
         const r = await adapter.send(payload);
         downSince = undefined;
         sentLog.add(d.id, r.providerMessageId);
+        if (ordered) await recordPosted(h, d, r.providerMessageId);
         if (r.note) result.messages.push(`${channel.id}: ${r.note}`);
         result.sent++;
         opts.onResult?.('sent');

@@ -9,6 +9,7 @@ import { announceApprovals, releaseDueApprovals } from './approval.ts';
 import type { ChannelConfig } from './channel-kinds.ts';
 import { type ChannelRunResult, type DeliverOptions, deliverChannel } from './deliver.ts';
 import { type DigestSummary, planDigest } from './digest.ts';
+import { type LivingResult, revisePosts } from './living.ts';
 import { deliverInWorkers, PARALLEL_MIN, sendThreads } from './parallel-deliver.ts';
 import type { Herald } from './herald.ts';
 import { type ChannelPlanSummary, planChannel } from './plan.ts';
@@ -31,6 +32,10 @@ export interface PassResult {
   plans: ChannelPlanSummary[];
   digests: DigestSummary[];
   runs: ChannelRunResult[];
+  /** Living posts: corrections, retractions and re-posts on chat channels. */
+  living: LivingResult[];
+  /** When a waiting change (a post's settle time) is due: the daemon wakes then. */
+  wakeAt?: string;
   /** Channel-level errors (a channel that could not even start). */
   errors: string[];
   ok: boolean;
@@ -42,7 +47,7 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
   const channels = h.config.channels.filter((c) => c.enabled && (!opts.channels || opts.channels.includes(c.id)));
   const scan = await scanAndRecord(h, { dryRun: opts.dryRun });
   const now = h.now();
-  const result: PassResult = { problems: scan.problems, plans: [], digests: [], runs: [], errors: [], ok: true };
+  const result: PassResult = { problems: scan.problems, plans: [], digests: [], runs: [], living: [], errors: [], ok: true };
 
   // Windows that have ended are released first, so their deliveries go out in this pass.
   if (!opts.dryRun) {
@@ -70,6 +75,21 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
   // The editors hear of new approvals before anything else is sent; a chat that is down never stops the pass.
   if (!opts.dryRun) await announceApprovals(h).catch((e) => h.log.error(`approval cards: ${errorMessage(e)}`));
   if (opts.dryRun || opts.planOnly) return result;
+
+  // Posts already out follow their articles (edits, retractions) before new ones go out; re-posts are sent below.
+  const broken = new Set(scan.problems.map((p) => p.file));
+  for (const ch of channels) {
+    if (ch.type === 'email') continue;
+    try {
+      const l = await revisePosts(h, ch, broken);
+      result.living.push(l);
+      if (l.wakeAt && (!result.wakeAt || l.wakeAt < result.wakeAt)) result.wakeAt = l.wakeAt;
+    } catch (e) {
+      const msg = `${ch.id}: updating posts failed: ${errorMessage(e)}`;
+      h.log.error(msg);
+      result.errors.push(msg);
+    }
+  }
 
   // Channels send side by side: a slow or dead one never holds up the others.
   const runs = await Promise.all(

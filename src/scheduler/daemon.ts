@@ -32,11 +32,17 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
   let again = false;
   let wakeTimer: NodeJS.Timeout | undefined;
   let changeTimer: NodeJS.Timeout | undefined;
+  /** A correction waiting for the end of its post's settle time (from the last pass). */
+  let livingWake: string | undefined;
 
   const passOnce = async (reason: string) => {
     h.log.debug(`pass (${reason})`);
     try {
       const r = await runPass(h, { signal });
+      livingWake = r.wakeAt;
+      for (const l of r.living) {
+        if (l.edited || l.retracted || l.reposted) h.log.info(`${l.channelId}: ${l.edited} post(s) edited, ${l.retracted} retracted, ${l.reposted} to post again`);
+      }
       for (const p of r.plans) if (p.due.length) h.log.info(`${p.channelId}: ${p.due.length} new article(s) due: ${p.due.join(', ')}`);
       for (const d of r.digests) if (d.digest) h.log.info(`${d.channelId}: digest #${d.digest.id} of ${d.articles.length} article(s) for ${d.recipients} subscriber(s)`);
       for (const run of r.runs) {
@@ -85,6 +91,7 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
         times.push(nextScheduled(c.schedule, h.config.site.timezone, new Date(state.lastDigestAt ?? state.firstRunAt)).getTime() - lead);
       }
     }
+    if (livingWake) times.push(Date.parse(livingWake));
     // The end of an approval window releases its deliveries exactly then.
     const release = await nextApprovalWake(h);
     if (release !== undefined) times.push(release);

@@ -179,7 +179,8 @@ export async function startDiscordApi(opts: DiscordApiOptions = {}): Promise<Dis
   const snowflake = () => (((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | (sequence++ & 0xfffn)).toString();
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    // A 204 has no body, and Discord sends no content type with it (clients would try to parse one).
+    res.writeHead(status, status === 204 ? headers : { 'content-type': 'application/json', ...headers });
     res.end(body === undefined ? undefined : JSON.stringify(body));
   };
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelBase, httpUrl } from '../../config/fields.ts';
+import { channelBase, httpUrl, postLife } from '../../config/fields.ts';
 import { DISCORD_API_ROOT, parseWebhookUrl } from './webhook-url.ts';
 
 /**
@@ -23,6 +23,7 @@ export const discordChannelSchema = z
   .object({
     type: z.literal('discord'),
     ...channelBase,
+    ...postLife,
     /** https://discord.com/api/webhooks/<id>/<token>; empty = no webhook. */
     webhookUrl: z
       .string()

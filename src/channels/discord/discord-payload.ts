@@ -6,7 +6,8 @@
  */
 export interface DiscordEmbed {
   title: string;
-  url: string;
+  /** Absent only on notices Herald writes itself (a retraction, a roundup). */
+  url?: string;
   description?: string;
   /** 0xRRGGBB. */
   color?: number;

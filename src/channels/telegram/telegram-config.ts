@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelBase, httpUrl } from '../../config/fields.ts';
+import { channelBase, httpUrl, postLife } from '../../config/fields.ts';
 
 // BotFather tokens look like 123456789:AAE…; the check only catches paste mistakes
 // (a "bot" prefix, quotes, whitespace) early, and never echoes the value.
@@ -32,6 +32,7 @@ export const telegramChannelSchema = z
   .object({
     type: z.literal('telegram'),
     ...channelBase,
+    ...postLife,
     /** Bot token from @BotFather; empty = preview mode (writes to outbox/). */
     token: z
       .string()

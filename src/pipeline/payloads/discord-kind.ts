@@ -1,3 +1,5 @@
+import { retractedDiscord, roundupDiscord, withDiscordNote } from '../../render/discord/living.ts';
+import { parseColor } from '../../render/discord/render-post.ts';
 import { createDiscordAdapter } from '../../channels/discord/discord-adapter.ts';
 import { type DiscordChannelConfig, discordDestination, isDiscordPreview } from '../../channels/discord/discord-config.ts';
 import { describeDiscordPayload } from '../../render/discord/describe-payload.ts';
@@ -18,4 +20,8 @@ export const discordKind = postKind({
       channel: { template: c.template, color: c.color, mention: c.mention, username: c.username, avatarUrl: c.avatarUrl, threadId: c.threadId },
     }),
   describe: describeDiscordPayload,
+  note: withDiscordNote,
+  retracted: retractedDiscord,
+  roundup: (c, heading, items) =>
+    roundupDiscord({ threadId: c.threadId, username: c.username, avatar_url: c.avatarUrl, color: parseColor(c.color) }, heading, items),
 });

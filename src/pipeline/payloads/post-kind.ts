@@ -6,7 +6,8 @@
 import { permanent } from '../../channels/errors.ts';
 import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
 import type { ChannelAdapter } from '../../channels/types.ts';
-import type { Article } from '../../content/article.ts';
+import { type Article, displayTitle } from '../../content/article.ts';
+import { siteForLanguage } from '../../content/site.ts';
 import type { ChannelConfig, ChannelKind, PayloadDescription } from '../channel-kinds.ts';
 import type { Herald } from '../herald.ts';
 
@@ -21,10 +22,18 @@ export interface PostKindSpec<C, P> {
   describe(p: P): PayloadDescription;
   /** A link to a post, where the platform has one. */
   postLink?(c: C, providerMessageId: string): string | undefined;
+  /** Pure: the post with a (localized) "Updated …" note. */
+  note(p: P, note: string): P;
+  /** Pure: the post turned into a (localized) "Retracted" notice. */
+  retracted(p: P, title: string, label: string): P;
+  /** Pure: one roundup of these articles under a heading (split into more messages if it must). */
+  roundup(c: C, heading: string, items: Array<{ title: string; url: string }>): P;
+  /** True when a sent message of this form cannot become this payload (Telegram: photo ↔ text); a replacement is posted then. */
+  replaces?(form: 'photo' | 'text', p: P): boolean;
 }
 
 export function postKind<C extends ChannelConfig, P>(spec: PostKindSpec<C, P>): ChannelKind<C, P> {
-  return {
+  const kind: ChannelKind<C, P> = {
     audience: 'destination',
     usesDigests: () => false,
     destination: spec.destination,
@@ -33,16 +42,44 @@ export function postKind<C extends ChannelConfig, P>(spec: PostKindSpec<C, P>): 
       spec.isPreview(c) ? (createOutboxAdapter({ channelId: c.id, type: spec.type, dir: h.config.outboxDir }) as ChannelAdapter<P>) : spec.createAdapter(c),
     payloads: (c, h) => ({
       async build(d) {
+        if (d.articleId === undefined && d.variant !== undefined) return buildRoundup(h, c, d.variant);
         const stored = d.articleId ? await h.store.getArticle(d.articleId) : undefined;
         if (!stored) throw permanent(`${c.id}: article "${d.articleId}" is not in the store`);
         return spec.render(h, c, stored.article);
       },
     }),
     concurrency: () => 1,
+    post: {
+      note: spec.note,
+      retracted: spec.retracted,
+      replaces: spec.replaces ?? (() => false),
+      roundup: (h: Herald, c: C, articles: Article[]) => buildRoundupOf(h, c, articles),
+    },
     ...(spec.postLink ? { postLink: spec.postLink } : {}),
     preview: async (h, c, article) => {
       const payload = await spec.render(h, c, article);
       return { payload, description: spec.describe(payload) };
     },
   };
+  return kind;
+
+  /** A roundup delivery carries its articles' ids (JSON) as its variant. */
+  async function buildRoundup(h: Herald, c: C, variant: string): Promise<P> {
+    const ids = JSON.parse(variant) as string[];
+    const articles: Article[] = [];
+    for (const id of ids) {
+      const stored = await h.store.getArticle(id);
+      if (stored) articles.push(stored.article);
+    }
+    if (articles.length === 0) throw permanent(`${c.id}: none of the roundup's articles is in the store`);
+    return buildRoundupOf(h, c, articles);
+  }
+
+  function buildRoundupOf(h: Herald, c: C, articles: Article[]): P {
+    // The roundup speaks the language of its articles (the first one's, when they differ).
+    const site = siteForLanguage(h.config.content, h.config.site, articles[0]?.language);
+    const lang = h.engine.i18n.resolve(site.language);
+    const heading = h.engine.i18n.t(lang, 'roundup_heading', { count: articles.length, site: site.title });
+    return spec.roundup(c, heading, articles.map((a) => ({ title: displayTitle(a), url: a.url })));
+  }
 }

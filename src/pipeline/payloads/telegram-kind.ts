@@ -1,3 +1,4 @@
+import { retractedTelegram, roundupTelegram, withTelegramNote } from '../../render/telegram/living.ts';
 import { createTelegramAdapter } from '../../channels/telegram/telegram-adapter.ts';
 import { isTelegramPreview, type TelegramChannelConfig, telegramPostLink } from '../../channels/telegram/telegram-config.ts';
 import { describeTelegramPayload, renderTelegramPost } from '../../render/telegram/render-post.ts';
@@ -18,4 +19,8 @@ export const telegramKind = postKind({
       channel: { template: c.template, disableNotification: c.disableNotification, linkPreview: c.linkPreview, chat: c.chat, thread: c.thread },
     }),
   describe: describeTelegramPayload,
+  note: withTelegramNote,
+  retracted: retractedTelegram,
+  roundup: (c, heading, items) => roundupTelegram({ chatId: c.chat, threadId: c.thread, disableNotification: c.disableNotification }, heading, items),
+  replaces: (form, p) => (form === 'photo') !== (p.photo !== undefined),
 });

@@ -1,0 +1,231 @@
+/**
+ * Living posts end to end: markdown changes → `herald dispatch` → the local Bot API and
+ * Discord API, which edit and delete messages as the real ones do.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { herald } from '../helpers/cli.ts';
+import { type DiscordApi, startDiscordApi } from '../helpers/discord-api.ts';
+import { makeSite, type TestSite } from '../helpers/site.ts';
+import { startTelegramApi, type TestTelegramApi } from '../helpers/telegram-api.ts';
+
+const TOKEN = '123456:ABC-secret-token';
+const HOOK = '112233445566778899';
+let tg: TestTelegramApi | undefined;
+let dc: DiscordApi | undefined;
+afterEach(async () => {
+  await tg?.close();
+  await dc?.close();
+  tg = dc = undefined;
+});
+
+/** Minutes after 2025-07-02T09:00:00Z. */
+const at = (minutes: number) => new Date(Date.parse('2025-07-02T09:00:00Z') + minutes * 60_000).toISOString();
+
+function page(o: { title: string; date?: string; image?: string; draft?: boolean; expiryDate?: string; extra?: string }): string {
+  return `---
+title: ${JSON.stringify(o.title)}
+date: ${o.date ?? '2025-07-02T08:30:00Z'}
+draft: ${o.draft ? 'true' : 'false'}
+${o.image ? `image: ${JSON.stringify(o.image)}\n` : ''}${o.expiryDate ? `expiryDate: ${o.expiryDate}\n` : ''}summary: "What happened, in short."
+tags: [news]
+${o.extra ?? ''}---
+
+Body.
+`;
+}
+
+async function setup(life = '', discordLife = life): Promise<TestSite> {
+  tg = await startTelegramApi({ tokens: [TOKEN] });
+  dc = await startDiscordApi({ webhooks: [{ id: HOOK, token: 'whtoken-SECRET-123' }] });
+  return makeSite({
+    language: 'en',
+    channels: `  tg:
+    type: telegram
+    token: "${TOKEN}"
+    chat: "-1001234567890"
+    apiRoot: ${tg.apiRoot}
+    pace: { perChat: 6000, perToken: 100 }
+${life}  dc:
+    type: discord
+    webhookUrl: ${dc.webhookUrl(HOOK)}
+    apiRoot: ${dc.apiRoot}
+${discordLife}`,
+  });
+}
+
+async function dispatch(site: TestSite, minutes: number): Promise<string> {
+  const r = await herald(['dispatch'], { cwd: site.dir, env: site.env(at(minutes)) });
+  const out = r.stdout + r.stderr;
+  expect(r.code, out).toBe(0);
+  return out;
+}
+
+const tgEdits = () => tg!.calls.filter((c) => c.method.startsWith('editMessage'));
+const dcPatches = () => dc!.requests.filter((q) => q.method === 'PATCH');
+
+describe('corrections', () => {
+  it('a title fix edits both posts once, after the settle time, with an "Updated" note', async () => {
+    const site = await setup();
+    site.write('posts/budget.md', page({ title: 'Budget pased' }));
+    await dispatch(site, 0);
+    expect(tg!.messages).toHaveLength(1);
+    expect(dc!.messages).toHaveLength(1);
+
+    // A first fix within the settle time (2m) waits; a second one joins it.
+    site.write('posts/budget.md', page({ title: 'Budget passd' }));
+    await dispatch(site, 1);
+    expect(tgEdits()).toHaveLength(0);
+    site.write('posts/budget.md', page({ title: 'Budget passed' }));
+    const out = await dispatch(site, 3);
+    expect(out).toContain('tg: 1 post(s) edited');
+    expect(out).toContain('dc: 1 post(s) edited');
+
+    expect(tgEdits().map((c) => c.method)).toEqual(['editMessageText']);
+    const m = tg!.messages[0]!;
+    expect(m.edits).toBe(1);
+    expect(String(m.body.text)).toContain('Budget passed');
+    expect(String(m.body.text)).toMatch(/<i>Updated \d{1,2}:\d{2}/);
+    expect(tg!.messages).toHaveLength(1); // edited, never posted again
+
+    expect(dcPatches()).toHaveLength(1);
+    expect(dcPatches()[0]!.path).toBe(`/api/v10/webhooks/${HOOK}/whtoken-SECRET-123/messages/${dc!.messages[0]!.id}`);
+    const embed = dc!.messages[0]!.embeds[0] as { title: string; footer: { text: string } };
+    expect(embed.title).toBe('Budget passed');
+    expect(embed.footer.text).toMatch(/Updated/);
+    expect(dc!.messages).toHaveLength(1);
+
+    // Nothing changed since: nothing more. A body change the post does not show: nothing either.
+    site.write('posts/budget.md', page({ title: 'Budget passed' }).replace('Body.', 'A longer body.'));
+    await dispatch(site, 10);
+    expect(tgEdits()).toHaveLength(1);
+    expect(dcPatches()).toHaveLength(1);
+
+    const why = await herald(['why', 'posts/budget'], { cwd: site.dir, env: site.env(at(11)) });
+    expect(why.stdout).toMatch(/edited .*title/);
+  });
+
+  it('a photo article whose image is removed becomes a text post (Telegram replaces it; Discord edits the embed)', async () => {
+    const site = await setup();
+    site.write('posts/photo.md', page({ title: 'With a photo', image: '/img/a.jpg' }));
+    await dispatch(site, 0);
+    expect(tg!.messages[0]!.method).toBe('sendPhoto');
+
+    // A new image: the photo itself is changed.
+    site.write('posts/photo.md', page({ title: 'With a photo', image: '/img/b.jpg' }));
+    await dispatch(site, 5);
+    expect(tgEdits().map((c) => c.method)).toEqual(['editMessageMedia']);
+    expect(tg!.messages[0]!.body.photo).toBe('https://news.example.com/img/b.jpg');
+
+    // No image: Telegram cannot turn a photo into text, so a text post replaces it (new one first).
+    site.write('posts/photo.md', page({ title: 'With a photo' }));
+    await dispatch(site, 10);
+    const live = tg!.live();
+    expect(live).toHaveLength(1);
+    expect(live[0]!.method).toBe('sendMessage');
+    expect(tg!.messages[0]!.deleted).toBe(true);
+    const dcEmbed = dc!.messages[0]!.embeds[0] as { image?: unknown };
+    expect(dcEmbed.image).toBeUndefined();
+    expect(dc!.messages).toHaveLength(1);
+
+    // Later fixes edit the replacement.
+    site.write('posts/photo.md', page({ title: 'Without a photo' }));
+    await dispatch(site, 15);
+    expect(String(live[0]!.body.text)).toContain('Without a photo');
+    expect(tg!.live()).toHaveLength(1);
+  });
+
+  it('an edit the platform refuses is recorded with its reason, not retried, and nothing is posted again', async () => {
+    const site = await setup();
+    site.write('posts/old.md', page({ title: 'Old title' }));
+    await dispatch(site, 0);
+    site.write('posts/old.md', page({ title: 'New title' }));
+    tg!.failNext('editMessageText', { code: 400, description: "Bad Request: message can't be edited" });
+    dc!.deleteByPerson(dc!.messages[0]!.id);
+    const out = await dispatch(site, 5);
+    expect(out).toContain("message can't be edited");
+    expect(out).toMatch(/Unknown Message/);
+    await dispatch(site, 10);
+    site.write('posts/old.md', page({ title: 'Newer title' }));
+    await dispatch(site, 15);
+    expect(tgEdits()).toHaveLength(1);
+    expect(dcPatches()).toHaveLength(1);
+    expect(tg!.messages).toHaveLength(1);
+    expect(dc!.messages).toHaveLength(1);
+    const why = await herald(['why', 'posts/old'], { cwd: site.dir, env: site.env(at(16)) });
+    expect(why.stdout).toContain("refused: message can't be edited");
+  });
+
+  it('a restart between a change and its edit: the edit still happens, once', async () => {
+    const site = await setup();
+    site.write('posts/r.md', page({ title: 'Before' }));
+    await dispatch(site, 0);
+    site.write('posts/r.md', page({ title: 'After' }));
+    // This process sees the change during the settle time, then stops.
+    await dispatch(site, 1);
+    expect(tgEdits()).toHaveLength(0);
+    // A new process after the settle time edits it; the next does nothing.
+    await dispatch(site, 4);
+    await dispatch(site, 6);
+    expect(tgEdits()).toHaveLength(1);
+    expect(dcPatches()).toHaveLength(1);
+  });
+});
+
+describe('retractions', () => {
+  it('mark: a draft again becomes a "Retracted" notice without link; published again it is restored, never posted twice', async () => {
+    const site = await setup();
+    site.write('posts/m.md', page({ title: 'Pulled story' }));
+    await dispatch(site, 0);
+    site.write('posts/m.md', page({ title: 'Pulled story', draft: true }));
+    const out = await dispatch(site, 5);
+    expect(out).toContain('tg: 1 retracted');
+    const m = tg!.messages[0]!;
+    expect(String(m.body.text)).toBe('<b>Retracted</b>\n<s>Pulled story</s>');
+    expect(m.body.link_preview_options).toEqual({ is_disabled: true });
+    const embed = dc!.messages[0]!.embeds[0] as { title: string; description: string; url?: string };
+    expect(embed).toMatchObject({ title: 'Retracted', description: '~~Pulled story~~' });
+    expect(embed.url).toBeUndefined();
+    await dispatch(site, 6);
+    expect(tgEdits()).toHaveLength(1);
+
+    site.write('posts/m.md', page({ title: 'Pulled story' }));
+    await dispatch(site, 10);
+    expect(String(m.body.text)).toContain('href="https://news.example.com/posts/pulled-story/"');
+    expect(tg!.messages).toHaveLength(1);
+    expect(dc!.messages).toHaveLength(1);
+  });
+
+  it('delete: a deleted file deletes the posts; published again it is posted again, once', async () => {
+    const site = await setup('    onRetract: delete\n');
+    site.write('posts/d.md', page({ title: 'Gone soon' }));
+    await dispatch(site, 0);
+    const { rmSync } = await import('node:fs');
+    rmSync(`${site.contentDir}/posts/d.md`);
+    await dispatch(site, 5);
+    expect(tg!.messages[0]!.deleted).toBe(true);
+    expect(dc!.messages[0]!.deleted).toBe(true);
+    expect(dc!.requests.filter((q) => q.method === 'DELETE')).toHaveLength(1);
+
+    site.write('posts/d.md', page({ title: 'Gone soon' }));
+    await dispatch(site, 10);
+    await dispatch(site, 11);
+    expect(tg!.live()).toHaveLength(1);
+    expect(tg!.messages).toHaveLength(2);
+    expect(dc!.live()).toHaveLength(1);
+    expect(dc!.messages).toHaveLength(2);
+  });
+
+  it('ignore, and expiry only with retractOnExpiry; a broken file is no retraction', async () => {
+    const site = await setup('    onRetract: ignore\n', '    retractOnExpiry: true\n');
+    site.write('posts/e.md', page({ title: 'Expiring', expiryDate: '2025-07-02T09:03:00Z' }));
+    site.write('posts/b.md', page({ title: 'Broken later' }));
+    await dispatch(site, 0);
+    site.write('posts/b.md', '---\ntitle: [unclosed\n---\n');
+    await dispatch(site, 5);
+    expect(tgEdits()).toHaveLength(0);
+    // Discord (retractOnExpiry) marks the expired one; Telegram (ignore) leaves both.
+    const patched = dcPatches();
+    expect(patched).toHaveLength(1);
+    expect(JSON.stringify(patched[0]!.body)).toContain('~~Expiring~~');
+  });
+});
