@@ -6,7 +6,7 @@
 import { type Article, type ArticleStatus, articleStatus } from '../content/article.ts';
 import { formatDuration } from '../config/duration.ts';
 import { formatLocalDate } from '../render/filters.ts';
-import type { Actor, Approval, ApprovalAction, Delivery, StoredArticle } from '../store/types.ts';
+import type { Actor, Approval, ApprovalAction, Delivery, PostRecord, RevisionAction, StoredArticle } from '../store/types.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import { nextScheduled } from './digest-schedule.ts';
 import type { Herald } from './herald.ts';
@@ -42,7 +42,8 @@ export type WhyKind = WhyReason['kind'];
 /** One step in the life of an article on a channel, oldest first. */
 export interface WhyEvent {
   at: string;
-  event: ApprovalAction | 'sent';
+  /** Approval steps, the send, then what happened to a chat post since (living posts: a revision's action, or its failure). */
+  event: ApprovalAction | 'sent' | Exclude<RevisionAction, 'posted'> | 'refused' | 'failed';
   actor?: Actor;
   detail?: string;
 }
@@ -64,12 +65,16 @@ interface Context {
   stored?: StoredArticle;
   deliveries: Delivery[];
   approvals: Approval[];
+  /** Sent chat posts of the article (roundups included) with what happened to them since. */
+  posts: PostRecord[];
 }
 
 export async function explainArticle(h: Herald, article: Article, opts: { channels?: ChannelConfig[] } = {}): Promise<WhyReport> {
   const now = h.now();
   const stored = await h.store.getArticle(article.id);
-  const ctx: Context = { now, stored, deliveries: await h.store.deliveriesForArticle(article.id), approvals: await h.store.approvalsForArticle(article.id) };
+  const ctx: Context = { now, stored, deliveries: await h.store.deliveriesForArticle(article.id), approvals: await h.store.approvalsForArticle(article.id),
+    posts: await h.store.postRecords({ articleId: article.id }),
+  };
   const channels: ChannelWhy[] = [];
   for (const c of opts.channels ?? h.config.channels) channels.push(await explainChannel(h, c, article, ctx));
   const status = stored?.goneAt ? 'removed' : articleStatus(article, now);
@@ -82,7 +87,9 @@ export async function explainArticle(h: Herald, article: Article, opts: { channe
 async function explainChannel(h: Herald, c: ChannelConfig, article: Article, ctx: Context): Promise<ChannelWhy> {
   const approval = ctx.approvals.find((a) => a.channelId === c.id);
   const decision = (await h.store.decisions(c.id)).get(article.id);
-  const direct = ctx.deliveries.filter((d) => d.channelId === c.id);
+  const posts = ctx.posts.filter((p) => p.delivery.channelId === c.id);
+  // Delivered inside a roundup: that roundup's delivery counts as this article's.
+  const direct = [...ctx.deliveries.filter((d) => d.channelId === c.id), ...posts.filter((p) => p.delivery.articleId === undefined).map((p) => p.delivery)];
   const sends = tally(direct);
   if (decision?.digestId !== undefined) {
     // Through a digest: one delivery per reader, read as counts.
@@ -97,7 +104,7 @@ async function explainChannel(h: Herald, c: ChannelConfig, article: Article, ctx
     sends.lastError ??= s.lastError;
     if (s.pending > 0 && !sends.next) sends.next = { at: await h.store.nextAttemptAt(c.id), attempts: 0 };
   }
-  const history = historyOf(approval, direct, sends.latest);
+  const history = [...historyOf(approval, direct, sends.latest), ...revisionEvents(posts)].sort((a, b) => a.at.localeCompare(b.at));
   const reason = await reasonFor(h, c, article, ctx, { approval, decision, sends });
   return { channelId: c.id, type: c.type, reason, history };
 }
@@ -132,6 +139,24 @@ function historyOf(approval: Approval | undefined, direct: Delivery[], latest: T
   if (first?.sentAt) events.push({ at: first.sentAt, event: 'sent', ...(first.providerMessageId ? { detail: first.providerMessageId } : {}) });
   if (latest?.sentAt && latest.sentAt !== first?.sentAt) events.push({ at: latest.sentAt, event: 'sent', ...(latest.providerMessageId ? { detail: latest.providerMessageId } : {}) });
   return events.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** What happened to the posts after they were sent: edits, retractions, refusals, roundups. */
+function revisionEvents(posts: PostRecord[]): WhyEvent[] {
+  const out: WhyEvent[] = [];
+  for (const p of posts) {
+    for (const r of p.revisions) {
+      if (r.result === 'pending' || (r.action === 'posted' && r.result === 'ok')) continue;
+      if (r.action === 'roundup') {
+        const n = p.delivery.variant ? (JSON.parse(p.delivery.variant) as string[]).length : 0;
+        out.push({ at: r.at, event: 'roundup', detail: `${n} articles, ${r.messageId ?? p.delivery.providerMessageId ?? ''}` });
+      } else if (r.result === 'ok') {
+        const detail = r.action === 'edited' ? (r.changes ?? []).join(', ') : (r.reason ?? '');
+        out.push({ at: r.at, event: r.action as Exclude<RevisionAction, 'posted'>, detail });
+      } else out.push({ at: r.at, event: r.result, detail: `${r.action}: ${r.reason ?? ''}` });
+    }
+  }
+  return out;
 }
 
 async function reasonFor(
