@@ -13,6 +13,7 @@ import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import { type ChannelRunResult, deliverChannel } from './deliver.ts';
 import type { Herald } from './herald.ts';
 import { articleDeliveries, readerContext } from './plan.ts';
+import { roundupDelivery, roundupSettings, wantsRoundup } from './roundup.ts';
 
 /** Decisions Herald takes by itself (the end of a window). */
 export const HERALD_ACTOR: Actor = { name: 'herald', via: 'herald' };
@@ -139,7 +140,8 @@ export async function releaseDueApprovals(h: Herald, now: Date): Promise<Approva
       const stored = await h.store.getArticle(a.articleId);
       const decision = (await h.store.decisions(channel.id)).get(a.articleId);
       if (!stored || stored.goneAt || articleStatus(stored.article, now) !== 'published') to = 'skipped';
-      else if (decision?.status === 'planned') plan = await releasePlan(h, channel, stored.article);
+      // A channel with roundups plans its released articles together below.
+      else if (decision?.status === 'planned' && !roundupSettings(channel)) plan = await releasePlan(h, channel, stored.article);
     }
     const decided = await h.store.decideApproval(
       a.id,
@@ -153,13 +155,22 @@ export async function releaseDueApprovals(h: Herald, now: Date): Promise<Approva
   }
   for (const c of h.config.channels) {
     if (isDigestChannel(c)) continue;
+    const ready: Array<{ approval: Approval; article: Article }> = [];
     for (const a of await h.store.releasedUnplanned(c.id)) {
       if (!a.articleId) continue;
       const decision = (await h.store.decisions(c.id)).get(a.articleId);
       const stored = await h.store.getArticle(a.articleId);
       if (decision?.status !== 'planned' || !stored || stored.goneAt || articleStatus(stored.article, now) !== 'published') continue;
-      await h.store.applyPlan({ ...(await releasePlan(h, c, stored.article)), plannedApprovals: [a.id] }, now);
+      ready.push({ approval: a, article: stored.article });
     }
+    ready.sort((x, y) => x.article.publishedAt.localeCompare(y.article.publishedAt) || x.article.id.localeCompare(y.article.id));
+    if (await wantsRoundup(h, c, ready.map((r) => r.article), now)) {
+      // Windows that end together make one roundup, like articles that become due together.
+      const plan: ChannelPlan = { channelId: c.id, decisions: [], deliveries: [roundupDelivery(c, ready.map((r) => r.article))], fanouts: [], plannedApprovals: ready.map((r) => r.approval.id) };
+      await h.store.applyPlan(plan, now);
+      continue;
+    }
+    for (const r of ready) await h.store.applyPlan({ ...(await releasePlan(h, c, r.article)), plannedApprovals: [r.approval.id] }, now);
   }
   return released;
 }

@@ -10,6 +10,7 @@ import type { Herald } from './herald.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import { approvalSettings, newPostApproval } from './approval.ts';
 import { decide } from './rules.ts';
+import { roundupDelivery, wantsRoundup } from './roundup.ts';
 import { articlesForReader, type ReaderContext, siblingsOf, translationGroups } from './translations.ts';
 
 /**
@@ -152,6 +153,11 @@ export async function planChannel(
     due.push({ article, key: `auto:${channel.id}:${article.id}` });
   }
   const readers = kind.audience === 'subscribers' && due.length > 0 ? await readerContext(h, channel, due.map((d) => d.article), articles) : undefined;
+  if (await wantsRoundup(h, channel, due.map((d) => d.article), now)) {
+    // A burst: one roundup post instead of one post each.
+    plan.deliveries.push(roundupDelivery(channel, due.map((d) => d.article)));
+    due.length = 0;
+  }
   for (const d of due) {
     const { deliveries, fanouts } = articleDeliveries(h, channel, d.article, d.key, false, readers);
     plan.deliveries.push(...deliveries);

@@ -3,6 +3,7 @@
  * Discord API, which edit and delete messages as the real ones do.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { telegramTextLength } from '../../src/render/telegram/telegram-html.ts';
 import { herald } from '../helpers/cli.ts';
 import { type DiscordApi, startDiscordApi } from '../helpers/discord-api.ts';
 import { makeSite, type TestSite } from '../helpers/site.ts';
@@ -34,11 +35,14 @@ Body.
 `;
 }
 
-async function setup(life = '', discordLife = life): Promise<TestSite> {
-  tg = await startTelegramApi({ tokens: [TOKEN] });
+const EDITOR_TOKEN = '654321:EDITOR-token';
+
+async function setup(life = '', discordLife = life, extra?: (apiRoot: string) => string): Promise<TestSite> {
+  tg = await startTelegramApi({ tokens: [TOKEN, EDITOR_TOKEN] });
   dc = await startDiscordApi({ webhooks: [{ id: HOOK, token: 'whtoken-SECRET-123' }] });
   return makeSite({
     language: 'en',
+    ...(extra ? { extra: extra(tg.apiRoot) } : {}),
     channels: `  tg:
     type: telegram
     token: "${TOKEN}"
@@ -227,5 +231,68 @@ describe('retractions', () => {
     const patched = dcPatches();
     expect(patched).toHaveLength(1);
     expect(JSON.stringify(patched[0]!.body)).toContain('~~Expiring~~');
+  });
+});
+
+describe('roundups', () => {
+  it('12 articles at once: one roundup per channel (Telegram in two messages); each article is delivered through it', async () => {
+    const site = await setup('    roundup: { threshold: 5, window: 10m }\n');
+    // Long titles: twelve of them pass Telegram's 4096 characters.
+    const title = (i: number) => `Story ${String(i).padStart(2, '0')}: ${'a long headline about the budget vote '.repeat(10).trim()}`;
+    for (let i = 1; i <= 12; i++) site.write(`posts/s${i}.md`, page({ title: title(i), date: `2025-07-02T08:${String(10 + i).padStart(2, '0')}:00Z` }));
+    const out = await dispatch(site, 0);
+    expect(out).toContain('tg: 1 sent');
+    expect(out).toContain('dc: 1 sent');
+
+    expect(tg!.messages).toHaveLength(2);
+    const text = tg!.messages.map((m) => String(m.body.text)).join('\n');
+    expect(tg!.messages[0]!.body.text).toMatch(/^<b>12 new articles on /);
+    for (let i = 1; i <= 12; i++) expect(text.split(title(i)).length - 1).toBe(1);
+    expect(text).toContain('href="https://news.example.com/posts/');
+    for (const m of tg!.messages) expect(telegramTextLength(String(m.body.text))).toBeLessThanOrEqual(4096);
+
+    // Discord: the links are long too (slugs of the titles); its roundup also takes two messages, each embed within 4096.
+    expect(dc!.messages).toHaveLength(2);
+    expect(dc!.messages[0]!.content).toMatch(/12 new articles on/);
+    const descriptions = dc!.messages.map((m) => (m.embeds[0] as { description: string }).description);
+    for (const d of descriptions) expect(d.length).toBeLessThanOrEqual(4096);
+    for (let i = 1; i <= 12; i++) expect(descriptions.join('\n').split(`Story ${String(i).padStart(2, '0')}`).length - 1).toBe(1);
+
+    // Nothing more next time; `why` names the roundup for an article in it.
+    await dispatch(site, 1);
+    expect(tg!.messages).toHaveLength(2);
+    const why = await herald(['why', 'posts/s7'], { cwd: site.dir, env: site.env(at(2)) });
+    expect(why.stdout).toMatch(/tg: Sent at .*message \d+,\d+/);
+    expect(why.stdout).toMatch(/sent in a roundup \(12 articles/);
+
+    // A thirteenth within the window, alone: a post of its own (a roundup of one is no roundup).
+    site.write('posts/s13.md', page({ title: 'Story 13', date: '2025-07-02T09:01:00Z' }));
+    await dispatch(site, 3);
+    expect(tg!.messages).toHaveLength(3);
+    expect(dc!.messages).toHaveLength(3);
+    expect(tg!.messages[2]!.body.text).toContain('Story 13');
+
+    // Two more, with the channel's recent posts over the threshold: a roundup of two.
+    site.write('posts/s14.md', page({ title: 'Story 14', date: '2025-07-02T09:02:00Z' }));
+    site.write('posts/s15.md', page({ title: 'Story 15', date: '2025-07-02T09:03:00Z' }));
+    await dispatch(site, 5);
+    expect(tg!.messages).toHaveLength(4);
+    expect(tg!.messages[3]!.body.text).toMatch(/^<b>2 new articles on [\s\S]*Story 14[\s\S]*Story 15/);
+  });
+
+  it('articles released together from an approval window make one roundup', async () => {
+    const editors = (root: string) => `editors:\n  telegram:\n    token: "${EDITOR_TOKEN}"\n    users: [1001]\n    chat: "-100999"\n    apiRoot: ${root}\n`;
+    const site = await setup('    roundup: { threshold: 2 }\n    approval: { window: 10m }\n', '', editors);
+    const posts = () => tg!.messages.filter((m) => m.chatId === '-1001234567890');
+    for (let i = 1; i <= 3; i++) site.write(`posts/w${i}.md`, page({ title: `Waiting ${i}`, date: `2025-07-02T08:0${i}:00Z` }));
+    await dispatch(site, 0);
+    expect(posts()).toHaveLength(0);
+    expect(tg!.messages.filter((m) => m.chatId === '-100999')).toHaveLength(3); // the editors' cards
+    expect(dc!.messages).toHaveLength(3); // no window, no roundup there
+    await dispatch(site, 11);
+    expect(posts()).toHaveLength(1);
+    expect(String(posts()[0]!.body.text)).toMatch(/^<b>3 new articles on [\s\S]*Waiting 1[\s\S]*Waiting 2[\s\S]*Waiting 3/);
+    await dispatch(site, 12);
+    expect(posts()).toHaveLength(1);
   });
 });
