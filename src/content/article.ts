@@ -44,6 +44,22 @@ export interface Article {
   section: string;
   /** Hash of the source bytes, to notice edits. */
   contentHash: string;
+  /** Front matter `breaking: true`: chat channels post it at once, alert emails go out (README "Breaking news"). */
+  breaking?: true;
+  /** Front matter `herald:`, when given. */
+  herald?: EditorialControls;
+}
+
+/** An article's own instructions to Herald (front matter `herald:`). */
+export interface EditorialControls {
+  /** Never on these channels (ids). */
+  skip?: string[];
+  /** Only on these channels (ids). */
+  only?: string[];
+  /** First in the next digest. */
+  pin?: true;
+  /** ISO instant: no channel takes it before then, even when the page is public. */
+  embargo?: string;
 }
 
 export type ArticleStatus = 'published' | 'draft' | 'scheduled' | 'expired';

@@ -7,7 +7,10 @@ import { parseDateField } from './dates.ts';
 import { ArticleParseError } from './errors.ts';
 import { summaryFromBody, summaryFromHtml, summaryFromText } from './summary.ts';
 import { resolveAuthorUrl } from './urls.ts';
-import { asText, asTextList, type Field, fieldError, getField, uniqueTexts } from './values.ts';
+import { asBoolean, asText, asTextList, type Field, fieldError, getField, uniqueTexts } from './values.ts';
+import type { EditorialControls } from './article.ts';
+import type { FrontMatterWarning } from './front-matter.ts';
+import { toUtcIso } from './dates.ts';
 import { collapseWhitespace } from '../util/text.ts';
 
 /** Taxonomies that always feed `topics`, in the order they are merged; a site's own come after. */
@@ -88,4 +91,40 @@ export function readAuthors(data: Record<string, unknown>): string[] {
     }
   }
   return uniqueTexts(names.filter((n) => n !== ''));
+}
+
+const EDITORIAL_KEYS = ['skip', 'only', 'pin', 'embargo'];
+
+/**
+ * Herald's own front matter: `breaking: true`, and `herald: { skip, only, pin, embargo }`
+ * (channel ids, first in the next digest, held until an instant). Unknown keys under
+ * `herald:` are a warning (a typo must not pass silently); wrong types are an error.
+ */
+export function readEditorial(data: Record<string, unknown>, zone: string, warnings: FrontMatterWarning[]): { breaking?: true; herald?: EditorialControls } {
+  const out: { breaking?: true; herald?: EditorialControls } = {};
+  if (asBoolean(getField(data, 'breaking'))) out.breaking = true;
+  const field = getField(data, 'herald');
+  if (field === undefined) return out;
+  if (typeof field.value !== 'object' || Array.isArray(field.value) || field.value instanceof Date) {
+    throw fieldError(field, 'a mapping like { skip: [channel], only: [channel], pin: true, embargo: 2025-07-02T08:00:00Z }');
+  }
+  const h = field.value as Record<string, unknown>;
+  const unknown = Object.keys(h).filter((k) => !EDITORIAL_KEYS.includes(k));
+  if (unknown.length > 0) {
+    warnings.push({ message: `front matter: unknown key(s) under "${field.key}": ${unknown.join(', ')} (Herald knows ${EDITORIAL_KEYS.join(', ')})` });
+  }
+  const sub = (name: string): Field | undefined => {
+    const f = getField(h, name);
+    return f && { key: `${field.key}.${f.key}`, value: f.value };
+  };
+  const controls: EditorialControls = {};
+  const skip = asTextList(sub('skip'));
+  const only = asTextList(sub('only'));
+  if (skip.length > 0) controls.skip = skip;
+  if (only.length > 0) controls.only = only;
+  if (asBoolean(sub('pin'))) controls.pin = true;
+  const embargo = sub('embargo');
+  if (embargo) controls.embargo = toUtcIso(parseDateField(embargo, zone));
+  if (Object.keys(controls).length > 0) out.herald = controls;
+  return out;
 }

@@ -167,7 +167,11 @@ export async function planDigest(
     if (!opts.dryRun) await h.store.setLastDigestAt(channel.id, now);
     return { channelId: channel.id, skipped: 'no-articles', articles: [], recipients: 0 };
   }
-  const articles = waiting.map((w) => w.article).sort((a, b) => b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id));
+  // Pinned articles (front matter herald.pin) first, then newest first.
+  const pinned = (a: Article) => (a.herald?.pin ? 0 : 1);
+  const articles = waiting
+    .map((w) => w.article)
+    .sort((a, b) => pinned(a) - pinned(b) || b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id));
   const ids = articles.map((a) => a.id);
   if (opts.dryRun) {
     const readers = await readerContext(h, channel, articles);

@@ -10,7 +10,7 @@ import type { Actor, Approval, ApprovalAction, Delivery, PostRecord, RevisionAct
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import { nextScheduled } from './digest-schedule.ts';
 import type { Herald } from './herald.ts';
-import { routeMiss } from './rules.ts';
+import { embargoed, routeMiss } from './rules.ts';
 
 export type WhyReason =
   | { kind: 'sent'; at?: string; messageId?: string; link?: string; manual: boolean; digestId?: number; sent: number; total: number }
@@ -27,6 +27,8 @@ export type WhyReason =
   | { kind: 'topics'; articleTopics: string[]; channelTopics: string[] }
   | { kind: 'excluded'; topics: string[] }
   | { kind: 'language'; language: string; languages: string[] }
+  | { kind: 'editorial'; rule: 'skip' | 'only'; channels: string[] }
+  | { kind: 'embargo'; at: string }
   | { kind: 'draft' }
   | { kind: 'scheduled'; at: string }
   | { kind: 'expired'; at: string }
@@ -218,6 +220,7 @@ async function reasonFor(
   if (status === 'draft') return { kind: 'draft' };
   if (status === 'scheduled') return { kind: 'scheduled', at: article.publishedAt };
   if (status === 'expired') return { kind: 'expired', at: article.expiresAt ?? article.publishedAt };
+  if (embargoed(article, ctx.now)) return { kind: 'embargo', at: article.herald?.embargo as string };
   const miss = routeMiss(article, c);
   if (miss) return miss;
   if (!ctx.stored) return { kind: 'new-file' };
@@ -283,6 +286,10 @@ export function whyText(h: Herald, r: WhyReason, lang = 'en', when: (iso: string
       return t('why_language', { language: r.language, languages: r.languages });
     case 'scheduled':
       return t('why_scheduled', { at: when(r.at) });
+    case 'editorial':
+      return t(`why_editorial_${r.rule}`, { channels: r.channels });
+    case 'embargo':
+      return t('why_embargo', { at: when(r.at) });
     case 'expired':
       return t('why_expired', { at: when(r.at) });
     case 'removed':

@@ -80,6 +80,8 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
     const times: number[] = [];
     for (const s of await h.store.listArticles()) {
       if (!s.goneAt && articleStatus(s.article, h.now()) === 'scheduled') times.push(Date.parse(s.article.publishedAt));
+      // The end of an embargo (front matter herald.embargo) is when channels may take it.
+      if (!s.goneAt && s.article.herald?.embargo) times.push(Date.parse(s.article.herald.embargo));
     }
     for (const c of h.config.channels) {
       const t = await h.store.nextAttemptAt(c.id);

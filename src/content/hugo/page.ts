@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Article, SkipReason } from '../article.ts';
 import { parseDateText, toUtcIso } from '../dates.ts';
 import { type FrontMatterWarning, readFrontMatter } from '../front-matter.ts';
-import { findImage, readAuthors, readDate, readSummary, readTaxonomies, readTitle, resolveField } from '../page-fields.ts';
+import { findImage, readAuthors, readDate, readEditorial, readSummary, readTaxonomies, readTitle, resolveField } from '../page-fields.ts';
 import { type HugoSource, hugoPagePath, hugoTranslationKey } from '../paths.ts';
 import { expandPermalink } from '../permalink.ts';
 import type { ContentSettings, SiteLanguage, SiteSettings } from '../site.ts';
@@ -176,5 +176,6 @@ export function parseHugoPage(src: HugoSource, bytes: Uint8Array, site: SiteSett
   if (expiryDate !== undefined) article.expiresAt = toUtcIso(expiryDate);
   if (lastmod !== undefined) article.updatedAt = toUtcIso(lastmod);
   if (imageField) article.image = resolveField(imageField, url, lang.baseUrl);
+  Object.assign(article, readEditorial(data, zone, warnings));
   return { article, warnings };
 }

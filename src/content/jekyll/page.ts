@@ -14,7 +14,7 @@ import { readFrontMatter } from '../front-matter.ts';
 import { globToRegExp } from '../glob.ts';
 import type { ParsedPage } from '../hugo/page.ts';
 import { compareText } from '../hugo/walk.ts';
-import { findImage, readAuthors, readDate, readSummary, readTaxonomies, resolveField } from '../page-fields.ts';
+import { findImage, readAuthors, readDate, readEditorial, readSummary, readTaxonomies, resolveField } from '../page-fields.ts';
 import type { ContentSettings, JekyllSettings, SiteSettings } from '../site.ts';
 import { decodeSourceText } from '../source-text.ts';
 import { pageHref } from '../urls.ts';
@@ -280,6 +280,7 @@ export function parseJekyllPage(src: JekyllSource, bytes: Uint8Array, site: Site
   };
   const imageUrl = imageField && resolveField(imageField, url, site.url);
   if (imageUrl) article.image = imageUrl;
+  Object.assign(article, readEditorial(data, zone, warnings));
   return { article, warnings };
 }
 
