@@ -54,6 +54,8 @@ export const approval = z
   .object({
     window: duration('15m').optional(),
     required: z.boolean().default(false),
+    /** Breaking news waits for approval too (by default it skips the queue). */
+    breaking: z.boolean().default(false),
   })
   .strict()
   .superRefine((a, ctx) => {

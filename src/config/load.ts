@@ -35,6 +35,8 @@ export interface HeraldConfig {
     timeouts: { headersMs: number; requestMs: number; idleMs: number; keepAliveMs: number };
   };
   delivery: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; giveUpAfterMs: number };
+  /** Topics that make an article breaking news (besides front matter `breaking: true`). */
+  breaking: { topics: string[] };
   outboxDir: string;
   /** Template roots, highest priority first; the bundled templates/ is always last. */
   templateDirs: string[];
@@ -187,6 +189,7 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
       maxBackoffMs: c.delivery.maxBackoff,
       giveUpAfterMs: c.delivery.giveUpAfter,
     },
+    breaking: { topics: c.breaking.topics },
     outboxDir: rel(c.outbox),
     templateDirs: [...(c.templates ? [rel(c.templates)] : []), path.join(PROJECT_ROOT, 'templates')],
     channels,

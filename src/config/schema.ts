@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { editorsSchema } from '../bots/editors-config.ts';
 import { channelSchemas } from '../channels/channel-schemas.ts';
 import { emailDefaultsSchema } from '../channels/email/email-config.ts';
-import { duration, httpUrl, timezone } from './fields.ts';
+import { duration, httpUrl, timezone, topicList } from './fields.ts';
 
 // Every site key may come from the site's own config (content.site); what is set here wins.
 const site = z
@@ -108,6 +108,8 @@ export const configSchema = z
       .default({}),
     /** Who may command Herald from Telegram and Discord, and where approval cards go. */
     editors: editorsSchema.optional(),
+    /** Articles with one of these topics are breaking news, like front matter `breaking: true`. */
+    breaking: z.object({ topics: topicList }).strict().default({ topics: [] }),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -11,7 +11,8 @@ import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import { approvalSettings, newPostApproval } from './approval.ts';
 import { decide } from './rules.ts';
 import { roundupDelivery, wantsRoundup } from './roundup.ts';
-import { articlesForReader, type ReaderContext, siblingsOf, translationGroups } from './translations.ts';
+import { articlesForReader, keyOf, type ReaderContext, siblingsOf, translationGroups } from './translations.ts';
+import { isBreaking, sendsAlerts } from './breaking.ts';
 
 /**
  * What choosing a reader's version needs: every current version of the pages due (from
@@ -26,6 +27,17 @@ export async function readerContext(h: Herald, channel: ChannelConfig, due: read
     groups: translationGroups(current, channel, h.now()),
     reached: new Map(),
   };
+  // Breaking news already emailed as an alert on this channel: those readers do not get it again.
+  const alerted = sendsAlerts(channel) ? due.filter((a) => isBreaking(a, h.config)) : [];
+  for (const a of alerted) {
+    const key = keyOf(a);
+    const ids = new Set([a.id, ...[...current, ...stored.map((s) => s.article)].filter((v) => keyOf(v) === key).map((v) => v.id)]);
+    for (const id of await h.store.subscribersReached(channel.id, [...ids])) {
+      const keys = ctx.reached.get(id) ?? new Set<string>();
+      keys.add(key);
+      ctx.reached.set(id, keys);
+    }
+  }
   // Single-language sites have no other versions: no ledger reads.
   for (const [key, ids] of siblingsOf(due, [...current, ...stored.map((s) => s.article)])) {
     for (const id of await h.store.subscribersReached(channel.id, [...new Set(ids)])) {
@@ -46,6 +58,8 @@ export interface ChannelPlanSummary {
   waiting: string[];
   /** Due, and waiting for an editors' approval (or held by an editor in advance). */
   awaiting: string[];
+  /** Breaking news emailed at once to the readers who asked for alerts (digest channels with `breaking: email`). */
+  alerts: string[];
   planned: number;
 }
 
@@ -107,7 +121,8 @@ export async function planChannel(
     approvals: [],
     plannedApprovals: [],
   };
-  const summary: ChannelPlanSummary = { channelId: channel.id, firstContact, due: [], baseline: [], tooOld: [], waiting: [], awaiting: [], planned: 0 };
+  const summary: ChannelPlanSummary = { channelId: channel.id, firstContact, due: [], baseline: [], tooOld: [], waiting: [], awaiting: [], alerts: [], planned: 0 };
+  const alerts: Article[] = [];
   const settings = digest ? undefined : approvalSettings(channel);
   // An editor may have held (or released) an article before it became due.
   const approvals = digest ? new Map() : await h.store.postApprovals(channel.id);
@@ -139,13 +154,17 @@ export async function planChannel(
     if (digest) {
       plan.decisions.push({ articleId: article.id, status: 'waiting' });
       summary.waiting.push(article.id);
+      // Breaking news also goes out at once to the readers who asked for alerts (no digest window holds it).
+      if (sendsAlerts(channel) && isBreaking(article, h.config)) alerts.push(article);
       continue;
     }
     plan.decisions.push({ articleId: article.id, status: 'planned' });
     const approval = approvals.get(article.id);
-    if (approval?.status !== 'released' && (approval || settings)) {
+    // Breaking news skips the approval queue unless the channel's approval says `breaking: true`.
+    const gate = settings && (settings.breaking || !isBreaking(article, h.config)) ? settings : undefined;
+    if (approval?.status !== 'released' && (approval || gate)) {
       // Nothing claimable is written: the deliveries come when the approval is released.
-      if (!approval && settings) plan.approvals?.push(newPostApproval(channel, settings, article.id, now));
+      if (!approval && gate) plan.approvals?.push(newPostApproval(channel, gate, article.id, now));
       summary.awaiting.push(article.id);
       continue;
     }
@@ -153,10 +172,21 @@ export async function planChannel(
     due.push({ article, key: `auto:${channel.id}:${article.id}` });
   }
   const readers = kind.audience === 'subscribers' && due.length > 0 ? await readerContext(h, channel, due.map((d) => d.article), articles) : undefined;
-  if (await wantsRoundup(h, channel, due.map((d) => d.article), now)) {
-    // A burst: one roundup post instead of one post each.
-    plan.deliveries.push(roundupDelivery(channel, due.map((d) => d.article)));
+  const roundable = due.filter((d) => !isBreaking(d.article, h.config));
+  if (await wantsRoundup(h, channel, roundable.map((d) => d.article), now)) {
+    // A burst: one roundup post instead of one post each (breaking news still goes alone, first).
+    const alone = due.filter((d) => isBreaking(d.article, h.config));
+    plan.deliveries.push(...alone.flatMap((d) => articleDeliveries(h, channel, d.article, d.key).deliveries), roundupDelivery(channel, roundable.map((d) => d.article)));
     due.length = 0;
+  }
+  if (alerts.length > 0) {
+    const alertReaders = await readerContext(h, channel, alerts, articles);
+    for (const a of alerts) {
+      const { fanouts } = articleDeliveries(h, channel, a, `alert:${channel.id}:${a.id}`, false, alertReaders);
+      // Only readers who opted in; each gets the page once, in their language.
+      plan.fanouts.push(...fanouts.map((f) => ({ ...f, match: (sub: Subscriber) => (sub.alerts ? f.match(sub) : null) })));
+      summary.alerts.push(a.id);
+    }
   }
   for (const d of due) {
     const { deliveries, fanouts } = articleDeliveries(h, channel, d.article, d.key, false, readers);

@@ -8,6 +8,7 @@
  * Cells that a spreadsheet would read as a formula are exported with a leading `'`,
  * which the import takes off again.
  */
+import { sendsAlerts } from './breaking.ts';
 import { finished } from 'node:stream/promises';
 import { parse as parseCsvStream } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
@@ -84,7 +85,7 @@ export interface InvalidRow {
   /** What the cell may hold, when that depends on the site (languages). */
   expected?: string;
   /** Which cell: not a valid address, a status other than EXPECTED_STATUSES, a name breaking the name rule, or a language the site does not have. */
-  column: 'email' | 'status' | 'name' | 'language';
+  column: 'email' | 'status' | 'name' | 'language' | 'alerts';
   /** For a name: what is wrong with it. */
   problem?: NameProblem;
 }
@@ -92,6 +93,7 @@ export interface InvalidRow {
 /** One line saying why a row was skipped: `"x" is not a valid email address; row skipped`. */
 export function describeInvalidRow(r: InvalidRow): string {
   if (r.column === 'name') return `name "${showValue(r.value)}" ${describeNameProblem(r.problem ?? 'control')}; row skipped`;
+  if (r.column === 'alerts') return `alerts "${showValue(r.value)}" is not yes or no; row skipped`;
   if (r.column === 'language') return `"${r.value}" is not a language of the site${r.expected ? ` (expected ${r.expected})` : ''}; row skipped`;
   return r.column === 'status'
     ? `"${r.value}" is not a valid status (expected ${EXPECTED_STATUSES}); row skipped`
@@ -167,6 +169,7 @@ interface Candidate {
   name?: string;
   topics?: string[];
   language?: string;
+  alerts?: boolean;
   wanted?: SubscriberStatus;
 }
 
@@ -218,8 +221,15 @@ export async function importSubscribersCsv(
       result.invalid.push({ line, value: rawLanguage, column: 'language', expected: h.config ? siteLanguageCodes({ config: h.config }).join(', ') : undefined });
       return undefined;
     }
+    // Breaking-news alerts: yes/no (true/false, 1/0); empty = as without the column.
+    const rawAlerts = col('alerts') >= 0 ? (row[col('alerts')] ?? '').trim().toLowerCase() : '';
+    const alerts = rawAlerts === '' ? undefined : ['yes', 'true', '1', 'y'].includes(rawAlerts) ? true : ['no', 'false', '0', 'n'].includes(rawAlerts) ? false : null;
+    if (alerts === null) {
+      result.invalid.push({ line, value: row[col('alerts')] ?? '', column: 'alerts' });
+      return undefined;
+    }
     const topics = col('topics') >= 0 ? splitTopics(row[col('topics')], ';') : undefined;
-    return { line, email, name: name.name, topics, language, wanted };
+    return { line, email, name: name.name, topics, language, wanted, ...(alerts === undefined ? {} : { alerts }) };
   };
 
   /** Decides each row against the subscribers as they are now, then writes the batch in one transaction. */
@@ -229,7 +239,7 @@ export async function importSubscribersCsv(
     const rows: Array<SubscriberUpsert & { detail: string }> = [];
     const isNew: boolean[] = [];
     for (const c of batch) {
-      const base = { email: c.email, name: c.name, topics: c.topics, language: c.language, detail: `line ${c.line}` };
+      const base = { email: c.email, name: c.name, topics: c.topics, language: c.language, alerts: c.alerts, detail: `line ${c.line}` };
       const found = existing.get(c.email.toLowerCase());
       isNew.push(!found);
       if (!found) {
@@ -303,11 +313,13 @@ export const EXPORT_HEADER = ['email', 'name', 'topics', 'status'];
 /** Every subscriber as CSV (`email,name,topics,status`), a page of rows at a time, formulas guarded. */
 export async function exportSubscribersCsv(h: Pick<Herald, 'store'> & Partial<Pick<Herald, 'config'>>, write: (chunk: string) => void): Promise<void> {
   const withLanguage = h.config !== undefined && siteLanguageCodes({ config: h.config }).length > 1;
-  write(stringify([withLanguage ? [...EXPORT_HEADER, 'language'] : EXPORT_HEADER]));
+  // The alerts column where a channel emails breaking news (the preference means nothing elsewhere).
+  const withAlerts = h.config !== undefined && h.config.channels.some(sendsAlerts);
+  write(stringify([[...EXPORT_HEADER, ...(withLanguage ? ['language'] : []), ...(withAlerts ? ['alerts'] : [])]]));
   for (let after = 0; ; ) {
     const page = await h.store.subscribers({ afterId: after, limit: 1000 });
     if (page.length === 0) break;
-    const rows = page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status, ...(withLanguage ? [s.language ?? ''] : [])]);
+    const rows = page.map((s) => [s.email, s.name ?? '', s.topics.join(';'), s.status, ...(withLanguage ? [s.language ?? ''] : []), ...(withAlerts ? [s.alerts ? 'yes' : 'no'] : [])]);
     write(stringify(rows, { cast: { string: guardFormula } }));
     after = page[page.length - 1]!.id;
   }

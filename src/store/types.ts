@@ -127,6 +127,8 @@ export interface Subscriber {
   status: SubscriberStatus;
   /** Paused by the reader: keeps their choices, receives nothing until resumed. */
   paused: boolean;
+  /** Opted into breaking-news alerts by email (a digest channel with `breaking: email`). Off by default. */
+  alerts: boolean;
   /** When the last confirmation email was sent (re-sends are throttled by it). */
   confirmSentAt?: string;
   /** When the reader confirmed their address (last confirmation). */
@@ -333,6 +335,8 @@ export interface SubscriberUpsert {
   topics?: string[];
   /** A code of the site's languages; unset: kept as it is (new subscribers: the site's default). */
   language?: string;
+  /** Breaking-news alerts; unset: kept as it is (new subscribers: off). */
+  alerts?: boolean;
   status?: SubscriberStatus;
   ifStatusIn?: readonly SubscriberStatus[];
 }
@@ -578,7 +582,7 @@ export interface Store {
    */
   unsubscribe(id: number, now: Date, by: ConsentContext): Promise<{ subscriber: Subscriber; cancelled: number } | undefined>;
   /** The reader's own changes; pausing cancels their pending deliveries. `name: null` clears it. */
-  updatePreferences(id: number, p: { name: string | null; topics: string[]; paused: boolean }, now: Date): Promise<Subscriber | undefined>;
+  updatePreferences(id: number, p: { name: string | null; topics: string[]; paused: boolean; alerts?: boolean }, now: Date): Promise<Subscriber | undefined>;
   /** Every consent change of one subscriber, oldest first. */
   consentHistory(subscriberId: number): Promise<ConsentEvent[]>;
   /** Consent changes of every subscriber with their address, by id (pages: `afterId`). */

@@ -66,13 +66,14 @@ export function parseSubscribe(body: unknown): SubscribeResult {
 }
 
 export type PreferencesResult =
-  | { ok: true; values: { name: string | null; topics: string[]; paused: boolean }; formKey: string }
-  | { ok: false; values: { name: string; topics: string[]; paused: boolean }; errors: FieldErrors; formKey: string };
+  | { ok: true; values: { name: string | null; topics: string[]; paused: boolean; alerts: boolean }; formKey: string }
+  | { ok: false; values: { name: string; topics: string[]; paused: boolean; alerts: boolean }; errors: FieldErrors; formKey: string };
 
 const preferencesSchema = z.object({
   name: name.optional().default(''),
   topics,
   paused: z.string().max(10).optional(),
+  alerts: z.string().max(10).optional(),
   form_key: z.string().max(100).optional().default(''),
 });
 
@@ -80,11 +81,11 @@ export function parsePreferences(body: unknown): PreferencesResult {
   const raw = asRecord(body);
   const parsed = preferencesSchema.safeParse(raw);
   if (!parsed.success) {
-    const values = { name: text(raw.name), topics: topics.safeParse(raw.topics).data ?? [], paused: raw.paused !== undefined };
+    const values = { name: text(raw.name), topics: topics.safeParse(raw.topics).data ?? [], paused: raw.paused !== undefined, alerts: raw.alerts !== undefined };
     return { ok: false, values, errors: { name: 'reader_error_name' }, formKey: text(raw.form_key) };
   }
   const d = parsed.data;
-  return { ok: true, values: { name: d.name === '' ? null : d.name, topics: d.topics, paused: d.paused !== undefined }, formKey: d.form_key };
+  return { ok: true, values: { name: d.name === '' ? null : d.name, topics: d.topics, paused: d.paused !== undefined, alerts: d.alerts !== undefined }, formKey: d.form_key };
 }
 
 function asRecord(body: unknown): Record<string, unknown> {

@@ -3,6 +3,7 @@
  * preferences token (welcome page) or with the unsubscribe token every email carries.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { sendsAlerts } from '../../pipeline/breaking.ts';
 import type { Subscriber } from '../../store/types.ts';
 import { type FieldErrors, parsePreferences, tokenParams } from './forms.ts';
 import { checkFormKey, formKey, readPreferencesToken, unsubscribeToken } from './links.ts';
@@ -11,13 +12,14 @@ import { notFound, signUpLink } from './shared-pages.ts';
 import { pickTopics, topicKey } from './site-topics.ts';
 
 interface View {
-  values?: { name: string; topics: string[]; paused: boolean };
+  values?: { name: string; topics: string[]; paused: boolean; alerts: boolean };
   errors?: FieldErrors;
   saved?: boolean;
 }
 
 export async function preferencesRoutes(app: FastifyInstance, { reader }: { reader: Reader }): Promise<void> {
   const { h, t } = reader;
+  const alertsOffered = h.config.channels.some((c) => c.enabled && sendsAlerts(c));
 
   const subscriberOf = async (params: unknown) => {
     const p = tokenParams.safeParse(params);
@@ -41,7 +43,7 @@ export async function preferencesRoutes(app: FastifyInstance, { reader }: { read
         links: [signUpLink(reader, 'reader_resubscribe')],
       });
     }
-    const values = view.values ?? { name: s.name ?? '', topics: s.topics, paused: s.paused };
+    const values = view.values ?? { name: s.name ?? '', topics: s.topics, paused: s.paused, alerts: s.alerts };
     const chosen = new Set(values.topics.map(topicKey));
     return reader.page(
       reply,
@@ -55,6 +57,8 @@ export async function preferencesRoutes(app: FastifyInstance, { reader }: { read
         errors: { name: view.errors?.name ? t(view.errors.name) : '' },
         has_errors: view.errors?.name !== undefined,
         saved: view.saved === true,
+        // Offered only where a digest channel emails breaking news.
+        alerts_offered: alertsOffered,
         form_key: formKey(h.secret, token),
         unsubscribe_url: `../unsubscribe/${unsubscribeToken(h.secret, s.publicId)}`,
       },
@@ -79,7 +83,9 @@ export async function preferencesRoutes(app: FastifyInstance, { reader }: { read
     if (s.status === 'unsubscribed' || s.status === 'complained') return show(reply, s, token, {}, 409);
     if (!form.ok) return show(reply, s, token, { values: form.values, errors: form.errors }, 400);
     const topics = pickTopics(form.values.topics, await offered(s));
-    const updated = await h.store.updatePreferences(s.id, { ...form.values, topics }, h.now());
+    // Without the checkbox on the page, the choice on record stays as it is.
+    const { alerts, ...rest } = form.values;
+    const updated = await h.store.updatePreferences(s.id, { ...rest, topics, ...(alertsOffered ? { alerts } : {}) }, h.now());
     if (!updated) return notFound(reader, reply);
     return show(reply, updated, token, { saved: true });
   });

@@ -251,7 +251,7 @@ export const migrations: Migration[] = [
   },
   {
     version: 8,
-    name: 'living posts: the history of every chat post (posted, edited, retracted, deleted, roundup)',
+    name: 'living posts: the history of every chat post (posted, edited, retracted, deleted, roundup); breaking-news alerts preference',
     sql: `
       -- One row per thing that happened to a sent chat post. 'shown' is what the post showed (JSON:
       -- title, summary, image, link, topics), so a later change is noticed by comparing, and
@@ -271,6 +271,8 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX post_revisions_delivery ON post_revisions(delivery_id, id);
       CREATE INDEX post_revisions_channel ON post_revisions(channel_id, id);
+      -- The reader opted into breaking-news alerts by email (off unless they choose it).
+      ALTER TABLE subscribers ADD COLUMN alerts INTEGER NOT NULL DEFAULT 0;
     `,
   },
 ];

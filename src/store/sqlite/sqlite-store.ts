@@ -75,6 +75,7 @@ function toSubscriber(r: Row): Subscriber {
     language: opt(r.language),
     status: r.status as SubscriberStatus,
     paused: r.paused === 1,
+    alerts: r.alerts === 1,
     confirmSentAt: opt(r.confirm_sent_at),
     confirmedAt: opt(r.confirmed_at),
     unsubscribedAt: opt(r.unsubscribed_at),
@@ -960,13 +961,17 @@ export class SqliteStore implements Store {
   private upsertOne(s: SubscriberUpsert, t: string, by: ConsentContext): { subscriber: Subscriber; created: boolean } {
     const email = s.email.trim();
     const existing = this.stmt('SELECT * FROM subscribers WHERE email_key = ?').get(email.toLowerCase()) as Row | undefined;
-    if (!existing) return { subscriber: toSubscriber(this.insertSubscriber(email, s.name ?? null, s.topics ?? [], s.status ?? 'active', t, by, s.language)), created: true };
+    if (!existing) {
+      const row = this.insertSubscriber(email, s.name ?? null, s.topics ?? [], s.status ?? 'active', t, by, s.language);
+      if (s.alerts) this.stmt('UPDATE subscribers SET alerts = 1 WHERE id = ?').run(row.id);
+      return { subscriber: toSubscriber(s.alerts ? (this.row(row.id as number) as Row) : row), created: true };
+    }
     const current = existing.status as SubscriberStatus;
     // Checked against the row as it is now: a status the caller saw may have changed since.
     const allowed = s.status !== undefined && (!s.ifStatusIn || s.ifStatusIn.includes(current)) && !isSuppressed(current);
     this
-      .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), language = COALESCE(?, language), updated_at = ? WHERE id = ?')
-      .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, s.language ?? null, t, existing.id);
+      .stmt('UPDATE subscribers SET name = COALESCE(?, name), topics = COALESCE(?, topics), language = COALESCE(?, language), alerts = COALESCE(?, alerts), updated_at = ? WHERE id = ?')
+      .run(s.name ?? null, s.topics ? JSON.stringify(s.topics) : null, s.language ?? null, s.alerts === undefined ? null : s.alerts ? 1 : 0, t, existing.id);
     const updated = this.row(existing.id as number) as Row;
     return { subscriber: toSubscriber(allowed && s.status ? this.changeStatus(updated, s.status, t, by) : updated), created: false };
   }
@@ -1165,12 +1170,12 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
-  async updatePreferences(id: number, p: { name: string | null; topics: string[]; paused: boolean }, now: Date): Promise<Subscriber | undefined> {
+  async updatePreferences(id: number, p: { name: string | null; topics: string[]; paused: boolean; alerts?: boolean }, now: Date): Promise<Subscriber | undefined> {
     return this.db
       .transaction(() => {
         const r = this
-          .stmt('UPDATE subscribers SET name = ?, topics = ?, paused = ?, updated_at = ? WHERE id = ? RETURNING *')
-          .get(p.name, JSON.stringify(p.topics), p.paused ? 1 : 0, iso(now), id) as Row | undefined;
+          .stmt('UPDATE subscribers SET name = ?, topics = ?, paused = ?, alerts = COALESCE(?, alerts), updated_at = ? WHERE id = ? RETURNING *')
+          .get(p.name, JSON.stringify(p.topics), p.paused ? 1 : 0, p.alerts === undefined ? null : p.alerts ? 1 : 0, iso(now), id) as Row | undefined;
         if (!r) return undefined;
         if (p.paused) this.cancelPending(id, 'paused');
         return toSubscriber(r);

@@ -99,6 +99,7 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
           topics: s.topics,
           status: s.status,
           paused: s.paused,
+          alerts: s.alerts,
           created_at: s.createdAt,
           confirmed_at: s.confirmedAt,
           unsubscribed_at: s.unsubscribedAt,
