@@ -276,7 +276,8 @@ async function change(
     const reason = errorMessage(e);
     const refused = isDeliveryError(e) && e.kind === 'permanent';
     await h.store.finishRevision(id, { result: refused ? 'refused' : 'failed', reason }, h.now());
-    const message = `${refused ? 'refused' : 'failed'}: ${action} the post of ${base.articleId}: ${reason}`;
+    const verb = { edited: 'edit', marked: 'mark', deleted: 'delete', restored: 'restore' }[action as string] ?? action;
+    const message = `${refused ? 'refused' : 'failed'}: could not ${verb} the post of ${base.articleId}${refused ? '' : ' (tried again next pass)'}: ${reason}`;
     h.log.warn(message);
     return { ok: false, stop: isDeliveryError(e) && (e.kind === 'rate-limited' || e.connection), message };
   }

@@ -159,6 +159,24 @@ describe('corrections', () => {
     expect(why.stdout).toMatch(/refused: edited: .*message can't be edited/);
   });
 
+  it('an edit met by a rate limit (429 retry_after) is tried again in a later pass, and done once', async () => {
+    const site = await setup();
+    site.write('posts/rl.md', page({ title: 'Rate' }));
+    await dispatch(site, 0);
+    site.write('posts/rl.md', page({ title: 'Rate limited' }));
+    tg!.failNext('editMessageText', { code: 429, description: 'Too Many Requests: retry after 30', parameters: { retry_after: 30 } });
+    dc!.failNext({ status: 429, retryAfter: 3600 });
+    const out = await dispatch(site, 5);
+    expect(out).toMatch(/tg: failed: could not edit the post of posts\/rl \(tried again next pass\): .*retry in 30 s/);
+    expect(tg!.messages[0]!.edits ?? 0).toBe(0);
+    await dispatch(site, 6);
+    await dispatch(site, 7);
+    expect(tg!.messages[0]!.edits).toBe(1);
+    expect(String(tg!.messages[0]!.body.text)).toContain('Rate limited');
+    expect((dc!.messages[0]!.embeds[0] as { title: string }).title).toBe('Rate limited');
+    expect(dcPatches().filter((q) => q.body !== undefined)).toHaveLength(2); // the refused one and the one that went through
+  });
+
   it('a restart between a change and its edit: the edit still happens, once', async () => {
     const site = await setup();
     site.write('posts/r.md', page({ title: 'Before' }));
