@@ -13,7 +13,7 @@ import { type Article, articleStatus, displayTitle } from '../content/article.ts
 import { siteForLanguage } from '../content/site.ts';
 import type { Delivery, PostRecord, PostRevision, PostShown, StoredArticle } from '../store/types.ts';
 import { errorMessage } from '../util/secrets.ts';
-import { type ChannelConfig, channelKind, type PostOps } from './channel-kinds.ts';
+import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import type { Herald } from './herald.ts';
 import { routeMiss } from './rules.ts';
 

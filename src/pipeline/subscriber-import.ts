@@ -314,7 +314,7 @@ export const EXPORT_HEADER = ['email', 'name', 'topics', 'status'];
 export async function exportSubscribersCsv(h: Pick<Herald, 'store'> & Partial<Pick<Herald, 'config'>>, write: (chunk: string) => void): Promise<void> {
   const withLanguage = h.config !== undefined && siteLanguageCodes({ config: h.config }).length > 1;
   // The alerts column where a channel emails breaking news (the preference means nothing elsewhere).
-  const withAlerts = h.config !== undefined && h.config.channels.some(sendsAlerts);
+  const withAlerts = h.config?.channels.some(sendsAlerts) === true;
   write(stringify([[...EXPORT_HEADER, ...(withLanguage ? ['language'] : []), ...(withAlerts ? ['alerts'] : [])]]));
   for (let after = 0; ; ) {
     const page = await h.store.subscribers({ afterId: after, limit: 1000 });
