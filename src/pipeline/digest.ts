@@ -12,7 +12,8 @@ import { approvalSettings, decideApproval, HERALD_ACTOR } from './approval.ts';
 import { isDigestDue, nextScheduled } from './digest-schedule.ts';
 import type { Herald } from './herald.ts';
 import { readerContext } from './plan.ts';
-import { articlesForReader, type ReaderContext } from './translations.ts';
+import { articlesForReader, keyOf, type ReaderContext } from './translations.ts';
+import { isBreaking, sendsAlerts } from './breaking.ts';
 
 export interface DigestSummary {
   channelId: string;
@@ -32,9 +33,19 @@ export interface DigestSummary {
  * A subscriber's variant of a digest: the ids of the articles they get, newest first, or
  * null. Of each page they get one version, in their language when the site has it.
  */
-export function digestVariant(articles: Article[], s: Pick<Subscriber, 'topics' | 'language'> & { id?: number }, readers: ReaderContext): string | null {
+export function digestVariant(
+  articles: Article[],
+  s: Pick<Subscriber, 'topics' | 'language'> & { id?: number },
+  readers: ReaderContext,
+  /** Breaking stories to name as "already sent" to a reader who got them as alerts (`alreadySent: mention`). */
+  mention: readonly Article[] = [],
+): string | null {
   const mine = articlesForReader(articles, s, readers);
-  return mine.length === 0 ? null : JSON.stringify(mine.map((a) => a.id));
+  if (mine.length === 0) return null;
+  const reached = s.id === undefined ? undefined : readers.reached.get(s.id);
+  const named = reached ? articlesForReader(mention, s, readers, { ignoreReached: true }).filter((a) => reached.has(keyOf(a))) : [];
+  // "~id": named only, not delivered (never counted as reaching the reader).
+  return JSON.stringify([...mine.map((a) => a.id), ...named.map((a) => `~${a.id}`)]);
 }
 
 async function fanout(h: Herald, channel: EmailChannelConfig, digest: Digest): Promise<number> {
@@ -44,6 +55,7 @@ async function fanout(h: Herald, channel: EmailChannelConfig, digest: Digest): P
     if (a) articles.push(a.article);
   }
   const readers = await readerContext(h, channel, articles);
+  const mention = channel.alreadySent === 'mention' && sendsAlerts(channel) ? articles.filter((a) => isBreaking(a, h.config)) : [];
   const { planned } = await h.store.applyPlan(
     {
       channelId: channel.id,
@@ -55,7 +67,7 @@ async function fanout(h: Herald, channel: EmailChannelConfig, digest: Digest): P
           kind: 'digest',
           digestId: digest.id,
           dedupePrefix: `digest:${digest.id}`,
-          match: (s) => digestVariant(articles, s, readers),
+          match: (s) => digestVariant(articles, s, readers, mention),
           messageId: (s) => h.messageId(channel.id, `d${digest.id}.${s.publicId}`),
         },
       ],

@@ -4,7 +4,7 @@
  * in chat, goes at once by email to the readers who opted into alerts (each in their
  * language), and their next digest leaves it out; the others get it in the digest.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ParsedMail } from 'mailparser';
@@ -184,5 +184,24 @@ describe('breaking news', () => {
     expect(text.indexOf('Pinned one')).toBeGreaterThanOrEqual(0);
     expect(text.indexOf('Pinned one')).toBeLessThan(text.indexOf('Not in chat'));
     expect(text).not.toContain('Chat only');
+  });
+
+  it('alreadySent: mention names the alerted stories in one line of the reader\'s digest, in their language', async () => {
+    const config = path.join(dir, 'herald.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('    breaking: email\n', '    breaking: email\n    alreadySent: mention\n'));
+    write('site/content/posts/quake.md', page('title: Earthquake in the north\ndate: 2025-07-02T09:10:00+08:00\nbreaking: true'));
+    write('site/content/posts/quake.zh.md', page('title: 北部地震\ndate: 2025-07-02T09:10:00+08:00\nbreaking: true'));
+    write('site/content/posts/weather.md', page('title: Sunny weekend\ndate: 2025-07-02T09:00:00+08:00'));
+    await run(['dispatch'], T1);
+    expect(smtp.messages).toHaveLength(2);
+    await run(['dispatch'], '2025-07-03T07:40:00+08:00');
+    await run(['dispatch'], T2);
+    const digests = new Map((await smtp.parsed()).slice(2).map((m) => [to(m), m]));
+    expect(String(digests.get('alert-en@example.com')!.text)).toContain('Already sent to you as breaking news: Earthquake in the north (https://example.com/2025/07/earthquake-in-the-north/)');
+    expect(String(digests.get('alert-en@example.com')!.text).split('Earthquake in the north')).toHaveLength(2); // named once, not as an article
+    expect(String(digests.get('alert-en@example.com')!.text)).toContain('Sunny weekend');
+    expect(String(digests.get('alert-zh@example.com')!.text)).toContain('已作为突发新闻发送给您： 北部地震');
+    expect(String(digests.get('plain@example.com')!.text)).not.toContain('Already sent');
+    expect(String(digests.get('plain@example.com')!.text)).toContain('Earthquake in the north');
   });
 });

@@ -75,6 +75,8 @@ export const emailChannelSchema = z
     mode: z.enum(['digest', 'each']).default('digest'),
     /** Digest channels: `email` sends breaking news at once to the readers who opted into alerts. */
     breaking: z.enum(['off', 'email']).default('off'),
+    /** What an alerted reader's next digest does with the story: leave it out, or list it in one line as already sent. */
+    alreadySent: z.enum(['skip', 'mention']).default('skip'),
     maxArticles: z.number().int().min(1).max(200).default(20),
     /** Template name under templates/, without extension. */
     template: z.string().optional(),

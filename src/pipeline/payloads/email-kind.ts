@@ -80,7 +80,7 @@ export function messageSettings(
   };
 }
 
-export type EmailContent = { kind: 'digest'; articles: Article[]; date: Date } | { kind: 'post'; article: Article };
+export type EmailContent = { kind: 'digest'; articles: Article[]; date: Date; alreadySent?: Article[] } | { kind: 'post'; article: Article };
 
 /**
  * Render and MIME-encode one distinct body; exported for `preview`, which renders without the
@@ -122,6 +122,7 @@ export async function renderEmailBody(h: Herald, c: EmailChannelConfig, content:
           articles: content.articles.slice(0, count),
           moreCount: content.articles.length - count,
           date: content.date,
+          alreadySent: content.alreadySent,
           subjectTemplate: c.subject,
           template: c.template,
         }),
@@ -136,9 +137,11 @@ async function emailBody(h: Herald, c: EmailChannelConfig, d: Delivery, language
     const digest = d.digestId === undefined ? undefined : await h.store.getDigest(d.digestId);
     if (!digest) throw permanent(`${c.id}: digest ${d.digestId} is missing from the store`);
     const ids = d.variant ? (JSON.parse(d.variant) as string[]) : digest.articleIds;
-    const articles = await loadArticles(h, ids);
+    // "~id" entries are breaking stories the reader got as alerts, only named in one line.
+    const articles = await loadArticles(h, ids.filter((id) => !id.startsWith('~')));
     if (articles.length === 0) throw permanent(`${c.id}: none of the digest's articles are in the store any more`);
-    return renderEmailBody(h, c, { kind: 'digest', articles, date: new Date(digest.createdAt) }, language);
+    const alreadySent = await loadArticles(h, ids.filter((id) => id.startsWith('~')).map((id) => id.slice(1)));
+    return renderEmailBody(h, c, { kind: 'digest', articles, date: new Date(digest.createdAt), ...(alreadySent.length > 0 ? { alreadySent } : {}) }, language);
   }
   const stored = d.articleId ? await h.store.getArticle(d.articleId) : undefined;
   if (!stored) throw permanent(`${c.id}: article "${d.articleId}" is not in the store`);

@@ -37,6 +37,8 @@ export interface DigestRenderInput {
   articles: Article[];
   /** Articles that matched but were cut; > 0 adds an "N more articles on <site>" line. */
   moreCount: number;
+  /** Breaking stories this reader already got as alerts: named in one line (`already_sent`). */
+  alreadySent?: Article[];
   /** The digest's date (shown in the default subject in the site's time zone). */
   date: Date;
   /** Liquid; variables: site, date, count, lang. Default: i18n `subject_digest`. */
@@ -75,6 +77,7 @@ export async function renderDigest(engine: TemplateEngine, input: DigestRenderIn
     ...subjectData,
     articles,
     more_count: Math.max(0, Math.trunc(input.moreCount)),
+    already_sent: (input.alreadySent ?? []).map(safeArticle),
     subject,
     preview: preview(articles.map((a) => a.title).join(' · ')),
     ...recipientVariables(),
