@@ -11,7 +11,7 @@ import { CLAIMANT, claimantAlive } from '../util/claimant.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import type { Herald } from './herald.ts';
-import { shownOf } from './living.ts';
+import { shownOf } from './post-shown.ts';
 import { backoffDelay, onFailure } from './retry-policy.ts';
 
 export interface DeliverOptions {

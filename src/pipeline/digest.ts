@@ -14,6 +14,7 @@ import type { Herald } from './herald.ts';
 import { readerContext } from './plan.ts';
 import { articlesForReader, keyOf, type ReaderContext } from './translations.ts';
 import { isBreaking, sendsAlerts } from './breaking.ts';
+import { shownOf } from './post-shown.ts';
 
 export interface DigestSummary {
   channelId: string;
@@ -196,7 +197,8 @@ export async function planDigest(
     }
     return { channelId: channel.id, articles: ids, recipients };
   }
-  const digest = await h.store.createDigest(channel.id, ids, now);
+  // What each article shows now, so the next digest can list what was corrected or retracted since.
+  const digest = await h.store.createDigest(channel.id, ids, now, Object.fromEntries(articles.map((a) => [a.id, shownOf(a)])));
   if (approval) await h.store.markApprovalPlanned(approval.id, now, digest?.id);
   if (!digest) return { channelId: channel.id, skipped: 'no-articles', articles: [], recipients: 0 };
   const recipients = await fanout(h, channel, digest);

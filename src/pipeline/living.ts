@@ -15,7 +15,10 @@ import type { Delivery, PostRecord, PostRevision, PostShown, StoredArticle } fro
 import { errorMessage } from '../util/secrets.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import type { Herald } from './herald.ts';
+import { shownChanges, shownOf } from './post-shown.ts';
 import { routeMiss } from './rules.ts';
+
+export { shownChanges, shownOf } from './post-shown.ts';
 
 /** Posts older than this are left as they are (platforms stop allowing edits; keeps passes cheap). */
 export const LIVING_HORIZON_MS = 30 * 86_400_000;
@@ -31,22 +34,6 @@ export interface LivingResult {
   messages: string[];
   /** The earliest time a change waits for (the end of a post's settle time), ISO. */
   wakeAt?: string;
-}
-
-/** What a post shows of an article: the fields a correction is compared on. */
-export function shownOf(a: Article): PostShown {
-  return { title: displayTitle(a), summary: a.summary, ...(a.image === undefined ? {} : { image: a.image }), url: a.url, topics: [...a.topics] };
-}
-
-/** Names of the fields that differ, in a fixed order. */
-export function shownChanges(before: PostShown, after: PostShown): string[] {
-  const out: string[] = [];
-  if (before.title !== after.title) out.push('title');
-  if (before.summary !== after.summary) out.push('summary');
-  if ((before.image ?? '') !== (after.image ?? '')) out.push('image');
-  if (before.url !== after.url) out.push('link');
-  if (JSON.stringify(before.topics) !== JSON.stringify(after.topics)) out.push('topics');
-  return out;
 }
 
 export type PostStatus = 'live' | 'marked' | 'deleted';

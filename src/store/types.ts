@@ -187,6 +187,8 @@ export interface Digest {
   articleIds: string[];
   /** 'planning' until every recipient's delivery is written, then 'planned'. */
   status: 'planning' | 'planned';
+  /** What each article showed when the digest was made (for the next digest's corrections). */
+  shown?: Record<string, PostShown>;
 }
 
 /** Expand one planned item into a delivery per active subscriber the match function accepts. */
@@ -417,7 +419,7 @@ export interface Store {
   applyPlan(plan: ChannelPlan, now: Date): Promise<{ planned: number }>;
   /** Create a digest of these (waiting) articles; they become 'planned' with this digest id. */
   /** Undefined when none of them is still waiting (another process took them). */
-  createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest | undefined>;
+  createDigest(channelId: string, articleIds: string[], now: Date, shown?: Record<string, PostShown>): Promise<Digest | undefined>;
   unfinishedDigests(channelId: string): Promise<Digest[]>;
   /** Mark a digest fully planned (after its fanout was applied). */
   finishDigest(digestId: number): Promise<void>;

@@ -204,4 +204,38 @@ describe('breaking news', () => {
     expect(String(digests.get('plain@example.com')!.text)).not.toContain('Already sent');
     expect(String(digests.get('plain@example.com')!.text)).toContain('Earthquake in the north');
   });
+
+  it('corrections: true lists the previous digest\'s corrected and retracted articles in the next digest', async () => {
+    const config = path.join(dir, 'herald.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('    breaking: email\n', '    corrections: true\n'));
+    write('site/content/posts/budget.md', page('title: Budget pased\ndate: 2025-07-02T09:00:00+08:00'));
+    write('site/content/posts/rumour.md', page('title: A rumour\ndate: 2025-07-02T09:05:00+08:00'));
+    write('site/content/posts/stays.md', page('title: Stays as it was\ndate: 2025-07-02T09:06:00+08:00\nsummary: The same summary.', 'Body.\n'));
+    await run(['dispatch'], T1);
+    await run(['dispatch'], '2025-07-03T07:40:00+08:00');
+    await run(['dispatch'], T2);
+    const first = (await smtp.parsed()).filter((m) => to(m) === 'plain@example.com');
+    expect(first).toHaveLength(1);
+    expect(String(first[0]!.text)).not.toContain('Since the last digest');
+
+    write('site/content/posts/budget.md', page('title: Budget passed\ndate: 2025-07-02T09:00:00+08:00'));
+    write('site/content/posts/rumour.md', page('title: A rumour\ndate: 2025-07-02T09:05:00+08:00\ndraft: true'));
+    write('site/content/posts/stays.md', page('title: Stays as it was\ndate: 2025-07-02T09:06:00+08:00\nsummary: The same summary.', 'A new body.\n'));
+    write('site/content/posts/next.md', page('title: Next day\ndate: 2025-07-03T09:00:00+08:00'));
+    await run(['dispatch'], '2025-07-03T10:00:00+08:00');
+    await run(['dispatch'], '2025-07-04T07:40:00+08:00');
+    await run(['dispatch'], '2025-07-04T08:01:00+08:00');
+    const second = (await smtp.parsed()).filter((m) => to(m) === 'plain@example.com');
+    expect(second).toHaveLength(2);
+    const text = String(second[1]!.text);
+    expect(text).toContain('Next day');
+    expect(text).toContain('Since the last digest:');
+    expect(text).toContain('- Budget passed: corrected (title, link) (https://example.com/2025/07/budget-passed/)');
+    expect(text).toContain('- A rumour: retracted');
+    expect(text).not.toMatch(/Stays as it was: corrected/);
+    expect(String(second[1]!.html)).toContain('<s>A rumour</s>');
+    // A reader of another language gets the corrections of their language's pages (none here).
+    const zh = (await smtp.parsed()).filter((m) => to(m) === 'plain-zh@example.com');
+    expect(String(zh[zh.length - 1]!.text)).not.toContain('Budget passed: corrected');
+  });
 });

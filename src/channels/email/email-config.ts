@@ -77,6 +77,8 @@ export const emailChannelSchema = z
     breaking: z.enum(['off', 'email']).default('off'),
     /** What an alerted reader's next digest does with the story: leave it out, or list it in one line as already sent. */
     alreadySent: z.enum(['skip', 'mention']).default('skip'),
+    /** Digest channels: list the articles of the previous digest corrected or retracted since, in a short section. */
+    corrections: z.boolean().default(false),
     maxArticles: z.number().int().min(1).max(200).default(20),
     /** Template name under templates/, without extension. */
     template: z.string().optional(),

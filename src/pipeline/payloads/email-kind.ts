@@ -8,16 +8,17 @@ import { permanent } from '../../channels/errors.ts';
 import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
 import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
 import type { EmailPayload } from '../../channels/types.ts';
-import type { Article } from '../../content/article.ts';
-import { siteForLanguage } from '../../content/site.ts';
+import { type Article, articleStatus } from '../../content/article.ts';
+import { defaultLanguageCode, siteForLanguage } from '../../content/site.ts';
 import { escapeHtml, type PrepareMessageInput, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
 import { fitWithin } from '../../render/email/fit-digest.ts';
-import { type GreetingForms, type RenderedEmail, renderDigest, renderSingle } from '../../render/email/render-email.ts';
+import { type DigestCorrection, type GreetingForms, type RenderedEmail, renderDigest, renderSingle } from '../../render/email/render-email.ts';
 import { fillPlaceholders, greetingLine } from '../../render/placeholders.ts';
 import type { Delivery, Subscriber } from '../../store/types.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
 import type { Herald } from '../herald.ts';
+import { shownChanges, shownOf } from '../post-shown.ts';
 import { displayName } from '../subscriber-name.ts';
 
 export interface Body {
@@ -80,7 +81,33 @@ export function messageSettings(
   };
 }
 
-export type EmailContent = { kind: 'digest'; articles: Article[]; date: Date; alreadySent?: Article[] } | { kind: 'post'; article: Article };
+export type EmailContent = { kind: 'digest'; articles: Article[]; date: Date; alreadySent?: Article[]; corrections?: DigestCorrection[] } | { kind: 'post'; article: Article };
+
+/**
+ * With `corrections: true`: the articles of the channel's previous digest that were corrected
+ * (what the digest showed changed) or retracted (draft again, file deleted) since, in the
+ * reader's language. Emails cannot be unsent; the next one says what changed.
+ */
+async function correctionsSince(h: Herald, c: EmailChannelConfig, digestId: number, language: string): Promise<DigestCorrection[]> {
+  let previous: number | undefined;
+  for (const d of (await h.store.decisions(c.id)).values()) {
+    if (d.digestId !== undefined && d.digestId < digestId && (previous === undefined || d.digestId > previous)) previous = d.digestId;
+  }
+  const before = previous === undefined ? undefined : await h.store.getDigest(previous);
+  const out: DigestCorrection[] = [];
+  for (const id of before?.articleIds ?? []) {
+    const was = before?.shown?.[id];
+    const stored = await h.store.getArticle(id);
+    if (!was || !stored || (stored.article.language ?? language) !== language) continue;
+    const now = stored.article;
+    if (stored.goneAt || articleStatus(now, h.now()) === 'draft') out.push({ kind: 'retracted', title: was.title });
+    else {
+      const fields = shownChanges(was, shownOf(now));
+      if (fields.length > 0) out.push({ kind: 'corrected', title: shownOf(now).title, url: now.url, fields });
+    }
+  }
+  return out;
+}
 
 /**
  * Render and MIME-encode one distinct body; exported for `preview`, which renders without the
@@ -123,6 +150,7 @@ export async function renderEmailBody(h: Herald, c: EmailChannelConfig, content:
           moreCount: content.articles.length - count,
           date: content.date,
           alreadySent: content.alreadySent,
+          corrections: content.corrections,
           subjectTemplate: c.subject,
           template: c.template,
         }),
@@ -141,7 +169,13 @@ async function emailBody(h: Herald, c: EmailChannelConfig, d: Delivery, language
     const articles = await loadArticles(h, ids.filter((id) => !id.startsWith('~')));
     if (articles.length === 0) throw permanent(`${c.id}: none of the digest's articles are in the store any more`);
     const alreadySent = await loadArticles(h, ids.filter((id) => id.startsWith('~')).map((id) => id.slice(1)));
-    return renderEmailBody(h, c, { kind: 'digest', articles, date: new Date(digest.createdAt), ...(alreadySent.length > 0 ? { alreadySent } : {}) }, language);
+    const corrections = c.corrections ? await correctionsSince(h, c, digest.id, language ?? defaultLanguageCode(h.config.content, h.config.site)) : [];
+    return renderEmailBody(
+      h,
+      c,
+      { kind: 'digest', articles, date: new Date(digest.createdAt), ...(alreadySent.length > 0 ? { alreadySent } : {}), ...(corrections.length > 0 ? { corrections } : {}) },
+      language,
+    );
   }
   const stored = d.articleId ? await h.store.getArticle(d.articleId) : undefined;
   if (!stored) throw permanent(`${c.id}: article "${d.articleId}" is not in the store`);

@@ -31,6 +31,16 @@ export interface RenderedEmail {
   timings: { templateMs: number; mjmlMs: number };
 }
 
+/** One line of a digest's corrections section. */
+export interface DigestCorrection {
+  kind: 'corrected' | 'retracted';
+  /** The title now (corrected) or as the digest showed it (retracted). */
+  title: string;
+  url?: string;
+  /** What changed: title, summary, image, link, topics. */
+  fields?: string[];
+}
+
 export interface DigestRenderInput {
   site: SiteSettings;
   /** Newest first, already filtered and cut. */
@@ -39,6 +49,8 @@ export interface DigestRenderInput {
   moreCount: number;
   /** Breaking stories this reader already got as alerts: named in one line (`already_sent`). */
   alreadySent?: Article[];
+  /** Articles of the previous digest corrected or retracted since (`corrections`). */
+  corrections?: DigestCorrection[];
   /** The digest's date (shown in the default subject in the site's time zone). */
   date: Date;
   /** Liquid; variables: site, date, count, lang. Default: i18n `subject_digest`. */
@@ -78,6 +90,7 @@ export async function renderDigest(engine: TemplateEngine, input: DigestRenderIn
     articles,
     more_count: Math.max(0, Math.trunc(input.moreCount)),
     already_sent: (input.alreadySent ?? []).map(safeArticle),
+    corrections: (input.corrections ?? []).map((c) => ({ ...c, title: defusePlaceholders(c.title), url: c.url === undefined ? undefined : defusePlaceholders(c.url), fields: c.fields ?? [] })),
     subject,
     preview: preview(articles.map((a) => a.title).join(' · ')),
     ...recipientVariables(),

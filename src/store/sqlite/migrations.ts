@@ -271,6 +271,9 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX post_revisions_delivery ON post_revisions(delivery_id, id);
       CREATE INDEX post_revisions_channel ON post_revisions(channel_id, id);
+      -- What each article of a digest showed when it was made (JSON id → title, summary, …): the next
+      -- digest of a channel with corrections: true lists what was corrected or retracted since.
+      ALTER TABLE digests ADD COLUMN shown TEXT;
       -- The reader opted into breaking-news alerts by email (off unless they choose it).
       ALTER TABLE subscribers ADD COLUMN alerts INTEGER NOT NULL DEFAULT 0;
     `,

@@ -111,6 +111,7 @@ function toDigest(r: Row): Digest {
     createdAt: r.created_at as string,
     articleIds: JSON.parse(r.article_ids as string) as string[],
     status: r.status as Digest['status'],
+    ...(typeof r.shown === 'string' ? { shown: JSON.parse(r.shown) as Record<string, PostShown> } : {}),
   };
 }
 
@@ -387,7 +388,7 @@ export class SqliteStore implements Store {
     return planned;
   }
 
-  async createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest | undefined> {
+  async createDigest(channelId: string, articleIds: string[], now: Date, shown?: Record<string, PostShown>): Promise<Digest | undefined> {
     const t = iso(now);
     return this.db
       .transaction(() => {
@@ -403,8 +404,9 @@ export class SqliteStore implements Store {
           this.stmt('DELETE FROM digests WHERE id = ?').run(id);
           return undefined;
         }
-        this.stmt('UPDATE digests SET article_ids = ? WHERE id = ?').run(JSON.stringify(taken), id);
-        return { id, channelId, createdAt: t, articleIds: taken, status: 'planning' as const };
+        const kept = shown ? Object.fromEntries(taken.flatMap((a) => (shown[a] ? [[a, shown[a]]] : []))) : undefined;
+        this.stmt('UPDATE digests SET article_ids = ?, shown = ? WHERE id = ?').run(JSON.stringify(taken), kept ? JSON.stringify(kept) : null, id);
+        return { id, channelId, createdAt: t, articleIds: taken, status: 'planning' as const, ...(kept ? { shown: kept } : {}) };
       })
       .immediate();
   }
