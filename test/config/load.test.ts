@@ -159,7 +159,7 @@ describe('editors and approval windows in the config', () => {
     const { file } = setup(`${base}${editors}${channel('{ window: 15m }')}`);
     const c = loadConfig({ file, env: { EDITOR_TOKEN: '4242:editor-token-SECRET' } });
     expect(c.editors?.telegram).toMatchObject({ users: [123456789, 987654321], chat: -1001234567890, webhook: false, apiRoot: 'https://api.telegram.org' });
-    expect((c.channels[0] as { approval?: unknown }).approval).toEqual({ window: 15 * 60_000, required: false });
+    expect((c.channels[0] as { approval?: unknown }).approval).toEqual({ window: 15 * 60_000, required: false, breaking: false });
     expect(redact('token 4242:editor-token-SECRET')).toBe('token ***');
   });
 
@@ -300,5 +300,34 @@ describe('loadConfig with content.site', () => {
     expect(problems(() => loadConfig({ file: noDir.file, env: {} }))[0]).toMatch(/^content\.dir: folder ".*site\/content" does not exist/);
     const neither = setup('site: { title: T, url: "https://e.com" }\ncontent: { lookback: 1h }\n');
     expect(problems(() => loadConfig({ file: neither.file, env: {} }))).toEqual(['content: expected "dir" (the folder of markdown articles) or "site" (the root of a Hugo or Jekyll site)']);
+  });
+});
+
+describe('living posts, roundups and breaking news in the config', () => {
+  it('chat channels: defaults for edits and retractions; roundups, breaking topics and alerts as written', () => {
+    const { file } = setup(`${base}breaking: { topics: [quake] }
+channels:
+  tg: { type: telegram, chat: "@news_chat", roundup: { threshold: 5 } }
+  dc: { type: discord, onEdit: ignore, editNote: false, settle: 30s, onRetract: delete, retractOnExpiry: true }
+  mail: { type: email, from: "a@example.com", breaking: email, alreadySent: mention, corrections: true }
+`);
+    const c = loadConfig({ file, env: {} });
+    expect(c.breaking).toEqual({ topics: ['quake'] });
+    expect(c.channels[0]).toMatchObject({ onEdit: 'update', editNote: true, settle: 120_000, onRetract: 'mark', retractOnExpiry: false, roundup: { threshold: 5, window: 600_000 } });
+    expect(c.channels[1]).toMatchObject({ onEdit: 'ignore', editNote: false, settle: 30_000, onRetract: 'delete', retractOnExpiry: true });
+    expect(c.channels[1]).not.toHaveProperty('roundup');
+    expect(c.channels[2]).toMatchObject({ breaking: 'email', alreadySent: 'mention', corrections: true });
+  });
+
+  it('names the key and what was expected', () => {
+    const { file } = setup(`${base}channels:
+  tg: { type: telegram, chat: "@news_chat", onRetract: remove, roundup: { threshold: 0, window: soon } }
+  mail: { type: email, from: "a@example.com", breaking: sms }
+`);
+    const found = problems(() => loadConfig({ file, env: {} })).join('\n');
+    expect(found).toMatch(/channels\.tg\.onRetract: .*"delete".*"mark".*"ignore"/);
+    expect(found).toContain('channels.tg.roundup.threshold: expected a threshold of at least 1');
+    expect(found).toContain('channels.tg.roundup.window: expected a duration like 10m');
+    expect(found).toMatch(/channels\.mail\.breaking: .*"off".*"email"/);
   });
 });
