@@ -22,6 +22,11 @@ describe('telegramChannelSchema', () => {
       disableNotification: false,
       linkPreview: true,
       pace: { perChat: 20, perToken: 30 },
+      onEdit: 'update',
+      editNote: true,
+      settle: 120_000,
+      onRetract: 'mark',
+      retractOnExpiry: false,
     });
   });
 

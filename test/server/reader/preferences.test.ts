@@ -145,3 +145,31 @@ describe('POST /preferences/:token', () => {
     expect(page.body).toContain('value="Ada"');
   });
 });
+
+describe('breaking-news alerts on the preferences page', () => {
+  it('is not offered without a channel that sends alerts, and saving keeps the choice on record', async () => {
+    const res = await t.app.inject({ method: 'GET', url });
+    expect(res.body).not.toContain('name="alerts"');
+    await t.h.store.updatePreferences(ada.id, { name: 'Ada', topics: ['AI'], paused: false, alerts: true }, t.clock.now);
+    await save({ name: 'Ada', topics: ['AI'] });
+    expect((await current()).alerts).toBe(true);
+  });
+
+  it('is offered, off by default, where a digest channel emails breaking news; ticking and unticking it is saved', async () => {
+    await t.close();
+    t = await startReader({
+      channels: `  news:\n    type: email\n    smtp: {smtp}\n    from: "测试新闻 <news@example.com>"\n    schedule: "0 8 * * *"\n    breaking: email\n`,
+    });
+    ada = (await t.h.store.upsertSubscriber({ email: 'ada@example.com', name: 'Ada', topics: [], status: 'active' }, t.clock.now)).subscriber;
+    url = `/preferences/${preferencesToken(t.h.secret, ada.publicId)}`;
+    expect(ada.alerts).toBe(false);
+    const page = await t.app.inject({ method: 'GET', url });
+    expect(page.body).toMatch(/<input type="checkbox" id="alerts" name="alerts" value="1">/);
+    expect(page.body).toContain('<label for="alerts">突发新闻即时邮件提醒（摘要之外）</label>');
+    await save({ name: 'Ada', alerts: '1' });
+    expect((await current()).alerts).toBe(true);
+    expect((await t.app.inject({ method: 'GET', url })).body).toMatch(/name="alerts" value="1" checked/);
+    await save({ name: 'Ada' });
+    expect((await current()).alerts).toBe(false);
+  });
+});
