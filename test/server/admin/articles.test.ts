@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holdArticle } from '../../../src/pipeline/approval.ts';
+import { runPass } from '../../../src/pipeline/dispatch.ts';
 import { PREVIEW_CSP } from '../../../src/server/admin/email-previews.ts';
 import { ADMIN_USER, type AdminHarness, dashboardPerTest, decodeHtml, flashOf, textOf } from './helpers.ts';
 
@@ -419,6 +420,25 @@ describe('why, on the article page', () => {
     const sent = cardOf((await t.get('/admin/articles/posts%2Feurope-ai')).body, 'tg-news');
     expect(sent).toMatch(/<p class="why"><strong>Why:<\/strong> Sent by hand at Jul 2, 2025, 9:00 AM · message \d+ · https:\/\/t\.me\/news\/\d+<\/p>/);
     expect(sent).toContain(`sent by hand by ${ADMIN_USER} (dashboard)`);
+  });
+
+  it("shows what happened to the post since: an edit with the fields that changed, then a retraction", async () => {
+    t = await loggedIn();
+    await t.post('/admin/articles/posts%2Fsecond/send', { channel: 'tg-news' });
+    const file = path.join(t.site.contentDir, 'posts/second.md');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^title: .*$/m, 'title: A corrected title'));
+    const start = Date.now();
+    const now = t.h.now();
+    t.h.now = () => new Date(now.getTime() + 10 * 60_000 + (Date.now() - start)); // past the settle time
+    await runPass(t.h, { channels: ['tg-news'] });
+    expect(t.tg.messages[0]!.edits).toBe(1);
+    const edited = cardOf((await t.get('/admin/articles/posts%2Fsecond')).body, 'tg-news');
+    expect(edited).toMatch(/<li><time [^>]+>[^<]+<\/time> post edited \(title, link\)<\/li>/);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^tags:/m, 'draft: true\ntags:'));
+    await runPass(t.h, { channels: ['tg-news'] });
+    const marked = cardOf((await t.get('/admin/articles/posts%2Fsecond')).body, 'tg-news');
+    expect(marked).toMatch(/post edited \(title, link\)<\/li><li><time [^>]+>[^<]+<\/time> post marked Retracted<\/li>/);
   });
 
   it('in Chinese on a Chinese site', async () => {
