@@ -118,6 +118,8 @@ export async function revisePosts(h: Herald, channel: ChannelConfig, broken: Rea
   if (records.length === 0) return result;
   const articles = new Map((await h.store.listArticles()).map((s) => [s.article.id, s]));
   const adapter = h.adapter(channel);
+  // Preview mode (the outbox) writes new posts only: there is no message to change.
+  if (!adapter.edit || !adapter.remove) return result;
   const payloads = kind.payloads(channel, h);
   const wake = (t: number) => {
     if (result.wakeAt === undefined || t < Date.parse(result.wakeAt)) result.wakeAt = new Date(t).toISOString();

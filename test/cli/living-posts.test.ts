@@ -237,6 +237,19 @@ describe('retractions', () => {
     expect(dc!.messages).toHaveLength(2);
   });
 
+  it('an article made a draft again while its post still waits is not posted', async () => {
+    const site = await setup();
+    site.write('posts/w.md', page({ title: 'Waiting' }));
+    tg!.failNext('sendMessage', { code: 502, description: 'Bad Gateway' });
+    await dispatch(site, 0);
+    expect(tg!.messages).toHaveLength(0);
+    site.write('posts/w.md', page({ title: 'Waiting', draft: true }));
+    const r = await herald(['dispatch'], { cwd: site.dir, env: site.env(at(5)) });
+    expect(r.stdout + r.stderr).toContain('tg: not posted: posts/w was made a draft again before it went out');
+    await dispatch(site, 10);
+    expect(tg!.messages).toHaveLength(0);
+  });
+
   it('ignore, and expiry only with retractOnExpiry; a broken file is no retraction', async () => {
     const site = await setup('    onRetract: ignore\n', '    retractOnExpiry: true\n');
     site.write('posts/e.md', page({ title: 'Expiring', expiryDate: '2025-07-02T09:03:00Z' }));

@@ -45,6 +45,10 @@ export function postKind<C extends ChannelConfig, P>(spec: PostKindSpec<C, P>): 
         if (d.articleId === undefined && d.variant !== undefined) return buildRoundup(h, c, d.variant);
         const stored = d.articleId ? await h.store.getArticle(d.articleId) : undefined;
         if (!stored) throw permanent(`${c.id}: article "${d.articleId}" is not in the store`);
+        // Retracted before its turn came (draft again, file deleted): not posted. An editor's own send goes anyway.
+        if (!d.manual && (stored.goneAt || stored.article.draft)) {
+          throw permanent(`${c.id}: not posted: ${d.articleId} was ${stored.goneAt ? 'deleted' : 'made a draft again'} before it went out`);
+        }
         return spec.render(h, c, stored.article);
       },
     }),
