@@ -30,6 +30,8 @@ export interface PayloadBuilder<P> {
 
 /** What chat kinds can do to a post once it is out (living posts). Pure except for reading the store's articles. */
 export interface PostOps<C, P> {
+  /** The post of this article as it would go out now (retracted or not). */
+  render(h: Herald, c: C, article: Article): Promise<P>;
   note(p: P, note: string): P;
   retracted(p: P, title: string, label: string): P;
   replaces(form: 'photo' | 'text', p: P): boolean;

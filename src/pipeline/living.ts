@@ -120,7 +120,6 @@ export async function revisePosts(h: Herald, channel: ChannelConfig, broken: Rea
   const adapter = h.adapter(channel);
   // Preview mode (the outbox) writes new posts only: there is no message to change.
   if (!adapter.edit || !adapter.remove) return result;
-  const payloads = kind.payloads(channel, h);
   const wake = (t: number) => {
     if (result.wakeAt === undefined || t < Date.parse(result.wakeAt)) result.wakeAt = new Date(t).toISOString();
   };
@@ -146,7 +145,7 @@ export async function revisePosts(h: Herald, channel: ChannelConfig, broken: Rea
       }
       const action = life.onRetract === 'delete' ? 'deleted' : 'marked';
       const done = await change(h, d, base, action, async () => {
-        const payload = await payloads.build(d);
+        const payload = await ops.render(h, channel, article);
         if (action === 'deleted') {
           await adapter.remove?.(state.messageId as string, payload);
           return {};
@@ -204,7 +203,7 @@ export async function revisePosts(h: Herald, channel: ChannelConfig, broken: Rea
       { ...base, changes: action === 'edited' ? changes : undefined },
       action,
       async () => {
-        let payload = await payloads.build(d);
+        let payload = await ops.render(h, channel, article);
         if (life.editNote) payload = ops.note(payload, editNote(h, article, now));
         const form = formOf(was, article);
         if (!ops.replaces(form, payload)) {

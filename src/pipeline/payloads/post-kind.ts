@@ -54,6 +54,7 @@ export function postKind<C extends ChannelConfig, P>(spec: PostKindSpec<C, P>): 
     }),
     concurrency: () => 1,
     post: {
+      render: spec.render,
       note: spec.note,
       retracted: spec.retracted,
       replaces: spec.replaces ?? (() => false),
