@@ -5,6 +5,7 @@
  * channel up for this run when its server stays unreachable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { recordSendBounce } from '../bounces/send-time.ts';
 import { isDeliveryError } from '../channels/errors.ts';
 import type { Delivery } from '../store/types.ts';
 import { CLAIMANT, claimantAlive } from '../util/claimant.ts';
@@ -163,6 +164,8 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
           continue;
         }
         const decision = onFailure(e, d.attempts, now, retry);
+        // A recipient the server refused: a bounce, which may stop the address (bounces/).
+        if (channel.type === 'email') await recordSendBounce(h, d, e);
         if (decision.action === 'fail') {
           await h.store.markFailed(d.id, decision.reason, now);
           result.failed++;

@@ -249,4 +249,31 @@ export const migrations: Migration[] = [
       ALTER TABLE resubscribe_requests ADD COLUMN language TEXT;
     `,
   },
+  {
+    version: 7,
+    name: 'bounces and complaints: bounce events, deliveries by Message-ID',
+    sql: `
+      -- Every bounce, complaint and provider-reported unsubscribe, matched or not (event_key: one per report and recipient).
+      CREATE TABLE bounce_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_key TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('hard','soft','complaint','unsubscribe','unknown')),
+        code TEXT,
+        diagnostic TEXT,
+        recipient TEXT,
+        delivery_id INTEGER REFERENCES deliveries(id) ON DELETE SET NULL,
+        channel_id TEXT,
+        subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE CASCADE,
+        unmatched TEXT,
+        applied TEXT
+      );
+      CREATE INDEX bounce_events_subscriber ON bounce_events(subscriber_id, id);
+      CREATE INDEX bounce_events_delivery ON bounce_events(delivery_id);
+      -- A report names the email by its Message-ID or the provider's id.
+      CREATE INDEX deliveries_message_id ON deliveries(message_id);
+      CREATE INDEX deliveries_provider_message_id ON deliveries(provider_message_id);
+    `,
+  },
 ];
