@@ -19,8 +19,8 @@ const mailboxUrl = z.string().superRefine((v, ctx) => {
   } else if (!u.username) ctx.addIssue({ code: 'custom', message: 'expected the mailbox user and password in the URL: imaps://user:password@host:993/INBOX' });
 });
 
-/** SNS certificates come from https://sns.<region>.amazonaws.com/ (a pattern; tests serve their own). */
-export const SNS_CERT_URL = '^https://sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/';
+/** SNS signing certificates and subscription links come from https://sns.<region>.amazonaws.com/ (a pattern; tests serve their own). */
+export const SNS_URL = '^https://sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/';
 
 const regex = z.string().superRefine((v, ctx) => {
   try {
@@ -35,10 +35,15 @@ const webhooks = z
     /** Amazon SES through an SNS topic (HTTPS subscription to /hooks/bounces/ses). */
     ses: z
       .object({
-        /** Only these topics are accepted (and auto-confirmed); unset: any topic whose message SNS signed. */
-        topicArn: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
-        /** Where SNS signing certificates may be fetched from. */
-        certificateUrl: regex.default(SNS_CERT_URL),
+        /**
+         * The topics SES publishes to: only these are accepted (and their subscriptions confirmed).
+         * Required: anyone can make an SNS topic whose messages SNS signs.
+         */
+        topicArn: z
+          .union([z.string().startsWith('arn:', 'expected a topic ARN like arn:aws:sns:us-east-1:123456789012:ses-bounces'), z.array(z.string().startsWith('arn:')).min(1)])
+          .transform((v) => (Array.isArray(v) ? v : [v])),
+        /** SigningCertURL and SubscribeURL must match this (SNS's own addresses). */
+        snsUrl: regex.default(SNS_URL),
       })
       .strict()
       .optional(),
