@@ -6,6 +6,7 @@
  * with BODY.PEEK). Recording is idempotent too (one event per report and recipient), so a
  * fetch that stops between recording and moving repeats nothing.
  */
+import { isIP } from 'node:net';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Herald } from '../pipeline/herald.ts';
 import { errorMessage, redact } from '../util/secrets.ts';
@@ -58,7 +59,10 @@ export async function fetchBounces(h: Herald): Promise<FetchResult> {
   const b = h.config.bounces;
   if (!b.mailbox) throw new Error('bounces.mailbox is not set: nothing to fetch (see README, Bounces and complaints)');
   const { options, folder, display } = mailboxTarget(b.mailbox);
-  const client = new ImapFlow({ ...options, tls: { rejectUnauthorized: b.tls.rejectUnauthorized, servername: options.host } });
+  const client = new ImapFlow({
+    ...options,
+    tls: { rejectUnauthorized: b.tls.rejectUnauthorized, ...(options.host && isIP(options.host) === 0 ? { servername: options.host } : {}) },
+  });
   // A dropped connection is reported by the command that was running; this keeps it from crashing the process.
   client.on('error', () => {});
   const result: FetchResult = { read: 0, reports: 0, recorded: 0, unmatched: 0, suppressed: 0, ignored: 0, problems: [] };
