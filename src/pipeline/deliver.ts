@@ -164,8 +164,6 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
           continue;
         }
         const decision = onFailure(e, d.attempts, now, retry);
-        // A recipient the server refused: a bounce, which may stop the address (bounces/).
-        if (channel.type === 'email') await recordSendBounce(h, d, e);
         if (decision.action === 'fail') {
           await h.store.markFailed(d.id, decision.reason, now);
           result.failed++;
@@ -192,6 +190,9 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
           }
           opts.onResult?.('retry');
         }
+        // A recipient the server refused: a bounce, which may stop the address (bounces/). Recorded
+        // after the delivery's own outcome, so a retry it would get is cancelled with the others.
+        if (channel.type === 'email') await recordSendBounce(h, d, e);
         return;
       }
     }

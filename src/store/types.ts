@@ -440,6 +440,7 @@ export interface Store {
   markSent(id: number, providerMessageId: string | undefined, now: Date): Promise<void>;
   /** Several markSent in one transaction (the send loop batches them for large fan-outs). */
   markSentMany(items: Array<{ id: number; providerMessageId?: string; sentAt: Date }>): Promise<void>;
+  /** Back to pending for a later attempt; failed instead when its subscriber is no longer active and unpaused (stopped while it was in flight). */
   markRetry(id: number, error: string, nextAttemptAt: Date, countAttempt: boolean): Promise<void>;
   markFailed(id: number, error: string, now: Date): Promise<void>;
   /** failed → pending (attempts reset), optionally for one channel; returns how many. */

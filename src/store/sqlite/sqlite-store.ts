@@ -491,8 +491,17 @@ export class SqliteStore implements Store {
   }
 
   async markRetry(id: number, error: string, nextAttemptAt: Date, countAttempt: boolean): Promise<void> {
+    // A reader who stopped receiving email while this was in flight (a bounce of another email,
+    // an unsubscribe) gets no retry: their pending deliveries were cancelled, and so is this one.
     this
-      .stmt("UPDATE deliveries SET status = 'pending', last_error = ?, next_attempt_at = ?, attempts = attempts - ?, claimed_by = NULL WHERE id = ?")
+      .stmt(
+        `UPDATE deliveries SET
+           status = CASE WHEN s.status IS NULL OR (s.status = 'active' AND s.paused = 0) THEN 'pending' ELSE 'failed' END,
+           last_error = CASE WHEN s.status IS NULL OR (s.status = 'active' AND s.paused = 0) THEN ? ELSE s.status END,
+           next_attempt_at = ?, attempts = attempts - ?, claimed_by = NULL
+         FROM (SELECT d.id AS did, sub.status, sub.paused FROM deliveries d LEFT JOIN subscribers sub ON sub.id = d.subscriber_id WHERE d.id = ?) AS s
+         WHERE deliveries.id = s.did`,
+      )
       .run(error, iso(nextAttemptAt), countAttempt ? 0 : 1, id);
   }
 
