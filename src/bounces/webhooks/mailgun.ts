@@ -12,7 +12,7 @@ import { bracketed, json, str, type WebhookItem, WebhookAuthError, WebhookPayloa
 export const MAILGUN_MAX_AGE_MS = 60 * 60_000;
 
 export function mailgunItems(req: WebhookRequest, signingKey: string): WebhookItem[] {
-  const p = json(req.body) as { signature?: Record<string, unknown>; 'event-data'?: Record<string, unknown> };
+  const p = json(req.body, true) as { signature?: Record<string, unknown>; 'event-data'?: Record<string, unknown> };
   const sig = p?.signature;
   const timestamp = str(sig?.timestamp) ?? '';
   const token = str(sig?.token) ?? '';

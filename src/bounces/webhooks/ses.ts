@@ -56,7 +56,7 @@ function stringToSign(m: SnsMessage): string {
 }
 
 export async function verifySns(req: WebhookRequest, s: SesSettings): Promise<SnsMessage> {
-  const m = json(req.body) as SnsMessage;
+  const m = json(req.body, true) as SnsMessage;
   if (!m || typeof m !== 'object') throw new WebhookAuthError('not an SNS message');
   const certUrl = str(m.SigningCertURL) ?? '';
   if (!snsUrlAllowed(certUrl, s.snsUrl)) throw new WebhookAuthError(`SigningCertURL is not an SNS address (${s.snsUrl})`);

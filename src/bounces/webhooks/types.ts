@@ -31,11 +31,12 @@ export function header(req: WebhookRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function json(body: Buffer): unknown {
+/** The body as JSON. `signed`: the signature is inside it, so a body that is no JSON fails authentication. */
+export function json(body: Buffer, signed = false): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
-    throw new WebhookPayloadError('the body is not JSON');
+    throw signed ? new WebhookAuthError('the body is not a signed JSON message') : new WebhookPayloadError('the body is not JSON');
   }
 }
 
