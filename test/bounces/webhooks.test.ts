@@ -154,7 +154,7 @@ describe('Amazon SES (SNS)', () => {
 describe('Postmark', () => {
   const auth = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
   it('bounce, spam complaint and suppression with the right credentials', async () => {
-    const bounce = { RecordType: 'Bounce', ID: 4323372036854775807, Type: 'HardBounce', TypeCode: 1, MessageID: '883953f4-6105-42a2-a16a-77a8eac79483', Email: 'pm-hard@example.net', Description: 'The server was unable to deliver your message (ex: unknown user, mailbox not found).', Details: 'smtp;550 5.1.1 The email account that you tried to reach does not exist.', BouncedAt: '2025-07-02T01:10:00Z', Inactive: true, CanActivate: true };
+    const bounce = { RecordType: 'Bounce', ID: 4323372036, Type: 'HardBounce', TypeCode: 1, MessageID: '883953f4-6105-42a2-a16a-77a8eac79483', Email: 'pm-hard@example.net', Description: 'The server was unable to deliver your message (ex: unknown user, mailbox not found).', Details: 'smtp;550 5.1.1 The email account that you tried to reach does not exist.', BouncedAt: '2025-07-02T01:10:00Z', Inactive: true, CanActivate: true };
     expect((await post('postmark', JSON.stringify(bounce), auth(POSTMARK.user, POSTMARK.password))).json()).toEqual({ ok: true, recorded: 1 });
     expect(await statusOf('pm-hard@example.net')).toBe('bounced');
     const spam = { RecordType: 'SpamComplaint', ID: 42, Type: 'SpamComplaint', TypeCode: 512, MessageID: 'a2d7f9c1', Email: 'pm-spam@example.net', Description: 'The subscriber explicitly marked this message as spam.' };

@@ -166,7 +166,7 @@ service imap-login {
       const c = await client();
       try {
         const status = await c.status(folder, { messages: true });
-        if (!status || !status.messages) return [];
+        if (status === false || !status.messages) return [];
         const lock = await c.getMailboxLock(folder, { readOnly: true });
         try {
           const out: Array<{ uid: number; flags: string[]; source: string }> = [];
