@@ -1241,7 +1241,8 @@ export class SqliteStore implements Store {
     return this.db
       .transaction(() => {
         const row = this.row(id);
-        if (!row || row.status !== 'bounced') return false;
+        if (row === undefined) return false;
+        if (row.status !== 'bounced') return false;
         this.changeStatus(row, 'active', iso(now), by);
         return true;
       })
