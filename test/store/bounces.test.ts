@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { BouncePolicy } from '../../src/store/types.ts';
+import type { BouncePolicy, Subscriber } from '../../src/store/types.ts';
 
 const t0 = new Date('2025-07-01T00:00:00Z');
 const at = (days: number) => new Date(t0.getTime() + days * 86_400_000);
@@ -18,7 +18,7 @@ afterEach(async () => {
 async function setup(recipients: string[]) {
   store = await openStore({ path: path.join(mkdtempSync(path.join(tmpdir(), 'herald-bounces-')), 'h.db') });
   const s = store;
-  const subs = [];
+  const subs: Subscriber[] = [];
   for (const email of recipients) subs.push((await s.upsertSubscriber({ email, status: 'active' }, t0)).subscriber);
   // One email per subscriber per "article", like a channel in `each` mode would plan.
   const send = async (article: string, when = t0) => {
