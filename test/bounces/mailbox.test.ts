@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { herald } from '../helpers/cli.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { herald, startHerald } from '../helpers/cli.ts';
 import { dovecotAvailable, startDovecot, type TestDovecot } from '../helpers/dovecot.ts';
 import { makeSite, type TestSite } from '../helpers/site.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
@@ -133,6 +133,23 @@ describe('bounce mailbox (Dovecot)', () => {
     expect(st.stdout).toMatch(/warning: news: complaint rate 12\.5% in the last 30 days \(1 of 8\) is over 0\.10%/);
     expect(st.stdout).toMatch(/warning: news: bounce rate 50\.0% in the last 30 days \(4 of 8\) is over 2\.0%/);
   }, 120_000);
+
+  it('`herald run` reads the bounce mailbox by itself: a bounce waiting there stops the address', async () => {
+    const latest = [...smtp.messages].reverse().find((m) => m.envelope.to[0] === 'keep@example.net');
+    const parsed = await smtp.parsed();
+    const messageId = parsed[smtp.messages.indexOf(latest as (typeof smtp.messages)[number])]?.messageId as string;
+    await imap.append('INBOX', postfixDsn({ returnPath: latest?.envelope.from as string, messageId, to: 'keep@example.net' }, 'run-1'));
+    const { child, done } = startHerald(['run', '--no-server'], { cwd: site.dir, env: env() });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      await vi.waitFor(() => expect(stderr).toContain('keep@example.net is now bounced'), { timeout: 30_000, interval: 200 });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect((await done).code).toBe(0);
+    expect((await imap.list('INBOX')).map((m) => m.source)).toEqual([expect.stringContaining('Re: your newsletter')]);
+  }, 60_000);
 
   it('a mailbox that refuses the login: exit 1, the password never shown', async () => {
     const bad = makeSite({
