@@ -29,6 +29,9 @@ describe('send-time bounces', () => {
     const run = (args: string[], now = T) => herald(args, { cwd: site.dir, env: site.env(now) });
     for (const s of ['ok@example.net', 'gone@example.net', 'full@example.net']) expect((await run(['subscribers', 'add', s])).code).toBe(0);
 
+    // Nothing reads later bounces here: `check` says so.
+    expect((await run(['check'])).stdout).toContain('warning: nothing reads bounces or complaints that arrive after sending (set bounces.mailbox or bounces.webhooks)');
+
     const first = await run(['dispatch']);
     expect(first.code).toBe(1);
     // gone@ was refused at most once per channel (the two channels send at the same time), never retried.
