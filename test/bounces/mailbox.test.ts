@@ -151,6 +151,16 @@ describe('bounce mailbox (Dovecot)', () => {
     expect((await imap.list('INBOX')).map((m) => m.source)).toEqual([expect.stringContaining('Re: your newsletter')]);
   }, 60_000);
 
+  it('imap:// upgrades with STARTTLS (the certificate verified) and reads the same mailbox', async () => {
+    const other = makeSite({
+      channels: '  news:\n    type: email\n    smtp: ""\n    from: "News <news@example.com>"\n',
+      extra: `bounces:\n  mailbox: "${imap.url('INBOX', 'imap')}"\n`,
+    });
+    const r = await herald(['bounces', 'fetch'], { cwd: other.dir, env: other.env(T, { NODE_EXTRA_CA_CERTS: CA }) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^read \d+ message\(s\): 0 report\(s\)/);
+  }, 60_000);
+
   it('a mailbox that refuses the login: exit 1, the password never shown', async () => {
     const bad = makeSite({
       channels: '  news:\n    type: email\n    smtp: ""\n    from: "News <news@example.com>"\n',
