@@ -9,7 +9,10 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchReport, recordReport } from '../../src/bounces/record.ts';
+import { verpAddress } from '../../src/bounces/verp.ts';
 import { runPass } from '../../src/pipeline/dispatch.ts';
+import { form } from '../server/helpers.ts';
 import { startTestServer, type TestServer } from '../server/helpers.ts';
 
 const TLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/tls');
@@ -42,6 +45,7 @@ beforeAll(async () => {
     channels: `  news:\n    type: email\n    smtp: {smtp}\n    from: "News <news@example.com>"\n    mode: each\n`,
     articles: { 'a.md': '---\ntitle: Article A\ndate: 2025-07-02T08:00:00+08:00\n---\n\nBody.\n' },
     extra: `bounces:
+  returnPath: bounces@news.example.com
   webhooks:
     ses: { topicArn: "${TOPIC}", snsUrl: "^${snsBase.replace(/\./g, '\\\\.')}/" }
     postmark: { user: ${POSTMARK.user}, password: ${POSTMARK.password} }
@@ -246,6 +250,26 @@ describe('SendGrid', () => {
     expect((await post('sendgrid', good.body)).statusCode).toBe(401);
     expect(await statusOf('keep@example.net')).toBe('active');
     expect(await eventCount()).toBe(before);
+  });
+});
+
+describe('the confirmation email', () => {
+  it('goes out with a VERP sender naming the subscriber: its bounce stops the pending address', async () => {
+    const before = t.smtp.messages.length;
+    const f = form({ email: 'typo@example.net' });
+    expect((await t.app.inject({ method: 'POST', url: '/subscribe', payload: f.payload, headers: { ...f.headers, 'x-forwarded-for': '192.0.2.7' } })).statusCode).toBe(200);
+    await t.smtp.waitForMessages(before + 1);
+    const s = await t.h.store.getSubscriber('typo@example.net');
+    expect(s?.status).toBe('pending');
+    const sender = t.smtp.messages[before]?.envelope.from as string;
+    expect(sender).toBe(verpAddress('bounces@news.example.com', t.h.secret, { kind: 'subscriber', id: s?.id as number }));
+    const match = await matchReport(t.h, { returnPaths: [sender] });
+    expect(match).toEqual({ subscriberId: s?.id });
+    await recordReport(t.h, { key: 'confirm-bounce', source: 'imap', type: 'hard', code: '5.1.1', recipient: 'typo@example.net' }, match);
+    expect(await statusOf('typo@example.net')).toBe('bounced');
+    // A forged token for the same subscriber matches nothing.
+    const forged = sender.replace(/-[0-9a-f]{16}@/, '-0000000000000000@');
+    expect(await matchReport(t.h, { returnPaths: [forged], messageId: await messageIdOf('keep@example.net') })).toEqual({ unmatched: expect.stringContaining('wrong signature') });
   });
 });
 

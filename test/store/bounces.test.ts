@@ -105,6 +105,17 @@ describe('bounces in the store', () => {
     await s.recordBounce({ key: 'x2', source: 'imap', type: 'complaint', deliveryId: ds[1]?.id }, policy, at(1));
     expect(await s.bounceStats('news', { since: at(-1) })).toEqual({ sent: 4, bounced: 1, complained: 1 });
     expect(await s.bounceStats('news', { since: at(1) })).toEqual({ sent: 0, bounced: 0, complained: 0 });
+    // A digest's own rates: only its deliveries.
+    await s.applyPlan({ channelId: 'news', decisions: [{ articleId: 'd1', status: 'waiting' }], deliveries: [], fanouts: [] }, t0);
+    const digest = await s.createDigest('news', ['d1'], t0);
+    await s.applyPlan(
+      { channelId: 'news', decisions: [], deliveries: ['a@x.test', 'b@x.test'].map((r, i) => ({ channelId: 'news', kind: 'digest' as const, digestId: digest?.id, recipient: r, dedupeKey: `dg${i}` })), fanouts: [] },
+      t0,
+    );
+    const dg = await s.claim('news', 'test', t0, 10);
+    for (const d of dg) await s.markSent(d.id, undefined, t0);
+    await s.recordBounce({ key: 'x3', source: 'ses', type: 'hard', deliveryId: dg[0]?.id }, policy, at(1));
+    expect(await s.bounceStats('news', { digestId: digest?.id as number })).toEqual({ sent: 2, bounced: 1, complained: 0 });
     expect((await s.findDelivery({ messageId: ds[2]?.messageId }))?.id).toBe(ds[2]?.id);
     expect((await s.findDelivery({ providerMessageId: `q-${ds[3]?.id}` }))?.id).toBe(ds[3]?.id);
     expect(await s.findDelivery({ messageId: '<nope@h>' })).toBeUndefined();
