@@ -28,7 +28,7 @@ let t: TestServer;
 let sns: Server;
 let snsBase: string;
 const snsHits: string[] = [];
-const READERS = ['ses-hard@example.net', 'ses-complaint@example.net', 'pm-hard@example.net', 'pm-spam@example.net', 'pm-unsub@example.net', 'mg-hard@example.net', 'mg-soft@example.net', 'sg-hard@example.net', 'sg-spam@example.net', 'keep@example.net'];
+const READERS = ['ses-hard@example.net', 'ses-complaint@example.net', 'pm-hard@example.net', 'pm-spam@example.net', 'pm-unsub@example.net', 'mg-hard@example.net', 'mg-soft@example.net', 'sg-hard@example.net', 'sg-spam@example.net', 'keep@example.net', 'ses-event@example.net', 'mg-spam@example.net', 'mg-unsub@example.net', 'sg-unsub@example.net', 'sg-group@example.net', 'sg-blocked@example.net'];
 
 beforeAll(async () => {
   // Stands in for https://sns.us-east-1.amazonaws.com: the certificate and the subscription link.
@@ -138,6 +138,16 @@ describe('Amazon SES (SNS)', () => {
     expect(await statusOf('ses-complaint@example.net')).toBe('complained');
   });
 
+  it('reads the event publishing format (eventType) too', async () => {
+    const event = snsNotification('sns-4', {
+      eventType: 'Bounce',
+      bounce: { bounceType: 'Permanent', bounceSubType: 'NoEmail', bouncedRecipients: [{ emailAddress: 'ses-event@example.net', diagnosticCode: 'smtp; 550 5.1.1 no mailbox' }] },
+      mail: { messageId: '0100018-ses-id-4', commonHeaders: { messageId: await messageIdOf('ses-event@example.net') } },
+    }, '2');
+    expect((await post('ses', JSON.stringify(event))).json()).toEqual({ ok: true, recorded: 1 });
+    expect(await statusOf('ses-event@example.net')).toBe('bounced');
+  });
+
   it('a wrong signature, or a certificate from anywhere but SNS: 401, nothing changes', async () => {
     const before = await eventCount();
     const good = snsNotification('sns-3', { notificationType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'keep@example.net' }] }, mail: {} });
@@ -207,6 +217,13 @@ describe('Mailgun', () => {
     expect(e).toMatchObject({ source: 'mailgun', type: 'soft', code: '4.2.2' });
   });
 
+  it('complaints and unsubscribes', async () => {
+    await post('mailgun', mailgun({ event: 'complained', id: 'mg-ev-4', recipient: 'mg-spam@example.net', message: { headers: {} } }));
+    await post('mailgun', mailgun({ event: 'unsubscribed', id: 'mg-ev-5', recipient: 'mg-unsub@example.net', message: { headers: {} } }));
+    expect(await statusOf('mg-spam@example.net')).toBe('complained');
+    expect(await statusOf('mg-unsub@example.net')).toBe('unsubscribed');
+  });
+
   it('a wrong key or an old signature: 401, nothing changes', async () => {
     const before = await eventCount();
     const event = { event: 'failed', id: 'mg-ev-3', severity: 'permanent', recipient: 'keep@example.net' };
@@ -237,6 +254,18 @@ describe('SendGrid', () => {
     expect(await statusOf('sg-hard@example.net')).toBe('bounced');
     expect(await statusOf('sg-spam@example.net')).toBe('complained');
     expect(await statusOf('keep@example.net')).toBe('active');
+  });
+
+  it('unsubscribe and group unsubscribe stop the address; a block is a soft bounce', async () => {
+    const c = sendgridCall([
+      { email: 'sg-unsub@example.net', event: 'unsubscribe', sg_event_id: 'sg-ev-4' },
+      { email: 'sg-group@example.net', event: 'group_unsubscribe', asm_group_id: 42, sg_event_id: 'sg-ev-5' },
+      { email: 'sg-blocked@example.net', event: 'bounce', type: 'blocked', status: '5.7.1', reason: '554 5.7.1 blocked by policy', sg_event_id: 'sg-ev-6' },
+    ]);
+    expect((await post('sendgrid', c.body, c.headers)).json()).toEqual({ ok: true, recorded: 3 });
+    expect(await statusOf('sg-unsub@example.net')).toBe('unsubscribed');
+    expect(await statusOf('sg-group@example.net')).toBe('unsubscribed');
+    expect(await statusOf('sg-blocked@example.net')).toBe('active');
   });
 
   it('signed with another key, or the body changed: 401, nothing changes', async () => {
