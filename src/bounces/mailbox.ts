@@ -30,6 +30,9 @@ export interface FetchResult {
   problems: string[];
 }
 
+/** Messages downloaded at a time. */
+const FETCH_BATCH = 50;
+
 /** Set when the processed folder cannot be used: the report is flagged instead of moved. */
 const PROCESSED_KEYWORD = '$HeraldProcessed';
 
@@ -74,20 +77,26 @@ export async function fetchBounces(h: Herald): Promise<FetchResult> {
   try {
     const lock = await client.getMailboxLock(folder);
     try {
-      const messages = [];
-      // Collected first: no other command may run while a FETCH streams.
-      for await (const m of client.fetch('1:*', { uid: true, flags: true, source: true }, { uid: true })) {
-        if (m.flags?.has(PROCESSED_KEYWORD)) continue;
-        if (m.source) messages.push({ uid: m.uid, source: m.source });
+      // The list first (flags only), then the messages a batch at a time: memory stays bounded
+      // however full the folder is. Each FETCH is read to its end before the next command.
+      const uids: number[] = [];
+      for await (const m of client.fetch('1:*', { uid: true, flags: true }, { uid: true })) {
+        if (!m.flags?.has(PROCESSED_KEYWORD)) uids.push(m.uid);
       }
-      const done: number[] = [];
-      for (const m of messages) {
-        result.read++;
-        const isReport = await processMessage(h, m.source, result);
-        if (isReport) done.push(m.uid);
-        else result.ignored++;
+      for (let i = 0; i < uids.length; i += FETCH_BATCH) {
+        const messages: Array<{ uid: number; source: Buffer }> = [];
+        for await (const m of client.fetch(uids.slice(i, i + FETCH_BATCH), { uid: true, source: true }, { uid: true })) {
+          if (m.source) messages.push({ uid: m.uid, source: m.source });
+        }
+        const done: number[] = [];
+        for (const m of messages) {
+          result.read++;
+          const isReport = await processMessage(h, m.source, result);
+          if (isReport) done.push(m.uid);
+          else result.ignored++;
+        }
+        if (done.length > 0) await markProcessed(h, client, done, b.processed, result);
       }
-      if (done.length > 0) await markProcessed(h, client, done, b.processed, result);
     } finally {
       lock.release();
     }
