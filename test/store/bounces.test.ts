@@ -121,3 +121,26 @@ describe('bounces in the store', () => {
     expect(await s.findDelivery({ messageId: '<nope@h>' })).toBeUndefined();
   });
 });
+
+describe('a retry for a reader stopped while the email was in flight', () => {
+  it('is not a retry: failed with why (bounced, unsubscribed, paused), never back to pending', async () => {
+    const { s, subs } = await setup(['a@x.test', 'b@x.test', 'c@x.test', 'd@x.test']);
+    await s.applyPlan(
+      { channelId: 'news', decisions: [], deliveries: subs.map((x) => ({ channelId: 'news', kind: 'post' as const, subscriberId: x.id, recipient: x.email, dedupeKey: `r:${x.id}` })), fanouts: [] },
+      t0,
+    );
+    const claimed = await s.claim('news', 'test', t0, 10);
+    const [a, b, c] = subs.map((x) => x.id) as [number, number, number];
+    await s.recordBounce({ key: 'ka', source: 'smtp', type: 'hard', subscriberId: a }, policy, t0);
+    await s.unsubscribe(b, t0, { source: 'link' });
+    await s.updatePreferences(c, { name: null, topics: [], paused: true }, t0);
+    for (const d of claimed) await s.markRetry(d.id, '452 4.2.2 mailbox full', at(1), true);
+    const after = (await s.recentDeliveries({ channelId: 'news', limit: 10 })).sort((x, y) => x.id - y.id);
+    expect(after.map((d) => [d.recipient, d.status, d.lastError])).toEqual([
+      ['a@x.test', 'failed', 'bounced'],
+      ['b@x.test', 'failed', 'unsubscribed'],
+      ['c@x.test', 'failed', 'paused'],
+      ['d@x.test', 'pending', '452 4.2.2 mailbox full'],
+    ]);
+  });
+});

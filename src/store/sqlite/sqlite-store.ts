@@ -497,7 +497,7 @@ export class SqliteStore implements Store {
       .stmt(
         `UPDATE deliveries SET
            status = CASE WHEN s.status IS NULL OR (s.status = 'active' AND s.paused = 0) THEN 'pending' ELSE 'failed' END,
-           last_error = CASE WHEN s.status IS NULL OR (s.status = 'active' AND s.paused = 0) THEN ? ELSE s.status END,
+           last_error = CASE WHEN s.status IS NULL OR (s.status = 'active' AND s.paused = 0) THEN ? WHEN s.status = 'active' THEN 'paused' ELSE s.status END,
            next_attempt_at = ?, attempts = attempts - ?, claimed_by = NULL
          FROM (SELECT d.id AS did, sub.status, sub.paused FROM deliveries d LEFT JOIN subscribers sub ON sub.id = d.subscriber_id WHERE d.id = ?) AS s
          WHERE deliveries.id = s.did`,
