@@ -66,7 +66,7 @@ describe.skipIf(!hasChromium)(`bounces in the dashboard, in Chromium${SKIP_NOTE}
     // Without the tick the browser does not even send the form.
     const button = page.getByRole('button', { name: 'Reactivate this address' });
     await button.click();
-    expect(await page.getByLabel('I know this address works again').evaluate((e) => (e as HTMLInputElement).validity.valueMissing)).toBe(true);
+    expect(await page.getByLabel('I know this address works again').evaluate((e) => (e as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing)).toBe(true);
     expect((await t.h.store.getSubscriberById(id))?.status).toBe('bounced');
 
     await page.getByLabel('I know this address works again').check();
