@@ -49,9 +49,16 @@ describe('bounces on the dashboard', () => {
     expect((await t.h.store.getSubscriberById(c.id))?.status).toBe('complained');
   });
 
-  it('the subscribers page shows bounce and complaint rates per email channel', async () => {
+  it('the subscribers page shows bounce and complaint rates per email channel, and the latest reports, unmatched ones too', async () => {
     const t = await admin.loggedIn();
+    expect((await t.get('/admin/subscribers')).body).not.toContain('recent-bounces');
+    const { subscriber: s } = await t.h.store.upsertSubscriber({ email: 'gone@example.net', status: 'active' }, t.h.now());
+    await t.h.store.recordBounce({ key: 'm1', source: 'smtp', type: 'hard', code: '5.1.1', recipient: 'gone@example.net', subscriberId: s.id }, policy, t.h.now());
+    await t.h.store.recordBounce({ key: 'u1', source: 'imap', type: 'hard', code: '5.1.1', recipient: 'stranger@example.org', unmatched: 'Message-ID <x@elsewhere> is not one Herald sent' }, policy, t.h.now());
     const page = await t.get('/admin/subscribers');
+    const recent = /<table class="recent-bounces">([\s\S]*?)<\/table>/.exec(page.body)?.[1] ?? '';
+    expect(textOf(recent)).toMatch(/Latest 2 reports .* stranger@example\.org hard bounce bounce mailbox 5\.1\.1 unmatched: Message-ID <x@elsewhere> is not one Herald sent .* gone@example\.net hard bounce SMTP reply 5\.1\.1 → bounced/);
+    expect(recent).toContain(`<a href="/admin/subscribers/${s.id}">gone@example.net</a>`);
     const table = textOf(/<table class="rates">([\s\S]*?)<\/table>/.exec(page.body)?.[1] ?? '');
     expect(table).toMatch(/Channel Last 30 days Last digest \S+ 0 bounced \(0\.0%\), 0 complaints \(0\.0%\) of 0/);
   });

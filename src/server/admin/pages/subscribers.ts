@@ -17,6 +17,8 @@ import { sliceLargeForms } from '../form-body.ts';
 import { capLines } from '../results.ts';
 
 const SEARCH_LIMIT = 100;
+/** Bounce and complaint reports shown on the subscribers page (herald bounces lists them all). */
+const RECENT_BOUNCES = 20;
 /** Larger than the site-wide form limit: a pasted list of some hundred thousand addresses. */
 const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
 
@@ -77,6 +79,17 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
         limit: SEARCH_LIMIT,
         rates: rates.map((r) => ({ channel: r.channelId, d30: show(r.last30Days), ...(r.lastDigest ? { last: { id: r.lastDigest.digestId, ...show(r.lastDigest) } } : {}) })),
         rate_warnings: rates.flatMap((r) => r.warnings),
+        recent_bounces: (await h.store.bounceEvents({ limit: RECENT_BOUNCES })).map((b) => ({
+          at: b.at,
+          recipient: b.recipient,
+          subscriber: b.subscriberId,
+          type: b.type,
+          source: b.source,
+          channel: b.channelId,
+          code: b.code,
+          applied: b.applied,
+          unmatched: b.unmatched,
+        })),
       },
     });
   });
