@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { errorMessage } from '../util/secrets.ts';
+import { registerBouncesCommand } from './commands/bounces-command.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerEditorCommands } from './commands/editor-commands.ts';
 import { registerInspectCommands } from './commands/inspect-commands.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
   registerEditorCommands(program, g);
   registerPreviewCommand(program, g);
   registerSubscribersCommand(program, g);
+  registerBouncesCommand(program, g);
   registerRunCommand(program, g);
   registerServeCommand(program, g);
   registerDoctorCommand(program, g);

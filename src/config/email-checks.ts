@@ -1,7 +1,7 @@
 /**
  * Settings that are valid YAML but make real email untrustworthy or broken: links to a
  * loopback or plain-http publicUrl, no postal address, no DKIM, a DKIM domain that does not
- * align with From. `herald check` reports them; `run` and the sending commands warn once.
+ * align with From, nothing reading bounces and complaints. `herald check` reports them; `run` and the sending commands warn once.
  */
 import { isIP } from 'node:net';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
@@ -38,7 +38,7 @@ export function publicUrlProblem(config: Pick<HeraldConfig, 'server'>): string |
 
 const LINKS = 'the unsubscribe links (footer and List-Unsubscribe header), the preferences links and the sign-up confirmation links';
 
-export async function emailChecks(config: Pick<HeraldConfig, 'server' | 'site' | 'channels'>): Promise<EmailCheck[]> {
+export async function emailChecks(config: Pick<HeraldConfig, 'server' | 'site' | 'channels' | 'bounces'>): Promise<EmailCheck[]> {
   const sending = sendingEmailChannels(config);
   if (sending.length === 0) return [];
   const ids = sending.map((c) => c.id).join(', ');
@@ -47,6 +47,13 @@ export async function emailChecks(config: Pick<HeraldConfig, 'server' | 'site' |
   if (url) out.push({ level: 'problem', message: `${url}: ${LINKS} in email from ${ids} would not work; set server.publicUrl to the https address readers reach Herald at` });
   if (!config.site.address) {
     out.push({ level: 'warning', message: `site.address is not set: email from ${ids} has no postal address in its footer (CAN-SPAM requires one in commercial email)` });
+  }
+  const b = config.bounces;
+  if (!b.mailbox && !Object.values(b.webhooks).some(Boolean)) {
+    out.push({
+      level: 'warning',
+      message: `nothing reads bounces or complaints that arrive after sending (set bounces.mailbox or bounces.webhooks): only refusals at send time stop an address from getting email from ${ids}`,
+    });
   }
   for (const c of sending) {
     const keys = c.dkimKeys ?? [];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parseDocument } from 'yaml';
 import { activeEditors, type EditorsConfig, editorSecrets } from '../bots/editors-config.ts';
+import { type BouncesConfig, bounceSecrets, resolveBounces } from '../bounces/bounce-config.ts';
 import { discordSecrets } from '../channels/discord/discord-config.ts';
 import { DkimKeyError, loadDkimKey } from '../channels/email/dkim-keys.ts';
 import { telegramSecrets } from '../channels/telegram/telegram-config.ts';
@@ -37,6 +38,8 @@ export interface HeraldConfig {
   delivery: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; giveUpAfterMs: number };
   /** Topics that make an article breaking news (besides front matter `breaking: true`). */
   breaking: { topics: string[] };
+  /** Bounce and complaint processing. */
+  bounces: BouncesConfig;
   outboxDir: string;
   /** Template roots, highest priority first; the bundled templates/ is always last. */
   templateDirs: string[];
@@ -150,6 +153,9 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
   const editors = activeEditors(c.editors);
   editorSecrets(editors).forEach(registerSecret);
   registerSecret(env.HERALD_SECRET);
+  const bounces = resolveBounces(c.bounces);
+  registerUrlSecrets(bounces.mailbox);
+  bounceSecrets(bounces).forEach(registerSecret);
 
   const resolved = resolveSite(c, rel, shown);
   for (const ch of channels) {
@@ -190,6 +196,7 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
       giveUpAfterMs: c.delivery.giveUpAfter,
     },
     breaking: { topics: c.breaking.topics },
+    bounces,
     outboxDir: rel(c.outbox),
     templateDirs: [...(c.templates ? [rel(c.templates)] : []), path.join(PROJECT_ROOT, 'templates')],
     channels,

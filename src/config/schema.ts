@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { editorsSchema } from '../bots/editors-config.ts';
 import { channelSchemas } from '../channels/channel-schemas.ts';
+import { bouncesSchema } from '../bounces/bounce-config.ts';
 import { emailDefaultsSchema } from '../channels/email/email-config.ts';
 import { duration, httpUrl, timezone, topicList } from './fields.ts';
 
@@ -99,6 +100,8 @@ export const configSchema = z
     delivery,
     /** Defaults for every email channel: dkim, feedbackId, maxBytes. */
     email: emailDefaultsSchema,
+    /** Bounce and complaint processing: return path, bounce mailbox, webhooks, policy. */
+    bounces: bouncesSchema,
     /** Where preview-mode channels write what they would send. */
     outbox: z.string().default('outbox'),
     /** Extra template folder whose files override the bundled templates/. */

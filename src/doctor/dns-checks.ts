@@ -123,7 +123,7 @@ async function mxCheck(r: DoctorResolver, domain: string, out: Checks): Promise<
 }
 
 /** The DNS checks for one email channel. DNS failures become fail lines, never exceptions. */
-export async function dnsChecks(r: DoctorResolver, c: EmailChannelConfig): Promise<CheckResult[]> {
+export async function dnsChecks(r: DoctorResolver, c: EmailChannelConfig, returnPath?: string): Promise<CheckResult[]> {
   const out = new Checks('dns', c.id);
   const raw = fromDomainOf(c.from);
   const domain = raw === undefined ? undefined : domainToASCII(raw);
@@ -138,6 +138,12 @@ export async function dnsChecks(r: DoctorResolver, c: EmailChannelConfig): Promi
     [`DMARC _dmarc.${domain}`, () => dmarcCheck(r, domain, keys, out)],
     [`MX ${domain}`, () => mxCheck(r, domain, out)],
   ];
+  // With bounces.returnPath the envelope sender is on that domain: SPF is checked there, and its MX must take the bounces.
+  const rawReturn = returnPath?.slice(returnPath.lastIndexOf('@') + 1);
+  const returnDomain = rawReturn ? domainToASCII(rawReturn) : undefined;
+  if (returnDomain && returnDomain.toLowerCase() !== domain.toLowerCase()) {
+    steps.push([`SPF ${returnDomain}`, () => spfCheck(r, returnDomain, out)], [`MX ${returnDomain}`, () => mxCheck(r, returnDomain, out)]);
+  }
   for (const [name, step] of steps) {
     try {
       await step();

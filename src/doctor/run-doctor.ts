@@ -57,7 +57,7 @@ export async function runDoctor(h: Herald, opts: DoctorOptions = {}): Promise<Do
     const key = `${fromDomainOf(c.from)}|${(c.dkimKeys ?? []).map((k) => `${k.selector}.${k.domain}`).join(',')}`;
     if (domains.has(key)) continue;
     domains.add(key);
-    results.push(...(await dnsChecks(r, c)));
+    results.push(...(await dnsChecks(r, c, h.config.bounces.returnPath)));
   }
 
   results.push(...(await webChecks(r, h.config, h.secret)));

@@ -5,6 +5,7 @@
  * channel up for this run when its server stays unreachable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { recordSendBounce } from '../bounces/send-time.ts';
 import { isDeliveryError } from '../channels/errors.ts';
 import type { Delivery } from '../store/types.ts';
 import { CLAIMANT, claimantAlive } from '../util/claimant.ts';
@@ -210,6 +211,9 @@ export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: De
           }
           opts.onResult?.('retry');
         }
+        // A recipient the server refused: a bounce, which may stop the address (bounces/). Recorded
+        // after the delivery's own outcome, so a retry it would get is cancelled with the others.
+        if (channel.type === 'email') await recordSendBounce(h, d, e);
         return;
       }
     }

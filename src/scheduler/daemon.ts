@@ -5,6 +5,7 @@
  * overlap; a request during a pass runs one more pass after it.
  */
 import { watch } from 'chokidar';
+import { fetchBounces } from '../bounces/mailbox.ts';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import cron from 'node-cron';
 import { articleStatus } from '../content/article.ts';
@@ -118,6 +119,25 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
   });
   watcher.on('error', (e) => h.log.warn(`watching ${folders.join(', ')}: ${errorMessage(e)}`));
 
+  // The bounce mailbox, on its own timer: a slow or unreachable IMAP server never holds up a pass.
+  let fetching: Promise<void> | undefined;
+  const fetchMailbox = () => {
+    if (fetching || signal.aborted) return;
+    fetching = (async () => {
+      try {
+        const r = await fetchBounces(h);
+        if (r.reports > 0) h.log.info(`bounce mailbox: ${r.reports} report(s), ${r.recorded} event(s) recorded, ${r.suppressed} address(es) stopped, ${r.unmatched} unmatched`);
+        for (const p of r.problems) h.log.warn(`bounce mailbox: ${p}`);
+      } catch (e) {
+        h.log.error(errorMessage(e));
+      }
+    })().finally(() => {
+      fetching = undefined;
+    });
+  };
+  const mailboxTimer = h.config.bounces.mailbox ? setInterval(fetchMailbox, h.config.bounces.fetchMs) : undefined;
+  if (mailboxTimer) fetchMailbox();
+
   opts.expose?.(() => pass('requested'));
   h.log.info(`Herald is running: ${h.config.channels.filter((c) => c.enabled).length} channel(s), content in ${h.config.content.dir}; Ctrl-C to stop`);
   await pass('start');
@@ -129,8 +149,10 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
   h.log.info('stopping: finishing sends in flight');
   for (const t of tasks) await t.stop();
   clearInterval(scanTimer);
+  if (mailboxTimer) clearInterval(mailboxTimer);
   if (wakeTimer) clearTimeout(wakeTimer);
   if (changeTimer) clearTimeout(changeTimer);
   await watcher.close();
   await running;
+  await fetching;
 }

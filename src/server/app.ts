@@ -10,6 +10,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { bounceHooks } from '../bounces/webhooks/routes.ts';
 import type { Herald } from '../pipeline/herald.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -108,6 +109,7 @@ export async function buildServer(h: Herald, opts: ServerOptions = {}): Promise<
   await app.register(assetRoutes);
   await app.register(readerRoutes, { h });
   await app.register(adminRoutes, { h, triggerPass: opts.triggerPass });
+  await app.register(bounceHooks, { h });
   if (opts.editors) await app.register(opts.editors);
   return app;
 }

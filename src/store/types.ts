@@ -23,6 +23,7 @@ export type ConsentSource =
   | 'import' // a CSV import
   | 'bounce' // a bounce report
   | 'complaint' // a complaint (spam) report
+  | 'provider' // an unsubscribe reported by the sending provider (its own link or list-unsubscribe handling)
   | 'upgrade'; // the status already on record when Herald began keeping consent history
 
 /** Where a change came from, written with it. `ip`: the client address of a web action; `detail`: a short note. */
@@ -386,6 +387,60 @@ export interface PostRecord {
   revisions: PostRevision[];
 }
 
+/** What a bounce report says happened to one email ('unknown': a report Herald could not read). */
+export type BounceType = 'hard' | 'soft' | 'complaint' | 'unsubscribe' | 'unknown';
+/** Where it came from: the SMTP reply at send time, the bounce mailbox, or a provider's webhook. */
+export type BounceSource = 'smtp' | 'imap' | 'ses' | 'postmark' | 'mailgun' | 'sendgrid';
+
+/** A bounce, complaint or provider-reported unsubscribe, as recorded (every one is kept). */
+export interface BounceEvent {
+  id: number;
+  at: string;
+  source: BounceSource;
+  type: BounceType;
+  /** Enhanced status code (5.1.1) or SMTP reply code (550), when the report gives one. */
+  code?: string;
+  /** The reporting server's or provider's own words. */
+  diagnostic?: string;
+  /** The address the report is about. */
+  recipient?: string;
+  deliveryId?: number;
+  channelId?: string;
+  subscriberId?: number;
+  /** Set when the report could not be matched to a delivery or subscriber: why. */
+  unmatched?: string;
+  /** The status this event moved the subscriber to, if it changed it. */
+  applied?: SubscriberStatus;
+}
+
+export interface NewBounceEvent {
+  /** Unique per report and recipient: recording the same key twice writes one event. */
+  key: string;
+  source: BounceSource;
+  type: BounceType;
+  code?: string;
+  diagnostic?: string;
+  recipient?: string;
+  deliveryId?: number;
+  subscriberId?: number;
+  unmatched?: string;
+}
+
+/** When bounces stop an address: `hard` hard bounces, or `soft` soft bounces within `softWindowMs`. */
+export interface BouncePolicy {
+  hard: number;
+  soft: number;
+  softWindowMs: number;
+}
+
+/** Sent emails of one channel in a scope, and how many of them bounced or drew a complaint. */
+export interface BounceStats {
+  /** Emails that reached the sending server (sent, or refused there with a bounce). */
+  sent: number;
+  bounced: number;
+  complained: number;
+}
+
 export interface Store {
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -434,6 +489,7 @@ export interface Store {
   markSent(id: number, providerMessageId: string | undefined, now: Date): Promise<void>;
   /** Several markSent in one transaction (the send loop batches them for large fan-outs). */
   markSentMany(items: Array<{ id: number; providerMessageId?: string; sentAt: Date }>): Promise<void>;
+  /** Back to pending for a later attempt; failed instead when its subscriber is no longer active and unpaused (stopped while it was in flight). */
   markRetry(id: number, error: string, nextAttemptAt: Date, countAttempt: boolean): Promise<void>;
   markFailed(id: number, error: string, now: Date): Promise<void>;
   /** failed → pending (attempts reset), optionally for one channel; returns how many. */
@@ -589,6 +645,26 @@ export interface Store {
   consentHistory(subscriberId: number): Promise<ConsentEvent[]>;
   /** Consent changes of every subscriber with their address, by id (pages: `afterId`). */
   consentEvents(opts?: { afterId?: number; limit?: number }): Promise<ConsentEvent[]>;
+  /**
+   * Record a bounce, complaint or unsubscribe report and apply the policy, atomically: a
+   * complaint makes an active or pending subscriber `complained`, an unsubscribe `unsubscribed`;
+   * `policy.hard` hard bounces (since they last became active) or `policy.soft` soft bounces
+   * within the window (one per delivery) make them `bounced`. Each status change is a consent
+   * record and cancels their pending deliveries. A key already recorded changes nothing
+   * (`duplicate`). The event's `channelId` and `subscriberId` are filled from its delivery.
+   */
+  recordBounce(e: NewBounceEvent, policy: BouncePolicy, now: Date): Promise<{ event: BounceEvent; duplicate: boolean }>;
+  /** Recorded bounce events, newest first; optionally one subscriber's. */
+  bounceEvents(opts?: { subscriberId?: number; limit?: number }): Promise<BounceEvent[]>;
+  /** A channel's sent emails and their bounces and complaints: those of one digest, or sent since a time. */
+  bounceStats(channelId: string, scope: { digestId: number } | { since: Date }): Promise<BounceStats>;
+  /** The delivery with this id, RFC 5322 Message-ID (with brackets) or provider message id. */
+  findDelivery(ref: { id?: number; messageId?: string; providerMessageId?: string }): Promise<Delivery | undefined>;
+  /**
+   * An editor takes a bounced address back: bounced → active, recorded with `by`. Only from
+   * `bounced` (an unsubscribe or complaint stays the reader's to undo); false otherwise.
+   */
+  reactivateSubscriber(id: number, now: Date, by: ConsentContext): Promise<boolean>;
   /** Mark a subscriber's pending deliveries failed with this reason; returns how many. */
   cancelPendingDeliveries(subscriberId: number, reason: string, now: Date): Promise<number>;
 }

@@ -34,17 +34,18 @@ async function status(site: TestSite) {
 describe('delivery failures', () => {
   it('a permanently rejected recipient fails with its reason; the others are sent; exit 1; retry sends it later', async () => {
     smtp = await startSmtpServer();
-    smtp.rejectRecipient('gone@example.com', 550, '5.1.1 user unknown');
+    // A refusal of the message (policy), not of the address (a 5.1.1 would stop the address: test/bounces/).
+    smtp.rejectRecipient('gone@example.com', 554, '5.7.1 message refused by policy');
     const site = await siteWith(smtp.url, ['ok1@example.com', 'gone@example.com', 'ok2@example.com']);
     const r = await herald(['dispatch'], { cwd: site.dir, env: site.env(T) });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('news: 2 sent, 1 failed');
-    expect(r.stdout).toMatch(/550.*user unknown/);
+    expect(r.stdout).toMatch(/554.*refused by policy/);
     expect(smtp.messages.map((m) => m.envelope.to[0]).sort()).toEqual(['ok1@example.com', 'ok2@example.com']);
     const s = await status(site);
     expect(s.channels[0]!.deliveries).toMatchObject({ sent: 2, failed: 1, pending: 0 });
     expect(s.recentFailures[0]).toMatchObject({ recipient: 'gone@example.com' });
-    expect(s.recentFailures[0]!.error).toContain('550');
+    expect(s.recentFailures[0]!.error).toContain('554');
 
     // `retry` puts it back and tries it once more now (still rejected here: exit 1 again).
     const before = smtp.rcptAttempts;

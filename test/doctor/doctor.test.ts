@@ -251,6 +251,18 @@ describe('herald doctor', () => {
     expect(r.stdout).not.toContain(':wrong@');
   }, 180_000);
 
+  it('with bounces.returnPath, checks SPF and MX of the return path domain (the envelope sender receivers check)', async () => {
+    const g = goodRecords();
+    const dns = await dnsWith({ ...g, zones: [...g.zones, 'bounce.example.test'], mx: { ...g.mx, 'bounce.example.test': 'mail.example.test' } });
+    const file = path.join(site.dir, 'return-path.yaml');
+    writeFileSync(file, readFileSync(site.configFile, 'utf8').replace(/\nchannels:\n/, '\nbounces:\n  returnPath: bounces@bounce.example.test\nchannels:\n'));
+    const r = await doctor(['--channel', 'news'], dns, file);
+    expect(r.code).toBe(1);
+    expect(failLines(r.stdout)).toEqual([expect.stringMatching(/^FAIL dns +news: SPF bounce\.example\.test: no SPF record/)]);
+    expect(r.stdout).toMatch(/^PASS dns +news: MX bounce\.example\.test: 10 mail\.example\.test$/m);
+    expect(r.stdout).toMatch(/^PASS dns +news: SPF example\.test: /m);
+  }, 120_000);
+
   it('fails when the web side is wrong: a redirecting one-click, an unhealthy server, plain http, nothing listening', async () => {
     const dns = await dnsWith(goodRecords());
     proxy.override = (req) =>

@@ -61,6 +61,8 @@ export interface TestSmtpServer {
   waitForMessages(count: number, timeoutMs?: number): Promise<void>;
   /** Number of RCPT TO commands seen, accepted or not. */
   readonly rcptAttempts: number;
+  /** Every RCPT TO address, accepted or not, in order. */
+  readonly rcptTo: string[];
   /** Stops listening and drops open connections (pooled clients included). */
   close(): Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function startSmtpServer(opts: TestSmtpServerOptions = {}): Promise
   const next: { count: number; code: number; message: string } = { count: 0, code: 450, message: '' };
   const waiters = new Set<() => void>();
   let rcptAttempts = 0;
+  const rcptTo: string[] = [];
 
   const options: SMTPServerOptions = {
     secure: opts.tls === 'implicit',
@@ -95,6 +98,7 @@ export async function startSmtpServer(opts: TestSmtpServerOptions = {}): Promise
     },
     onRcptTo(address, _session, callback) {
       rcptAttempts++;
+      rcptTo.push(address.address);
       const rule = rejected.get(address.address.toLowerCase());
       if (rule) return callback(smtpError(rule.code, rule.message));
       if (next.count > 0) {
@@ -142,6 +146,7 @@ export async function startSmtpServer(opts: TestSmtpServerOptions = {}): Promise
     port,
     url: `${opts.tls === 'implicit' ? 'smtps' : 'smtp'}://${creds}${host}:${port}`,
     messages,
+    rcptTo,
     get rcptAttempts() {
       return rcptAttempts;
     },

@@ -41,6 +41,8 @@ async function setup(): Promise<{ site: TestSite; h: Herald; clock: ReturnType<t
     `  ${id}:\n    type: telegram\n    token: "${TOKEN}"\n    chat: "${chat}"\n    apiRoot: ${tg!.apiRoot}\n    pace: { perChat: 6000, perToken: 100 }\n${extra}`;
   const site = makeSite({
     language: 'en',
+    // Bob's refusals below stay failed deliveries of a reader who stays active (bounces would stop him after the first).
+    extra: 'bounces:\n  hard: 100\n',
     channels: `${chan('tg', '@news', '    exclude: [slow]\n')}${chan('tg-slow', '-1001234567890', '    topics: [slow]\n')}${chan('tg-sports', '@sports', '    topics: [sports]\n')}${chan('tg-off', '@offline', '    enabled: false\n')}${chan('late', '@latest')}  each:
     type: email
     mode: each

@@ -41,6 +41,8 @@ export interface TestServerOptions {
   build?: (h: Herald) => Promise<FastifyInstance>;
   /** Extra environment (admin credentials, ...). */
   env?: Record<string, string>;
+  /** Extra top-level YAML for the config (e.g. a `bounces:` block). */
+  extra?: string;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -53,7 +55,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     from: "测试新闻 <news@example.com>"
     schedule: "0 8 * * *"
 `;
-  const site = makeSite({ channels: channels.replaceAll('{smtp}', smtp.url), language: opts.language });
+  const site = makeSite({ channels: channels.replaceAll('{smtp}', smtp.url), language: opts.language, extra: opts.extra });
   for (const [rel, text] of Object.entries(opts.articles ?? {})) site.write(rel, text);
   const config = loadConfig({ file: site.configFile, cwd: site.dir, env: site.env(undefined, opts.env) });
   const clock = {

@@ -1,5 +1,6 @@
 /** check, articles, status: read-only views of the site and the ledger. */
 import type { Command } from 'commander';
+import { channelRates, percent, type Rates } from '../../bounces/rates.ts';
 import { articleStatus } from '../../content/article.ts';
 import { emailChecks } from '../../config/email-checks.ts';
 import { scanContent } from '../../content/scan.ts';
@@ -91,6 +92,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
       withHerald(g(), async (h) => {
         const now = h.now();
         const counts = new Map((await h.store.counts()).map((c) => [c.channelId, c]));
+        const rates = new Map((await channelRates(h)).map((r) => [r.channelId, r]));
         const channels = [];
         for (const c of h.config.channels) {
           const state = await h.store.getChannel(c.id);
@@ -112,6 +114,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
             deliveries: { pending: n.pending, sending: n.sending, sent: n.sent, failed: n.failed },
             nextAttemptAt: await h.store.nextAttemptAt(c.id),
             digest,
+            ...(rates.has(c.id) ? { bounces: { lastDigest: rates.get(c.id)?.lastDigest, last30Days: rates.get(c.id)?.last30Days } } : {}),
           });
         }
         const articles = await h.store.listArticles();
@@ -128,7 +131,8 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           status: a.status,
           ...(a.releaseAt && a.status === 'awaiting' ? { releaseAt: a.releaseAt } : {}),
         }));
-        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), approvals, recentFailures: failures };
+        const warnings = [...rates.values()].flatMap((r) => r.warnings);
+        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), approvals, recentFailures: failures, warnings };
         if (o.json) {
           console.log(JSON.stringify(out, null, 2));
           return EXIT.ok;
@@ -139,6 +143,9 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           if (c.nextAttemptAt && d.pending) console.log(`  next attempt ${c.nextAttemptAt}`);
           if (c.digest) console.log(`  ${c.digest.waiting} article(s) waiting; next digest ${c.digest.nextAt}${c.digest.lastAt ? `; last ${c.digest.lastAt}` : ''}`);
           if (!c.firstRunAt) console.log('  has not run yet');
+          const show = (label: string, r: Rates) => `${label}: ${r.sent} sent, ${r.bounced} bounced (${percent(r.bounceRate)}), ${r.complained} complaints (${percent(r.complaintRate)})`;
+          if (c.bounces?.lastDigest) console.log(`  ${show(`last digest #${c.bounces.lastDigest.digestId}`, c.bounces.lastDigest)}`);
+          if (c.bounces?.last30Days) console.log(`  ${show('last 30 days', c.bounces.last30Days)}`);
         }
         console.log(`articles: ${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ') || 'none seen yet'}`);
         const s = out.subscribers;
@@ -148,6 +155,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           console.log(`${a.status === 'held' ? 'held' : 'awaiting approval'}: ${a.channel} ${what}${'releaseAt' in a ? ` (released at ${a.releaseAt} unless held)` : a.status === 'awaiting' ? ' (waits for an editor)' : ''}`);
         }
         for (const f of failures) console.log(`failed #${f.id} ${f.channel} → ${f.recipient}: ${f.error}`);
+        for (const w of warnings) console.log(`warning: ${w}`);
         return EXIT.ok;
       }),
     ));

@@ -15,8 +15,8 @@ import {
   splitTopics,
 } from '../../pipeline/subscriber-import.ts';
 import { checkName, describeNameProblem } from '../../pipeline/subscriber-name.ts';
-import { isSuppressed } from '../../store/subscriber-status.ts';
-import type { Subscriber } from '../../store/types.ts';
+import { isSuppressed, SUBSCRIBER_STATUSES } from '../../store/subscriber-status.ts';
+import type { BounceEvent, Subscriber, SubscriberStatus } from '../../store/types.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { progressFor } from '../progress.ts';
 import { type GlobalOptions, withHerald } from '../session.ts';
@@ -93,16 +93,29 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
 
   sub
     .command('list')
-    .description('list subscribers')
+    .description('list subscribers (bounced and complained ones with the reason and date)')
     .option('--json', 'machine-readable output')
-    .action(act(async (o: { json?: boolean }) =>
+    .option('--status <status>', `only this status: ${SUBSCRIBER_STATUSES.join(', ')}`)
+    .action(act(async (o: { json?: boolean; status?: string }) =>
       withHerald(g(), async (h) => {
+        if (o.status !== undefined && !SUBSCRIBER_STATUSES.includes(o.status as SubscriberStatus)) {
+          throw new UsageError(`--status: expected one of ${SUBSCRIBER_STATUSES.join(', ')}, got "${o.status}"`);
+        }
+        const status = o.status as SubscriberStatus | undefined;
         const all = [];
         for (let after = 0; ; ) {
-          const page = await h.store.subscribers({ afterId: after, limit: 1000 });
+          const page = await h.store.subscribers({ afterId: after, limit: 1000, ...(status ? { status } : {}) });
           if (page.length === 0) break;
           all.push(...page);
           after = page[page.length - 1]!.id;
+        }
+        // Why a bounced or complained address stopped: the report that stopped it.
+        const reasons = new Map<number, BounceEvent>();
+        for (const s of all) {
+          if (s.status !== 'bounced' && s.status !== 'complained') continue;
+          const events = await h.store.bounceEvents({ subscriberId: s.id, limit: 50 });
+          const e = events.find((x) => x.applied === s.status) ?? events[0];
+          if (e) reasons.set(s.id, e);
         }
         const rows = all.map((s) => ({
           email: s.email,
@@ -114,11 +127,13 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
           confirmedAt: s.confirmedAt ?? null,
           unsubscribedAt: s.unsubscribedAt ?? null,
           unsubscribeSource: s.unsubscribeSource ?? null,
+          ...(reasons.has(s.id) ? { reason: reasonOf(reasons.get(s.id) as BounceEvent) } : {}),
         }));
         if (o.json) console.log(JSON.stringify(rows, null, 2));
         else {
           for (const r of rows) {
             console.log(`${r.status.padEnd(12)} ${r.email}${r.name ? ` (${r.name})` : ''}${r.language ? ` [${r.language}]` : ''}${r.topics.length ? `  topics: ${r.topics.join(', ')}` : ''}`);
+            if (r.reason) console.log(`             since ${r.unsubscribedAt ?? r.reason.at}: ${r.reason.text}`);
           }
           console.log(`${rows.length} subscriber(s)`);
         }
@@ -216,4 +231,11 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
 /** "x@example.com unsubscribed on 2025-07-02T… (one-click)". */
 function suppressedLine(s: Subscriber): string {
   return `${s.email} ${s.status === 'bounced' ? 'bounced' : s.status === 'complained' ? 'complained (marked an email as spam)' : 'unsubscribed'}${s.unsubscribedAt ? ` on ${s.unsubscribedAt}` : ''}${s.unsubscribeSource ? ` (${s.unsubscribeSource})` : ''}`;
+}
+
+/** "hard bounce 5.1.1 via imap: 550 5.1.1 user unknown" */
+function reasonOf(e: BounceEvent): { at: string; source: string; type: string; code: string | null; text: string } {
+  const kind = e.type === 'complaint' ? 'complaint' : e.type === 'unsubscribe' ? 'unsubscribe' : `${e.type} bounce`;
+  const text = `${kind}${e.code ? ` ${e.code}` : ''} via ${e.source}${e.diagnostic ? `: ${e.diagnostic.slice(0, 200)}` : ''}`;
+  return { at: e.at, source: e.source, type: e.type, code: e.code ?? null, text };
 }

@@ -3,6 +3,7 @@
  * message. Each distinct body (digest + the subscriber's article set, or one article) is
  * rendered and MIME-encoded once per run, then only the per-recipient parts are spliced.
  */
+import { envelopeSender } from '../../bounces/verp.ts';
 import { DEFAULT_MAX_BYTES, type EmailChannelConfig, feedbackIdFor } from '../../channels/email/email-config.ts';
 import { permanent } from '../../channels/errors.ts';
 import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
@@ -222,7 +223,9 @@ function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailP
         name,
       });
       const html = preview ? personalHtml(b, { name, unsubscribeUrl: unsubscribe, preferencesUrl: preferences }) : undefined;
-      return { kind: 'email', envelope: { from: b.prepared.envelopeFrom, to: s.email }, messageId, raw, html, subject: b.subject };
+      // With bounces.returnPath, bounces come back to an address naming this delivery (VERP).
+      const from = envelopeSender(h.config.bounces.returnPath, h.secret, { kind: 'delivery', id: d.id }, b.prepared.envelopeFrom);
+      return { kind: 'email', envelope: { from, to: s.email }, messageId, raw, html, subject: b.subject };
     },
   };
 }

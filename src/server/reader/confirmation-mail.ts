@@ -4,6 +4,7 @@
  * like the channel itself). Sending happens after the HTTP answer, so the page looks and
  * takes the same whether or not an email went out (no probing which addresses exist).
  */
+import { envelopeSender } from '../../bounces/verp.ts';
 import type { EmailChannelConfig } from '../../channels/email/email-config.ts';
 import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
 import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
@@ -89,7 +90,8 @@ export function createConfirmationMailer(h: Herald): ConfirmationMailer {
     const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
     const raw = await prepared.build({ to: { address: s.email }, messageId, unsubscribeUrl: unsubscribe, unsubscribeMailto: c.unsubscribeMailto });
     const previewHtml = fillPlaceholders(html, { greeting: anonymous, name: '', unsubscribeUrl: unsubscribe, preferencesUrl: unsubscribe }, escapeHtml);
-    await getAdapter(c).send({ kind: 'email', envelope: { from: prepared.envelopeFrom, to: s.email }, messageId, raw, html: previewHtml, subject: r.subject });
+    const from = envelopeSender(h.config.bounces.returnPath, h.secret, { kind: 'subscriber', id: s.id }, prepared.envelopeFrom);
+    await getAdapter(c).send({ kind: 'email', envelope: { from, to: s.email }, messageId, raw, html: previewHtml, subject: r.subject });
   }
 
   return {

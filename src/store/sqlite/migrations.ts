@@ -250,6 +250,33 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'bounces and complaints: bounce events, deliveries by Message-ID',
+    sql: `
+      -- Every bounce, complaint and provider-reported unsubscribe, matched or not (event_key: one per report and recipient).
+      CREATE TABLE bounce_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_key TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('hard','soft','complaint','unsubscribe','unknown')),
+        code TEXT,
+        diagnostic TEXT,
+        recipient TEXT,
+        delivery_id INTEGER REFERENCES deliveries(id) ON DELETE SET NULL,
+        channel_id TEXT,
+        subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE CASCADE,
+        unmatched TEXT,
+        applied TEXT
+      );
+      CREATE INDEX bounce_events_subscriber ON bounce_events(subscriber_id, id);
+      CREATE INDEX bounce_events_delivery ON bounce_events(delivery_id);
+      -- A report names the email by its Message-ID or the provider's id.
+      CREATE INDEX deliveries_message_id ON deliveries(message_id);
+      CREATE INDEX deliveries_provider_message_id ON deliveries(provider_message_id);
+    `,
+  },
+  {
     version: 8,
     name: 'living posts: the history of every chat post (posted, edited, retracted, deleted, roundup); breaking-news alerts preference',
     sql: `

@@ -9,6 +9,9 @@ import type {
   ApprovalCardRef,
   ApprovalChange,
   ApprovalEvent,
+  BounceEvent,
+  BouncePolicy,
+  BounceStats,
   ChannelPlan,
   ChatAction,
   NewApproval,
@@ -18,6 +21,7 @@ import type {
   DeliveryCounts,
   DeliverySummary,
   Digest,
+  NewBounceEvent,
   StoredArticle,
   Store,
   ConfirmLink,
@@ -96,6 +100,23 @@ function toConsentEvent(r: Row): ConsentEvent {
     source: r.source as ConsentSource,
     ip: opt(r.ip),
     detail: opt(r.detail),
+  };
+}
+
+function toBounceEvent(r: Row): BounceEvent {
+  return {
+    id: r.id as number,
+    at: r.at as string,
+    source: r.source as BounceEvent['source'],
+    type: r.type as BounceEvent['type'],
+    code: opt(r.code),
+    diagnostic: opt(r.diagnostic),
+    recipient: opt(r.recipient),
+    deliveryId: opt(r.delivery_id),
+    channelId: opt(r.channel_id),
+    subscriberId: opt(r.subscriber_id),
+    unmatched: opt(r.unmatched),
+    applied: opt(r.applied),
   };
 }
 
@@ -477,8 +498,17 @@ export class SqliteStore implements Store {
   }
 
   async markRetry(id: number, error: string, nextAttemptAt: Date, countAttempt: boolean): Promise<void> {
+    // A reader who stopped receiving email while this was in flight (a bounce of another email,
+    // an unsubscribe) gets no retry: their pending deliveries were cancelled, and so is this one.
     this
-      .stmt("UPDATE deliveries SET status = 'pending', last_error = ?, next_attempt_at = ?, attempts = attempts - ?, claimed_by = NULL WHERE id = ?")
+      .stmt(
+        `UPDATE deliveries SET
+           status = CASE WHEN s.status IS NULL OR (s.status = 'active' AND s.paused = 0) THEN 'pending' ELSE 'failed' END,
+           last_error = CASE WHEN s.status IS NULL OR (s.status = 'active' AND s.paused = 0) THEN ? WHEN s.status = 'active' THEN 'paused' ELSE s.status END,
+           next_attempt_at = ?, attempts = attempts - ?, claimed_by = NULL
+         FROM (SELECT d.id AS did, sub.status, sub.paused FROM deliveries d LEFT JOIN subscribers sub ON sub.id = d.subscriber_id WHERE d.id = ?) AS s
+         WHERE deliveries.id = s.did`,
+      )
       .run(error, iso(nextAttemptAt), countAttempt ? 0 : 1, id);
   }
 
@@ -999,7 +1029,7 @@ export class SqliteStore implements Store {
         this.stmt("UPDATE deliveries SET status = 'failed', last_error = 'subscriber removed' WHERE subscriber_id = ? AND status = 'pending'").run(row.id);
         this.stmt('UPDATE deliveries SET subscriber_id = NULL WHERE subscriber_id = ?').run(row.id);
         // Removing is erasing: their consent history, requests and sends go with them.
-        for (const table of ['subscriber_events', 'resubscribe_requests', 'confirmation_sends']) this.stmt(`DELETE FROM ${table} WHERE subscriber_id = ?`).run(row.id);
+        for (const table of ['subscriber_events', 'resubscribe_requests', 'confirmation_sends', 'bounce_events']) this.stmt(`DELETE FROM ${table} WHERE subscriber_id = ?`).run(row.id);
         this.stmt('DELETE FROM subscribers WHERE id = ?').run(row.id);
         return true;
       })
@@ -1195,6 +1225,117 @@ export class SqliteStore implements Store {
       reason,
       subscriberId,
     ).changes;
+  }
+
+  // ── bounces and complaints ──────────────────────────────────────────────
+
+  async recordBounce(e: NewBounceEvent, policy: BouncePolicy, now: Date): Promise<{ event: BounceEvent; duplicate: boolean }> {
+    const t = iso(now);
+    return this.db
+      .transaction(() => {
+        const seen = this.stmt('SELECT * FROM bounce_events WHERE event_key = ?').get(e.key) as Row | undefined;
+        if (seen) return { event: toBounceEvent(seen), duplicate: true };
+        const delivery = e.deliveryId === undefined ? undefined : (this.stmt('SELECT id, channel_id, subscriber_id FROM deliveries WHERE id = ?').get(e.deliveryId) as Row | undefined);
+        const subscriberId = (delivery?.subscriber_id as number | null | undefined) ?? e.subscriberId;
+        const subscriber = subscriberId === undefined ? undefined : this.row(subscriberId);
+        const r = this
+          .stmt(
+            `INSERT INTO bounce_events (event_key, at, source, type, code, diagnostic, recipient, delivery_id, channel_id, subscriber_id, unmatched)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          )
+          .get(
+            e.key,
+            t,
+            e.source,
+            e.type,
+            e.code ?? null,
+            e.diagnostic ?? null,
+            e.recipient ?? null,
+            delivery ? (delivery.id as number) : null,
+            delivery ? (delivery.channel_id as string) : null,
+            subscriber ? (subscriber.id as number) : null,
+            e.unmatched ?? (subscriber ? null : 'no subscriber'),
+          ) as Row;
+        if (!subscriber || isSuppressed(subscriber.status as SubscriberStatus)) return { event: toBounceEvent(r), duplicate: false };
+        const to = this.bounceVerdict(subscriber, e.type, policy, now);
+        if (!to) return { event: toBounceEvent(r), duplicate: false };
+        const what = `${e.type === 'complaint' ? 'complaint' : e.type === 'unsubscribe' ? 'unsubscribe' : `${e.type} bounce`} via ${e.source}`;
+        const detail = [what, e.code, e.diagnostic?.slice(0, 200)].filter(Boolean).join(': ');
+        this.changeStatus(subscriber, to, t, { source: e.type === 'complaint' ? 'complaint' : e.type === 'unsubscribe' ? 'provider' : 'bounce', detail });
+        const updated = this.stmt('UPDATE bounce_events SET applied = ? WHERE id = ? RETURNING *').get(to, r.id) as Row;
+        return { event: toBounceEvent(updated), duplicate: false };
+      })
+      .immediate();
+  }
+
+  /** What the just-recorded event does to an active or pending subscriber under the policy. */
+  private bounceVerdict(subscriber: Row, type: NewBounceEvent['type'], policy: BouncePolicy, now: Date): SubscriberStatus | undefined {
+    if (type === 'complaint') return 'complained';
+    if (type === 'unsubscribe') return 'unsubscribed';
+    if (type === 'unknown') return undefined;
+    const id = subscriber.id as number;
+    // Bounces from before an editor took the address back do not count again.
+    const back = this.stmt("SELECT MAX(at) FROM subscriber_events WHERE subscriber_id = ? AND to_status = 'active' AND from_status = 'bounced'").pluck().get(id) as string | null;
+    const windowStart = type === 'soft' ? iso(new Date(now.getTime() - policy.softWindowMs)) : '';
+    const since = back !== null && back > windowStart ? back : windowStart;
+    // One per email: a soft-bounced delivery retried five times is one soft bounce.
+    const n = this
+      .stmt("SELECT COUNT(DISTINCT COALESCE('d' || delivery_id, 'e' || id)) FROM bounce_events WHERE subscriber_id = ? AND type = ? AND at >= ?")
+      .pluck()
+      .get(id, type, since) as number;
+    return n >= (type === 'hard' ? policy.hard : policy.soft) ? 'bounced' : undefined;
+  }
+
+  async bounceEvents(opts: { subscriberId?: number; limit?: number } = {}): Promise<BounceEvent[]> {
+    const limit = opts.limit ?? 1000;
+    const rows =
+      opts.subscriberId === undefined
+        ? this.stmt('SELECT * FROM bounce_events ORDER BY id DESC LIMIT ?').all(limit)
+        : this.stmt('SELECT * FROM bounce_events WHERE subscriber_id = ? ORDER BY id DESC LIMIT ?').all(opts.subscriberId, limit);
+    return (rows as Row[]).map(toBounceEvent);
+  }
+
+  async bounceStats(channelId: string, scope: { digestId: number } | { since: Date }): Promise<BounceStats> {
+    const inScope =
+      'digestId' in scope
+        ? 'SELECT id, status FROM deliveries WHERE channel_id = @channel AND digest_id = @digest'
+        : 'SELECT id, status FROM deliveries WHERE channel_id = @channel AND COALESCE(sent_at, created_at) >= @since';
+    const params = { channel: channelId, digest: 'digestId' in scope ? scope.digestId : null, since: 'digestId' in scope ? null : iso(scope.since) };
+    const r = this
+      .stmt(
+        `WITH d AS (${inScope}),
+              b AS (SELECT delivery_id, MAX(type IN ('hard','soft')) AS bounced, MAX(type = 'complaint') AS complained
+                    FROM bounce_events WHERE delivery_id IN (SELECT id FROM d) GROUP BY delivery_id)
+         SELECT (SELECT COUNT(*) FROM d WHERE status = 'sent' OR id IN (SELECT delivery_id FROM b WHERE bounced)) AS sent,
+                (SELECT COUNT(*) FROM b WHERE bounced) AS bounced,
+                (SELECT COUNT(*) FROM b WHERE complained) AS complained`,
+      )
+      .get(params) as Row;
+    return { sent: r.sent as number, bounced: r.bounced as number, complained: r.complained as number };
+  }
+
+  async findDelivery(ref: { id?: number; messageId?: string; providerMessageId?: string }): Promise<Delivery | undefined> {
+    const r =
+      ref.id !== undefined
+        ? this.stmt('SELECT * FROM deliveries WHERE id = ?').get(ref.id)
+        : ref.messageId !== undefined
+          ? this.stmt('SELECT * FROM deliveries WHERE message_id = ? ORDER BY id LIMIT 1').get(ref.messageId)
+          : ref.providerMessageId !== undefined
+            ? this.stmt('SELECT * FROM deliveries WHERE provider_message_id = ? ORDER BY id LIMIT 1').get(ref.providerMessageId)
+            : undefined;
+    return r ? toDelivery(r as Row) : undefined;
+  }
+
+  async reactivateSubscriber(id: number, now: Date, by: ConsentContext): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.row(id);
+        if (row === undefined) return false;
+        if (row.status !== 'bounced') return false;
+        this.changeStatus(row, 'active', iso(now), by);
+        return true;
+      })
+      .immediate();
   }
 
   async consentHistory(subscriberId: number): Promise<ConsentEvent[]> {

@@ -99,13 +99,14 @@ describe('GET /admin/deliveries', () => {
 
   it('an email the SMTP server refuses permanently shows its reason; "retry all" tries again and reports it', async () => {
     t = await loggedIn();
-    t.smtp.rejectRecipient('bob@example.com', 550, '5.1.1 no such user here');
+    // A refusal of the message (policy), not of the address: Bob stays a subscriber, so a retry tries him again.
+    t.smtp.rejectRecipient('bob@example.com', 554, '5.7.1 message refused by policy');
     await t.post('/admin/articles/posts%2Feurope-ai/send', { channel: 'newsletter' });
     await t.smtp.waitForMessages(1);
     const page = await t.get('/admin/deliveries');
     expect(countsOf(page.body, 'newsletter')).toEqual({ counts: [1, 0, 0, 1], retry: true });
     const failed = tableAfter(page.body, 'failed-heading');
-    expect(failed.map((x) => [x[1], x[3], x[5]])).toEqual([['newsletter', 'bob@example.com', 'newsletter: recipient rejected (550 5.1.1 no such user here)']]);
+    expect(failed.map((x) => [x[1], x[3], x[5]])).toEqual([['newsletter', 'bob@example.com', 'newsletter: recipient rejected (554 5.7.1 message refused by policy)']]);
     // The articles page tells the same story.
     const list = await t.get('/admin/articles');
     expect(list.body).toContain('<span class="channel">newsletter</span>: <span class="badge state-partly-failed">partly failed</span>');
@@ -115,7 +116,7 @@ describe('GET /admin/deliveries', () => {
     const flash = flashOf((await t.follow(retry)).body)!;
     expect(flash.kind).toBe('error');
     expect(flash.text).toBe('Due now: 1 failed, 0 deferred.');
-    expect(flash.lines.some((l) => l.includes('550 5.1.1 no such user here') && l.includes('bob@example.com'))).toBe(true);
+    expect(flash.lines.some((l) => l.includes('554 5.7.1 message refused by policy') && l.includes('bob@example.com'))).toBe(true);
     expect(t.smtp.rcptAttempts).toBe(3);
     expect(t.smtp.messages.map((m) => m.envelope.to)).toEqual([['alice@example.com']]);
     const bob = (await t.h.store.recentDeliveries({ status: 'failed', limit: 10 }))[0]!;

@@ -5,17 +5,20 @@
  * pasting the file's contents works without it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { channelRates, percent, type Rates } from '../../../bounces/rates.ts';
 import { consentCsv, exportConsentCsv } from '../../../pipeline/consent-export.ts';
 import { CsvImportError, exportSubscribersCsv, importSubscribersCsv, logImportProgress } from '../../../pipeline/subscriber-import.ts';
 import { showValue } from '../../../pipeline/subscriber-name.ts';
 import { isSuppressed } from '../../../store/subscriber-status.ts';
-import type { Subscriber } from '../../../store/types.ts';
+import type { BounceEvent, Subscriber } from '../../../store/types.ts';
 import { errorMessage } from '../../../util/secrets.ts';
 import { type AdminContext, adminPage, field, redirectWith, sessionOf, tr } from '../context.ts';
 import { sliceLargeForms } from '../form-body.ts';
 import { capLines } from '../results.ts';
 
 const SEARCH_LIMIT = 100;
+/** Bounce and complaint reports shown on the subscribers page (herald bounces lists them all). */
+const RECENT_BOUNCES = 20;
 /** Larger than the site-wide form limit: a pasted list of some hundred thousand addresses. */
 const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
 
@@ -63,11 +66,31 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
           created_at: s.createdAt,
         }))
       : undefined;
+    const rates = await channelRates(h);
+    const show = (r: Rates) => ({ sent: r.sent, bounced: r.bounced, complained: r.complained, bounce_rate: percent(r.bounceRate), complaint_rate: percent(r.complaintRate) });
     return adminPage(ctx, req, reply, {
       template: 'subscribers',
       title: tr(h, 'admin_subscribers_title'),
       section: 'subscribers',
-      data: { counts: await h.store.subscriberCounts(), q, results, limit: SEARCH_LIMIT },
+      data: {
+        counts: await h.store.subscriberCounts(),
+        q,
+        results,
+        limit: SEARCH_LIMIT,
+        rates: rates.map((r) => ({ channel: r.channelId, d30: show(r.last30Days), ...(r.lastDigest ? { last: { id: r.lastDigest.digestId, ...show(r.lastDigest) } } : {}) })),
+        rate_warnings: rates.flatMap((r) => r.warnings),
+        recent_bounces: (await h.store.bounceEvents({ limit: RECENT_BOUNCES })).map((b) => ({
+          at: b.at,
+          recipient: b.recipient,
+          subscriber: b.subscriberId,
+          type: b.type,
+          source: b.source,
+          channel: b.channelId,
+          code: b.code,
+          applied: b.applied,
+          unmatched: b.unmatched,
+        })),
+      },
     });
   });
 
@@ -87,6 +110,7 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
     const s = await subscriberOf(req, reply);
     if (!s) return reply;
     const events = await h.store.consentHistory(s.id);
+    const bounces = await h.store.bounceEvents({ subscriberId: s.id, limit: 200 });
     return adminPage(ctx, req, reply, {
       template: 'subscriber',
       title: s.email,
@@ -107,6 +131,18 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
         },
         events: events.map((e) => ({ at: e.at, from: e.from, to: e.to, source: e.source, ip: e.ip, detail: e.detail })),
         can_unsubscribe: !isSuppressed(s.status),
+        bounces: bounces.map((b) => ({
+          at: b.at,
+          source: b.source,
+          type: b.type,
+          code: b.code,
+          diagnostic: b.diagnostic,
+          channel: b.channelId,
+          delivery: b.deliveryId,
+          applied: b.applied,
+        })),
+        can_reactivate: s.status === 'bounced',
+        hard_bounced: s.status === 'bounced' && hardBounced(bounces),
       },
     });
   });
@@ -133,6 +169,22 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
     return redirectWith(req, reply, back, { kind: 'ok', text: tr(h, 'admin_unsubscribed_done', { email: s.email }) });
   });
 
+  app.post('/admin/subscribers/:id/reactivate', async (req, reply) => {
+    const s = await subscriberOf(req, reply);
+    if (!s) return reply;
+    const back = `/admin/subscribers/${s.id}`;
+    if (s.status !== 'bounced') return redirectWith(req, reply, back, { kind: 'info', text: tr(h, 'admin_reactivate_not_bounced', { email: s.email }) });
+    // A hard bounce said the address does not exist: taking it back needs the editor's explicit word.
+    if (hardBounced(await h.store.bounceEvents({ subscriberId: s.id, limit: 200 })) && field(req, 'confirm') !== 'yes') {
+      return redirectWith(req, reply, back, { kind: 'error', text: tr(h, 'admin_reactivate_needs_confirm', { email: s.email }) });
+    }
+    const user = sessionOf(req)?.user ?? '';
+    const ok = await h.store.reactivateSubscriber(s.id, h.now(), { source: 'editor', detail: `reactivated from the dashboard (${user})` });
+    if (!ok) return redirectWith(req, reply, back, { kind: 'info', text: tr(h, 'admin_reactivate_not_bounced', { email: s.email }) });
+    h.log.info(`dashboard: ${user} reactivated bounced subscriber #${s.id}`);
+    return redirectWith(req, reply, back, { kind: 'ok', text: tr(h, 'admin_reactivate_done', { email: s.email }) });
+  });
+
   app.post('/admin/subscribers/import', { bodyLimit: IMPORT_BODY_LIMIT }, async (req, reply) => {
     const back = '/admin/subscribers';
     const csv = field(req, 'csv');
@@ -156,4 +208,9 @@ export async function subscriberPages(app: FastifyInstance, { ctx }: { ctx: Admi
       return redirectWith(req, reply, back, { kind: 'error', text: tr(h, 'admin_import_failed'), lines: [message] });
     }
   });
+}
+
+/** Whether the bounce that stopped the address was a hard one (the newest event that changed its status). */
+function hardBounced(events: BounceEvent[]): boolean {
+  return events.find((e) => e.applied === 'bounced')?.type === 'hard';
 }
