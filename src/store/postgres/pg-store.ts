@@ -181,6 +181,15 @@ export class PostgresStore implements Store {
     this.sql = connect(url, opts);
   }
 
+  /** Typed array parameters (element types by oid): the driver cannot tell an all-null column's type. */
+  private bigints(v: readonly (number | null)[]) {
+    return this.sql.array(v as number[], 20);
+  }
+
+  private texts(v: readonly (string | null)[]) {
+    return this.sql.array(v as string[], 25);
+  }
+
   private tx<T>(fn: (q: Q) => Promise<T>): Promise<T> {
     return this.sql.begin((q) => fn(q)) as Promise<T>;
   }
@@ -239,7 +248,7 @@ export class PostgresStore implements Store {
         } else await q`UPDATE articles SET last_seen_at = ${t}, gone_at = NULL WHERE id = ${id}`;
       }
       const gone = [...rows.values()].filter((r) => !current.has(r.id as string)).map((r) => r.id as string);
-      if (gone.length > 0) await q`UPDATE articles SET gone_at = ${t} WHERE id = ANY(${gone}::text[]) AND gone_at IS NULL`;
+      if (gone.length > 0) await q`UPDATE articles SET gone_at = ${t} WHERE id = ANY(${this.texts(gone)}::text[]) AND gone_at IS NULL`;
     });
     return { added, ids };
   }
@@ -359,13 +368,14 @@ export class PostgresStore implements Store {
     }>,
   ): Promise<number> {
     if (rows.length === 0) return 0;
-    const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k] ?? null);
+    const text = (k: 'dedupeKey' | 'channelId' | 'kind' | 'articleId' | 'recipient' | 'variant' | 'messageId') => this.texts(rows.map((r) => r[k] ?? null));
+    const ids = (k: 'digestId' | 'subscriberId') => this.bigints(rows.map((r) => r[k] ?? null));
     const r = await q`
       INSERT INTO deliveries (dedupe_key, channel_id, kind, article_id, digest_id, subscriber_id, recipient, variant, status, attempts, next_attempt_at, message_id, manual, created_at)
       SELECT k, c, kd, a, dg, s, rc, v, 'pending', 0, ${t}, m, mn, ${t}
-      FROM unnest(${col('dedupeKey') as string[]}::text[], ${col('channelId') as string[]}::text[], ${col('kind') as string[]}::text[], ${col('articleId') as string[]}::text[],
-                  ${col('digestId') as number[]}::bigint[], ${col('subscriberId') as number[]}::bigint[], ${col('recipient') as string[]}::text[], ${col('variant') as string[]}::text[],
-                  ${col('messageId') as string[]}::text[], ${rows.map((x) => x.manual === true)}::boolean[]) AS v(k, c, kd, a, dg, s, rc, v, m, mn)
+      FROM unnest(${text('dedupeKey')}::text[], ${text('channelId')}::text[], ${text('kind')}::text[], ${text('articleId')}::text[],
+                  ${ids('digestId')}::bigint[], ${ids('subscriberId')}::bigint[], ${text('recipient')}::text[], ${text('variant')}::text[],
+                  ${text('messageId')}::text[], ${this.sql.array(rows.map((x) => x.manual === true), 16)}::boolean[]) AS v(k, c, kd, a, dg, s, rc, v, m, mn)
       ON CONFLICT (dedupe_key) DO NOTHING`;
     return r.count;
   }
@@ -431,7 +441,7 @@ export class PostgresStore implements Store {
       const marked = new Set(
         (
           await q`UPDATE decisions SET status = 'planned', digest_id = ${id}, decided_at = ${t}
-            WHERE channel_id = ${channelId} AND article_id = ANY(${articleIds}::text[]) AND status = 'waiting' RETURNING article_id`
+            WHERE channel_id = ${channelId} AND article_id = ANY(${this.texts(articleIds)}::text[]) AND status = 'waiting' RETURNING article_id`
         ).map((r) => r.article_id as string),
       );
       const taken = articleIds.filter((a) => marked.has(a));
@@ -486,7 +496,7 @@ export class PostgresStore implements Store {
       .map((r) => r.id as number);
     if (stale.length === 0) return 0;
     const r = await this.sql`UPDATE deliveries SET status = 'pending', claimed_by = NULL, last_error = 'interrupted while sending; resumed'
-      WHERE id = ANY(${stale}::bigint[]) AND status = 'sending'`;
+      WHERE id = ANY(${this.bigints(stale)}::bigint[]) AND status = 'sending'`;
     if (r.count > 0) await this.sql`SELECT pg_notify(${WORK_CHANNEL}, '*')`;
     return stale.length;
   }
@@ -494,7 +504,7 @@ export class PostgresStore implements Store {
   async release(ids: number[], nextAttemptAt: Date, uncountAttempt: boolean): Promise<void> {
     if (ids.length === 0) return;
     await this.sql`UPDATE deliveries SET status = 'pending', claimed_by = NULL, next_attempt_at = ${iso(nextAttemptAt)}, attempts = attempts - ${uncountAttempt ? 1 : 0}
-      WHERE id = ANY(${ids}::bigint[]) AND status = 'sending'`;
+      WHERE id = ANY(${this.bigints(ids)}::bigint[]) AND status = 'sending'`;
   }
 
   async markSent(id: number, providerMessageId: string | undefined, now: Date): Promise<void> {
@@ -504,7 +514,7 @@ export class PostgresStore implements Store {
   async markSentMany(items: Array<{ id: number; providerMessageId?: string; sentAt: Date }>): Promise<void> {
     if (items.length === 0) return;
     await this.sql`UPDATE deliveries d SET status = 'sent', provider_message_id = v.p, sent_at = v.t, last_error = NULL, claimed_by = NULL
-      FROM unnest(${items.map((i) => i.id)}::bigint[], ${items.map((i) => i.providerMessageId ?? null) as string[]}::text[], ${items.map((i) => iso(i.sentAt))}::text[]) AS v(id, p, t)
+      FROM unnest(${this.bigints(items.map((i) => i.id))}::bigint[], ${this.texts(items.map((i) => i.providerMessageId ?? null) as string[])}::text[], ${this.texts(items.map((i) => iso(i.sentAt)))}::text[]) AS v(id, p, t)
       WHERE d.id = v.id`;
   }
 
@@ -553,13 +563,13 @@ export class PostgresStore implements Store {
   async subscribersReached(channelId: string, articleIds: string[]): Promise<Set<number>> {
     if (articleIds.length === 0) return new Set();
     const direct = await this.sql`SELECT DISTINCT subscriber_id FROM deliveries
-      WHERE channel_id = ${channelId} AND subscriber_id IS NOT NULL AND article_id = ANY(${articleIds}::text[])`;
+      WHERE channel_id = ${channelId} AND subscriber_id IS NOT NULL AND article_id = ANY(${this.texts(articleIds)}::text[])`;
     // Digest deliveries name their articles in the variant; only the digests that held one are read.
     const viaDigest = await this.sql`SELECT DISTINCT d.subscriber_id FROM deliveries d
       WHERE d.channel_id = ${channelId} AND d.subscriber_id IS NOT NULL
-        AND d.digest_id IN (SELECT digest_id FROM decisions WHERE channel_id = ${channelId} AND digest_id IS NOT NULL AND article_id = ANY(${articleIds}::text[]))
+        AND d.digest_id IN (SELECT digest_id FROM decisions WHERE channel_id = ${channelId} AND digest_id IS NOT NULL AND article_id = ANY(${this.texts(articleIds)}::text[]))
         AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(COALESCE(d.variant, (SELECT article_ids FROM digests WHERE id = d.digest_id))::jsonb) v(value)
-                    WHERE v.value = ANY(${articleIds}::text[]))`;
+                    WHERE v.value = ANY(${this.texts(articleIds)}::text[]))`;
     return new Set([...direct, ...viaDigest].map((r) => r.subscriber_id as number));
   }
 
@@ -611,7 +621,7 @@ export class PostgresStore implements Store {
   private async toApprovals(q: Q, rows: readonly Row[]): Promise<Approval[]> {
     if (rows.length === 0) return [];
     const events = new Map<number, ApprovalEvent[]>();
-    for (const e of await q`SELECT * FROM approval_events WHERE approval_id = ANY(${rows.map((r) => r.id as number)}::bigint[]) ORDER BY id`) {
+    for (const e of await q`SELECT * FROM approval_events WHERE approval_id = ANY(${this.bigints(rows.map((r) => r.id as number))}::bigint[]) ORDER BY id`) {
       const list = events.get(e.approval_id as number) ?? [];
       list.push({
         at: e.at as string,
@@ -817,7 +827,7 @@ export class PostgresStore implements Store {
   async subscribersByIds(ids: number[]): Promise<Map<number, Subscriber>> {
     const out = new Map<number, Subscriber>();
     if (ids.length === 0) return out;
-    for (const r of await this.sql`SELECT * FROM subscribers WHERE id = ANY(${ids}::bigint[])`) out.set(r.id as number, toSubscriber(r));
+    for (const r of await this.sql`SELECT * FROM subscribers WHERE id = ANY(${this.bigints(ids)}::bigint[])`) out.set(r.id as number, toSubscriber(r));
     return out;
   }
 
@@ -825,7 +835,7 @@ export class PostgresStore implements Store {
     const out = new Map<string, Subscriber>();
     if (emails.length === 0) return out;
     const keys = [...new Set(emails.map((e) => e.trim().toLowerCase()))];
-    for (const r of await this.sql`SELECT * FROM subscribers WHERE email_key = ANY(${keys}::text[])`) out.set(r.email_key as string, toSubscriber(r));
+    for (const r of await this.sql`SELECT * FROM subscribers WHERE email_key = ANY(${this.texts(keys)}::text[])`) out.set(r.email_key as string, toSubscriber(r));
     return out;
   }
 
