@@ -24,6 +24,8 @@ export interface PassOptions extends DeliverOptions {
   planOnly?: boolean;
   /** Who asked for a forced digest (it decides that digest's approval card). */
   actor?: Actor;
+  /** Only send what is due: no scan, no planning, no digests (a worker, or a process that does not lead). */
+  sendOnly?: boolean;
 }
 
 export interface PassResult {
@@ -40,6 +42,10 @@ const isDigestChannel = (c: ChannelConfig): c is EmailChannelConfig => c.type ==
 
 export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassResult> {
   const channels = h.config.channels.filter((c) => c.enabled && (!opts.channels || opts.channels.includes(c.id)));
+  if (opts.sendOnly) {
+    const result: PassResult = { problems: [], plans: [], digests: [], runs: [], errors: [], ok: true };
+    return send(h, channels, opts, result);
+  }
   const scan = await scanAndRecord(h, { dryRun: opts.dryRun });
   const now = h.now();
   const result: PassResult = { problems: scan.problems, plans: [], digests: [], runs: [], errors: [], ok: true };
@@ -70,7 +76,10 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
   // The editors hear of new approvals before anything else is sent; a chat that is down never stops the pass.
   if (!opts.dryRun) await announceApprovals(h).catch((e) => h.log.error(`approval cards: ${errorMessage(e)}`));
   if (opts.dryRun || opts.planOnly) return result;
+  return send(h, channels, opts, result);
+}
 
+async function send(h: Herald, channels: ChannelConfig[], opts: PassOptions, result: PassResult): Promise<PassResult> {
   // Channels send side by side: a slow or dead one never holds up the others.
   const runs = await Promise.all(
     channels.map(async (ch) => {

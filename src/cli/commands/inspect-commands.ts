@@ -7,6 +7,7 @@ import { scanSite } from '../../pipeline/scan.ts';
 import { articleChannelState, type ChannelState } from '../../pipeline/article-state.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
 import { nextScheduled } from '../../pipeline/digest-schedule.ts';
+import { clusterOf } from '../../store/cluster.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, openConfig, withHerald } from '../session.ts';
 
@@ -85,7 +86,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
 
   program
     .command('status')
-    .description('channels, what is pending or failed, when the next digests go, subscribers')
+    .description('channels, what is pending or failed, when the next digests go, subscribers; with PostgreSQL, the Herald processes alive')
     .option('--json', 'machine-readable output')
     .action(act(async (o: { json?: boolean }) =>
       withHerald(g(), async (h) => {
@@ -128,7 +129,19 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           status: a.status,
           ...(a.releaseAt && a.status === 'awaiting' ? { releaseAt: a.releaseAt } : {}),
         }));
-        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), approvals, recentFailures: failures };
+        // On a shared store: every process that wrote a heartbeat (a silent one for 20 s is taken for dead).
+        const cluster = clusterOf(h.store);
+        const processes = cluster
+          ? (await cluster.processes()).map((p) => ({
+              host: p.host,
+              pid: p.pid,
+              role: p.role,
+              leader: p.leader,
+              lastHeartbeat: p.seenAt.toISOString(),
+              alive: Date.now() - p.seenAt.getTime() < 20_000,
+            }))
+          : undefined;
+        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), approvals, recentFailures: failures, ...(processes ? { processes } : {}) };
         if (o.json) {
           console.log(JSON.stringify(out, null, 2));
           return EXIT.ok;
@@ -148,6 +161,13 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           console.log(`${a.status === 'held' ? 'held' : 'awaiting approval'}: ${a.channel} ${what}${'releaseAt' in a ? ` (released at ${a.releaseAt} unless held)` : a.status === 'awaiting' ? ' (waits for an editor)' : ''}`);
         }
         for (const f of failures) console.log(`failed #${f.id} ${f.channel} → ${f.recipient}: ${f.error}`);
+        if (processes) {
+          console.log(`processes: ${processes.filter((p) => p.alive).length} alive`);
+          for (const p of processes) {
+            const age = Math.max(0, Math.round((Date.now() - Date.parse(p.lastHeartbeat)) / 1000));
+            console.log(`  ${p.host} pid ${p.pid} ${p.role}${p.leader ? ' (leader)' : ''}: last heartbeat ${age} s ago${p.alive ? '' : ', not answering'}`);
+          }
+        }
         return EXIT.ok;
       }),
     ));

@@ -42,7 +42,10 @@ import type {
   SubscriberStatus,
   SubscriberUpsert,
 } from '../types.ts';
+import type { Cluster } from '../cluster.ts';
+import { LOCKS, WORK_CHANNEL } from './keys.ts';
 import { pgMigrations } from './migrations.ts';
+import { createPgCluster } from './pg-cluster.ts';
 
 type Row = Record<string, unknown>;
 /** A pool or a transaction: private helpers run in their caller's transaction. */
@@ -50,10 +53,6 @@ type Q = postgres.ISql;
 const iso = (d: Date) => d.toISOString();
 const opt = <T>(v: unknown) => (v === null || v === undefined ? undefined : (v as T));
 
-/** The channel idle senders LISTEN on; the payload is the channel id. */
-export const WORK_CHANNEL = 'herald_work';
-/** Advisory lock keys (one namespace for Herald: 0x4845524c = "HERL"). */
-export const LOCKS = { migrate: [0x4845524c, 1], scan: [0x4845524c, 2], leader: [0x4845524c, 3] } as const;
 
 function toDelivery(r: Row): Delivery {
   return {
@@ -173,12 +172,15 @@ export function showUrl(url: string): string {
 
 export class PostgresStore implements Store {
   readonly sql: postgres.Sql;
+  /** Heartbeats, leadership, wake-ups, pacing, sessions: what the processes on this database share. */
+  readonly cluster: Cluster;
 
   constructor(
     readonly url: string,
     opts: PgStoreOptions = {},
   ) {
     this.sql = connect(url, opts);
+    this.cluster = createPgCluster(this.sql, url);
   }
 
   /** Typed array parameters (element types by oid): the driver cannot tell an all-null column's type. */
