@@ -6,12 +6,12 @@
  */
 import postgres from 'postgres';
 import type { Cluster, Leadership, ProcessInfo, SessionRecord } from '../cluster.ts';
-import { LOCKS, WORK_CHANNEL } from './keys.ts';
+import type { Names } from './keys.ts';
 
 /** Heartbeat rows of processes silent this long are removed. */
 const FORGET_AFTER_MS = 3_600_000;
 
-export function createPgCluster(sql: postgres.Sql, url: string): Cluster {
+export function createPgCluster(sql: postgres.Sql, url: string, names: () => Names): Cluster {
   const toInfo = (r: postgres.Row): ProcessInfo => ({
     process: r.process as string,
     host: r.host as string,
@@ -38,7 +38,7 @@ export function createPgCluster(sql: postgres.Sql, url: string): Cluster {
     leadership(): Leadership {
       // Its own connection, never shared: the lock lives exactly as long as this session.
       let conn: postgres.Sql | undefined;
-      const [k1, k2] = LOCKS.leader;
+      const [k1, k2] = names().locks.leader;
       return {
         async check() {
           try {
@@ -66,7 +66,7 @@ export function createPgCluster(sql: postgres.Sql, url: string): Cluster {
       };
     },
     async onWork(listener) {
-      const { unlisten } = await sql.listen(WORK_CHANNEL, (payload) => listener(payload));
+      const { unlisten } = await sql.listen(names().work, (payload) => listener(payload));
       return async () => {
         await unlisten().catch(() => undefined);
       };

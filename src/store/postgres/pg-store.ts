@@ -43,7 +43,7 @@ import type {
   SubscriberUpsert,
 } from '../types.ts';
 import type { Cluster } from '../cluster.ts';
-import { LOCKS, WORK_CHANNEL } from './keys.ts';
+import { type Names, namesFor } from './keys.ts';
 import { pgMigrations } from './migrations.ts';
 import { createPgCluster } from './pg-cluster.ts';
 
@@ -180,7 +180,15 @@ export class PostgresStore implements Store {
     opts: PgStoreOptions = {},
   ) {
     this.sql = connect(url, opts);
-    this.cluster = createPgCluster(this.sql, url);
+    this.cluster = createPgCluster(this.sql, url, () => this.names);
+  }
+
+  private schemaNames: Names | undefined;
+
+  /** Lock keys and the wake-up channel of this store's schema (known once migrate() ran). */
+  get names(): Names {
+    if (!this.schemaNames) throw new Error('the PostgreSQL store is used before migrate()');
+    return this.schemaNames;
   }
 
   /** Typed array parameters (element types by oid): the driver cannot tell an all-null column's type. */
@@ -197,7 +205,10 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    const [a, b] = LOCKS.migrate;
+    const [{ schema }] = (await this.sql`SELECT current_schema() AS schema`) as unknown as [{ schema: string | null }];
+    if (!schema) throw new Error('no schema to work in: the search_path names none that exists (create it first)');
+    this.schemaNames = namesFor(schema);
+    const [a, b] = this.names.locks.migrate;
     for (const m of pgMigrations) {
       await this.tx(async (q) => {
         // Processes starting at once queue here; each re-checks what is applied once it holds the lock.
@@ -231,7 +242,7 @@ export class PostgresStore implements Store {
     let ids = new Map<string, string>();
     await this.tx(async (q) => {
       // Identified under the scan lock, so two processes never give one file two ids.
-      await q`SELECT pg_advisory_xact_lock(${LOCKS.scan[0]}, ${LOCKS.scan[1]})`;
+      await q`SELECT pg_advisory_xact_lock(${this.names.locks.scan[0]}, ${this.names.locks.scan[1]})`;
       ids = await this.identify(q, articles, defaultLanguage);
       const rows = new Map((await q`SELECT id, data, source_key FROM articles`).map((r) => [r.id as string, r]));
       const current = new Set<string>();
@@ -429,7 +440,7 @@ export class PostgresStore implements Store {
       }
     }
     // Sent at commit: idle senders wake for the new work.
-    if (planned > 0) await q`SELECT pg_notify(${WORK_CHANNEL}, ${plan.channelId})`;
+    if (planned > 0) await q`SELECT pg_notify(${this.names.work}, ${plan.channelId})`;
     return planned;
   }
 
@@ -499,7 +510,7 @@ export class PostgresStore implements Store {
     if (stale.length === 0) return 0;
     const r = await this.sql`UPDATE deliveries SET status = 'pending', claimed_by = NULL, last_error = 'interrupted while sending; resumed'
       WHERE id = ANY(${this.bigints(stale)}::bigint[]) AND status = 'sending'`;
-    if (r.count > 0) await this.sql`SELECT pg_notify(${WORK_CHANNEL}, '*')`;
+    if (r.count > 0) await this.sql`SELECT pg_notify(${this.names.work}, '*')`;
     return stale.length;
   }
 
@@ -541,7 +552,7 @@ export class PostgresStore implements Store {
     const t = iso(now);
     const r = await this.sql`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ${t}
       WHERE status = 'failed' ${this.channelIs(this.sql, channelId)} AND ${this.reachable(this.sql)}`;
-    if (r.count > 0) await this.sql`SELECT pg_notify(${WORK_CHANNEL}, ${channelId ?? '*'})`;
+    if (r.count > 0) await this.sql`SELECT pg_notify(${this.names.work}, ${channelId ?? '*'})`;
     return r.count;
   }
 
@@ -553,7 +564,7 @@ export class PostgresStore implements Store {
           WHERE status = 'failed' ${this.channelIs(q, channelId)} AND ${this.reachable(q)}`
       ).count;
       const deferred = (await q`UPDATE deliveries SET next_attempt_at = ${t} WHERE status = 'pending' AND next_attempt_at > ${t} ${this.channelIs(q, channelId)}`).count;
-      if (failed + deferred > 0) await q`SELECT pg_notify(${WORK_CHANNEL}, ${channelId ?? '*'})`;
+      if (failed + deferred > 0) await q`SELECT pg_notify(${this.names.work}, ${channelId ?? '*'})`;
       return { failed, deferred };
     });
   }
