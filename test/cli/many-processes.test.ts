@@ -135,7 +135,7 @@ describe('many processes on one PostgreSQL', () => {
     const { site, url } = await pgSite(channel('tg-a') + channel('tg-b'));
     // The real clock: every process agrees on it (a HERALD_NOW clock starts at its own process's start).
     const now = new Date();
-    const env = site.env(undefined, { HERALD_CLUSTER_TICK_MS: '500', HERALD_POLL_MS: '1000', HERALD_LOG_LEVEL: 'debug' });
+    const env = site.env(undefined, { HERALD_CLUSTER_TICK_MS: '500', HERALD_POLL_MS: '1000' });
     const leads = (c: Child) => async () => (await count(url, `SELECT COUNT(*) AS n FROM heartbeats WHERE leader AND pid = ${c.child.pid}`)) === 1;
     const beats = (c: Child) => async () => (await count(url, `SELECT COUNT(*) AS n FROM heartbeats WHERE pid = ${c.child.pid}`)) === 1;
     const a = start(['run', '--no-server'], site, env);
@@ -173,11 +173,8 @@ describe('many processes on one PostgreSQL', () => {
     other.child.kill('SIGTERM');
     const end = await other.done;
     expect(end.code, logs(end)).toBe(0);
-    const [beforeTakeover, afterTakeover] = logs(end).split('this process now leads');
-    expect(afterTakeover).toBeDefined();
-    // Both posted during the burst: the pacing above was shared, not one process's own.
-    const burst = [sentBy(died, 'tg-a') + sentBy(died, 'tg-b'), sentBy({ stdout: beforeTakeover as string } as CliResult, 'tg-a') + sentBy({ stdout: beforeTakeover as string } as CliResult, 'tg-b')];
-    expect(burst[0]! + burst[1]!).toBe(80);
-    expect(Math.min(...burst), `posts in the burst by each process: ${burst.join(', ')}`).toBeGreaterThan(0);
+    expect(logs(end)).toContain('this process now leads');
+    // (Which process posts which channel is a race; test/channels/shared-pacing.test.ts makes two post at once.)
+    expect(sentBy(died, 'tg-a') + sentBy(died, 'tg-b') + sentBy(end, 'tg-a') + sentBy(end, 'tg-b')).toBe(82);
   }, 180_000);
 });
