@@ -164,8 +164,9 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
     await tick().catch((e) => h.log.error(`heartbeat: ${errorMessage(e)}`));
     tickTimer = setInterval(() => void tick().catch((e) => h.log.warn(`heartbeat: ${errorMessage(e)}`)), clusterTickMs(h.config.env));
     stopListening = await cluster.onWork(() => void pass('new work', 'send'));
-    pollTimer = setInterval(() => void pass('poll', 'send'), pollMs(h.config.env));
   }
+  // The safety net on a shared store; a worker on SQLite (no notifications) has only this.
+  if (cluster || worker) pollTimer = setInterval(() => void pass('poll', 'send'), pollMs(h.config.env));
 
   opts.expose?.(() => pass('requested'));
   h.log.info(
