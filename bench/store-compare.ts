@@ -145,13 +145,10 @@ function spawnHerald(args: string[], configFile: string, extra: Record<string, s
   return { child, done };
 }
 
-async function sentCount(url: string): Promise<number> {
+/** Emails sent so far, read through one store connection for the whole wait. */
+async function sentCounter(url: string): Promise<{ sent: () => Promise<number>; close: () => Promise<void> }> {
   const store = await openStoreUrl(url);
-  try {
-    return (await store.counts()).reduce((n, c) => n + c.sent, 0);
-  } finally {
-    await store.close();
-  }
+  return { sent: async () => (await store.counts()).reduce((n, c) => n + c.sent, 0), close: () => store.close() };
 }
 
 /** `herald digest news` alone: seconds and emails/s. */
@@ -161,27 +158,30 @@ async function oneProcess(e: Engine, configFile: string, n: number): Promise<{ s
   const r = await spawnHerald(['digest', 'news'], configFile).done;
   const seconds = (performance.now() - started) / 1000;
   if (r.code !== 0) throw new Error(`${e.name}: herald digest exited ${r.code}: ${r.out.slice(0, 400)}`);
-  return { seconds, sent: Number(/(\d+) sent/.exec(r.out)?.[1] ?? (await sentCount(e.url))) };
+  return { seconds, sent: Number(/(\d+) sent/.exec(r.out)?.[1] ?? 0) };
 }
 
 /** A worker waiting, then `herald digest news`: seconds until every email is sent. */
 async function twoProcesses(e: Engine, configFile: string, n: number): Promise<{ seconds: number; sent: number; byWorker: number }> {
   await e.seed(n);
-  const worker = spawnHerald(['worker'], configFile, { HERALD_POLL_MS: '250', HERALD_LOG_LEVEL: 'info' });
+  const worker = spawnHerald(['worker'], configFile, { HERALD_POLL_MS: '250', HERALD_LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'info' });
   await new Promise((r) => setTimeout(r, 2500)); // started and idle
   const started = performance.now();
   const digest = spawnHerald(['digest', 'news'], configFile);
   const r = await digest.done;
   if (r.code !== 0) throw new Error(`${e.name}: herald digest exited ${r.code}: ${r.out.slice(0, 400)}`);
-  let sent = await sentCount(e.url);
+  const counter = await sentCounter(e.url);
+  let sent = await counter.sent();
   while (sent < n && performance.now() - started < 600_000) {
     await new Promise((res) => setTimeout(res, 100));
-    sent = await sentCount(e.url);
+    sent = await counter.sent();
   }
   const seconds = (performance.now() - started) / 1000;
+  await counter.close();
   worker.child.kill('SIGTERM');
   const w = await worker.done;
   const byWorker = [...w.out.matchAll(/news: (\d+) sent/g)].reduce((s, m) => s + Number(m[1]), 0);
+  if (process.env.BENCH_DEBUG) console.log(`--- digest:\n${r.out}\n--- worker:\n${w.out}`);
   return { seconds, sent, byWorker };
 }
 
