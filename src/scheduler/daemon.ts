@@ -159,7 +159,7 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
           if (now) void pass('became the leader');
         }
       }
-      await cluster.heartbeat({ ...me, leader }, new Date());
+      await cluster.heartbeat({ ...me, leader });
     };
     await tick().catch((e) => h.log.error(`heartbeat: ${errorMessage(e)}`));
     tickTimer = setInterval(() => void tick().catch((e) => h.log.warn(`heartbeat: ${errorMessage(e)}`)), clusterTickMs(h.config.env));

@@ -16,7 +16,12 @@ export interface ProcessInfo {
   leader: boolean;
   startedAt: Date;
   seenAt: Date;
+  /** How long since its last heartbeat, by the database's clock. */
+  silentMs: number;
 }
+
+/** A process silent this long is taken for dead (its claims are released, status says so). */
+export const HEARTBEAT_DEAD_MS = 20_000;
 
 /** A leadership held by one session of the database (an advisory lock): it ends with that connection. */
 export interface Leadership {
@@ -34,7 +39,7 @@ export interface SessionRecord {
 }
 
 export interface Cluster {
-  heartbeat(p: Omit<ProcessInfo, 'seenAt'>, now: Date): Promise<void>;
+  heartbeat(p: Omit<ProcessInfo, 'seenAt' | 'silentMs'>): Promise<void>;
   /** Every process that wrote a heartbeat, newest first. */
   processes(): Promise<ProcessInfo[]>;
   /** A process stopped cleanly: its row goes. */

@@ -7,7 +7,7 @@ import { scanSite } from '../../pipeline/scan.ts';
 import { articleChannelState, type ChannelState } from '../../pipeline/article-state.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
 import { nextScheduled } from '../../pipeline/digest-schedule.ts';
-import { clusterOf } from '../../store/cluster.ts';
+import { clusterOf, HEARTBEAT_DEAD_MS } from '../../store/cluster.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, openConfig, withHerald } from '../session.ts';
 
@@ -129,7 +129,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           status: a.status,
           ...(a.releaseAt && a.status === 'awaiting' ? { releaseAt: a.releaseAt } : {}),
         }));
-        // On a shared store: every process that wrote a heartbeat (a silent one for 20 s is taken for dead).
+        // On a shared store: every process that wrote a heartbeat (one silent for 20 s is taken for dead).
         const cluster = clusterOf(h.store);
         const processes = cluster
           ? (await cluster.processes()).map((p) => ({
@@ -137,8 +137,10 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
               pid: p.pid,
               role: p.role,
               leader: p.leader,
+              startedAt: p.startedAt.toISOString(),
               lastHeartbeat: p.seenAt.toISOString(),
-              alive: Date.now() - p.seenAt.getTime() < 20_000,
+              secondsSilent: Math.round(p.silentMs / 1000),
+              alive: p.silentMs < HEARTBEAT_DEAD_MS,
             }))
           : undefined;
         const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), approvals, recentFailures: failures, ...(processes ? { processes } : {}) };
@@ -164,8 +166,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         if (processes) {
           console.log(`processes: ${processes.filter((p) => p.alive).length} alive`);
           for (const p of processes) {
-            const age = Math.max(0, Math.round((Date.now() - Date.parse(p.lastHeartbeat)) / 1000));
-            console.log(`  ${p.host} pid ${p.pid} ${p.role}${p.leader ? ' (leader)' : ''}: last heartbeat ${age} s ago${p.alive ? '' : ', not answering'}`);
+            console.log(`  ${p.host} pid ${p.pid} ${p.role}${p.leader ? ' (leader)' : ''}: last heartbeat ${p.secondsSilent} s ago${p.alive ? '' : ', not answering'}`);
           }
         }
         return EXIT.ok;

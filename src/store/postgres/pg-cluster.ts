@@ -20,17 +20,19 @@ export function createPgCluster(sql: postgres.Sql, url: string, names: () => Nam
     leader: r.leader as boolean,
     startedAt: r.started_at as Date,
     seenAt: r.seen_at as Date,
+    silentMs: Math.max(0, Math.round(r.age_ms as number)),
   });
 
   return {
-    async heartbeat(p, now) {
+    // Heartbeats are written and judged by the database's clock: machines whose clocks differ agree on who is silent.
+    async heartbeat(p) {
       await sql`INSERT INTO heartbeats (process, host, pid, role, leader, started_at, seen_at)
-        VALUES (${p.process}, ${p.host}, ${p.pid}, ${p.role}, ${p.leader}, ${p.startedAt}, ${now})
+        VALUES (${p.process}, ${p.host}, ${p.pid}, ${p.role}, ${p.leader}, ${p.startedAt}, now())
         ON CONFLICT (process) DO UPDATE SET role = excluded.role, leader = excluded.leader, seen_at = excluded.seen_at`;
-      await sql`DELETE FROM heartbeats WHERE seen_at < ${new Date(now.getTime() - FORGET_AFTER_MS)}`;
+      await sql`DELETE FROM heartbeats WHERE seen_at < now() - make_interval(secs => ${FORGET_AFTER_MS / 1000})`;
     },
     async processes() {
-      return (await sql`SELECT * FROM heartbeats ORDER BY seen_at DESC, process`).map(toInfo);
+      return (await sql`SELECT *, (EXTRACT(EPOCH FROM now() - seen_at) * 1000)::float8 AS age_ms FROM heartbeats ORDER BY seen_at DESC, process`).map(toInfo);
     },
     async forget(process) {
       await sql`DELETE FROM heartbeats WHERE process = ${process}`;

@@ -42,7 +42,7 @@ import type {
   SubscriberStatus,
   SubscriberUpsert,
 } from '../types.ts';
-import type { Cluster } from '../cluster.ts';
+import { type Cluster, HEARTBEAT_DEAD_MS } from '../cluster.ts';
 import { type Names, namesFor } from './keys.ts';
 import { pgMigrations } from './migrations.ts';
 import { createPgCluster } from './pg-cluster.ts';
@@ -146,8 +146,6 @@ function toChatAction(r: Row): ChatAction {
 
 /** Subscribers read per page while fanning out, and deliveries written per statement. */
 const FANOUT_PAGE = 5000;
-/** A process whose heartbeat is older than this is taken for dead: its claims are released. */
-export const HEARTBEAT_DEAD_MS = 20_000;
 
 export interface PgStoreOptions {
   /** Pool size (default 10). */
@@ -496,9 +494,9 @@ export class PostgresStore implements Store {
   async releaseStale(now: Date, leaseMs: number, isAlive: (claimant: string) => boolean): Promise<number> {
     const rows = await this.sql`SELECT id, claimed_by, claimed_at FROM deliveries WHERE status = 'sending'`;
     if (rows.length === 0) return 0;
-    // A process on another machine is known dead when its heartbeat stopped (it wrote one).
+    // A process on another machine is known dead when its heartbeat stopped (it wrote one), by the database's clock.
     const dead = new Set(
-      (await this.sql`SELECT process FROM heartbeats WHERE seen_at < ${new Date(now.getTime() - HEARTBEAT_DEAD_MS)}`).map((r) => r.process as string),
+      (await this.sql`SELECT process FROM heartbeats WHERE seen_at < now() - make_interval(secs => ${HEARTBEAT_DEAD_MS / 1000})`).map((r) => r.process as string),
     );
     const processOf = (c: string) => c.split(':').slice(0, 3).join(':');
     const stale = rows
