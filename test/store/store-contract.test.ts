@@ -56,6 +56,17 @@ describe.each(ENGINES)('$name store', (engine) => {
       expect(new Set(ids).size).toBe(100);
     });
 
+    it('a claim takes at most its limit, whoever claims at the same time', async () => {
+      const a = await open();
+      const b = await open(a);
+      await plan(a, 3000);
+      if (engine.name === 'postgres') await engine.exec(a, 'ANALYZE'); // statistics, as a live database has them
+      const claims = await Promise.all([a.claim('c', 'A', now, 250), b.claim('c', 'B', now, 250), a.claim('c', 'A2', now, 250), b.claim('c', 'B2', now, 250)]);
+      for (const c of claims) expect(c.length).toBe(250);
+      expect(new Set(claims.flat().map((d) => d.id)).size).toBe(1000);
+      expect((await a.counts())[0]).toMatchObject({ pending: 2000, sending: 1000 });
+    });
+
     it('returns a dead claimant’s deliveries to pending, keeping their Message-ID', async () => {
       const s = await open();
       await s.applyPlan(

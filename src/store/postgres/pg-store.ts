@@ -483,11 +483,17 @@ export class PostgresStore implements Store {
 
   async claim(channelId: string, claimant: string, now: Date, limit: number): Promise<Delivery[]> {
     const t = iso(now);
-    // Rows another process is claiming right now are skipped, not waited for: no two ever hold one.
+    // Rows another process is claiming right now are skipped, not waited for: no two ever hold one. The
+    // choice is a materialized CTE, run once: as `id IN (SELECT … LIMIT n)` the planner may run the
+    // subquery again per row, and with SKIP LOCKED each run picks other rows (far more than n).
     const rows = await this.sql`
-      UPDATE deliveries SET status = 'sending', claimed_by = ${claimant}, claimed_at = ${t}, attempts = attempts + 1
-      WHERE id IN (SELECT id FROM deliveries WHERE channel_id = ${channelId} AND status = 'pending' AND next_attempt_at <= ${t} ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING *`;
+      WITH chosen AS MATERIALIZED (
+        SELECT id FROM deliveries WHERE channel_id = ${channelId} AND status = 'pending' AND next_attempt_at <= ${t}
+        ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
+      )
+      UPDATE deliveries d SET status = 'sending', claimed_by = ${claimant}, claimed_at = ${t}, attempts = d.attempts + 1
+      FROM chosen WHERE d.id = chosen.id
+      RETURNING d.*`;
     return rows.map(toDelivery).sort((a, b) => a.id - b.id);
   }
 
@@ -759,9 +765,12 @@ export class PostgresStore implements Store {
   async claimApprovalCards(now: Date, leaseMs: number): Promise<Approval[]> {
     const t = iso(now);
     const stale = iso(new Date(now.getTime() - leaseMs));
-    const rows = await this.sql`UPDATE approvals SET card_state = 'posting', card_claimed_at = ${t}
-      WHERE id IN (SELECT id FROM approvals WHERE card_state = 'pending' OR (card_state = 'posting' AND card_claimed_at < ${stale}) FOR UPDATE SKIP LOCKED)
-      RETURNING *`;
+    const rows = await this.sql`
+      WITH chosen AS MATERIALIZED (
+        SELECT id FROM approvals WHERE card_state = 'pending' OR (card_state = 'posting' AND card_claimed_at < ${stale}) FOR UPDATE SKIP LOCKED
+      )
+      UPDATE approvals a SET card_state = 'posting', card_claimed_at = ${t} FROM chosen WHERE a.id = chosen.id
+      RETURNING a.*`;
     return (await this.toApprovals(this.sql, rows)).sort((a, b) => a.id - b.id);
   }
 

@@ -1,0 +1,41 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { loadConfig } from '/work/wt/issue-14/src/config/load.ts';
+import { runPass } from '/work/wt/issue-14/src/pipeline/dispatch.ts';
+import { createHerald } from '/work/wt/issue-14/src/pipeline/herald.ts';
+import { openStoreUrl } from '/work/wt/issue-14/src/store/open.ts';
+import { createLogger } from '/work/wt/issue-14/src/util/logger.ts';
+import { startMinimalSink } from '/work/wt/issue-14/bench/minimal-sink.ts';
+const N = Number(process.argv[2] ?? 20000);
+const engine = process.argv[3] ?? 'pg';
+const sink = await startMinimalSink();
+const dir = mkdtempSync(path.join(tmpdir(), 'prof-'));
+mkdirSync(path.join(dir, 'content'));
+for (let i = 0; i < 12; i++) writeFileSync(path.join(dir, 'content', `a${i}.md`), `---\ntitle: "A ${i}"\ndate: 2025-07-02T00:${10 + i}:05+08:00\n---\n\nBody ${i}.\n`);
+const schema = 'prof_' + Date.now();
+const url = engine === 'pg' ? `postgres://postgres@127.0.0.1:5432/test?search_path=${schema}` : `sqlite:${dir}/data/h.db`;
+if (engine === 'pg') { const a = postgres('postgres://postgres@127.0.0.1:5432/test'); await a.unsafe(`CREATE SCHEMA ${schema}`); await a.end(); }
+writeFileSync(path.join(dir, 'h.yaml'), `site: { title: T, url: "https://news.example.com/", language: en, timezone: Asia/Shanghai, address: "x" }\ncontent: { dir: content }\nstore: { url: "${url}" }\nserver: { publicUrl: "https://news.example.com/h/" }\nchannels:\n  news:\n    type: email\n    smtp: "smtp://127.0.0.1:${sink.port}"\n    from: "N <n@example.com>"\n    schedule: "0 8 * * *"\n    pool: { maxConnections: 8 }\n`);
+const log = createLogger({ level: 'warn', pretty: false });
+const env = { ...process.env, HERALD_SECRET: 's' };
+const store: any = await openStoreUrl(url);
+const t = new Date('2025-07-02T01:00:00+08:00').toISOString();
+if (engine === 'pg') await store.sql`INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) SELECT 'p' || g, 'r' || g || '@example.com', 'r' || g || '@example.com', 'R', '[]', 'active', ${t}, ${t} FROM generate_series(1, ${N}) g`;
+else { const ins = store.db.prepare("INSERT INTO subscribers (public_id, email, email_key, name, topics, status, created_at, updated_at) VALUES (?, ?, ?, 'R', '[]', 'active', ?, ?)"); store.db.transaction(() => { for (let i = 0; i < N; i++) ins.run('p'+i, `r${i}@example.com`, `r${i}@example.com`, t, t); })(); }
+await store.close();
+let h = await createHerald(loadConfig({ file: path.join(dir, 'h.yaml'), env }), { log, now: () => new Date('2025-07-02T01:00:00+08:00') });
+await runPass(h); await h.close();
+h = await createHerald(loadConfig({ file: path.join(dir, 'h.yaml'), env }), { log, now: () => new Date('2025-07-03T08:00:30+08:00') });
+let s0 = performance.now();
+await runPass(h, { planOnly: true });
+const plan = performance.now() - s0;
+s0 = performance.now();
+const cpu0 = process.cpuUsage();
+const r = await runPass(h);
+const send = performance.now() - s0;
+const cpu = process.cpuUsage(cpu0);
+console.log(engine, 'plan', plan.toFixed(0), 'ms; send', send.toFixed(0), 'ms', r.runs[0]?.sent, 'sent; herald cpu', ((cpu.user + cpu.system) / 1000).toFixed(0), 'ms');
+await h.close(); await sink.close();
+if (engine === 'pg') { const a = postgres('postgres://postgres@127.0.0.1:5432/test', { onnotice: () => {} }); await a.unsafe(`DROP SCHEMA ${schema} CASCADE`); await a.end(); }
