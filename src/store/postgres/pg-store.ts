@@ -39,6 +39,7 @@ import type {
   StoredArticle,
   Store,
   Subscriber,
+  SubscriberFanout,
   SubscriberStatus,
   SubscriberUpsert,
 } from '../types.ts';
@@ -145,7 +146,7 @@ function toChatAction(r: Row): ChatAction {
 }
 
 /** Subscribers read per page while fanning out, and deliveries written per statement. */
-const FANOUT_PAGE = 5000;
+const FANOUT_PAGE = 10_000;
 
 export interface PgStoreOptions {
   /** Pool size (default 10). */
@@ -410,36 +411,52 @@ export class PostgresStore implements Store {
     for (const a of plan.approvals ?? []) await this.insertApproval(q, a, t);
     for (const id of plan.plannedApprovals ?? []) await q`UPDATE approvals SET planned_at = COALESCE(planned_at, ${t}) WHERE id = ${id}`;
     planned += await this.insertDeliveries(q, t, plan.deliveries);
-    for (const f of plan.fanouts) {
-      // Keyset pages of active, unpaused readers; each page's deliveries in one statement.
-      for (let after = 0; ; ) {
-        const page = await q`SELECT * FROM subscribers WHERE status = 'active' AND NOT paused AND id > ${after} ORDER BY id LIMIT ${FANOUT_PAGE}`;
-        if (page.length === 0) break;
-        const batch = [];
-        for (const r of page) {
-          const s = toSubscriber(r);
-          after = s.id;
-          const variant = f.match(s);
-          if (variant === null) continue;
-          batch.push({
-            dedupeKey: `${f.dedupePrefix}:${s.id}`,
-            channelId: f.channelId,
-            kind: f.kind,
-            articleId: f.articleId ?? null,
-            digestId: f.digestId ?? null,
-            subscriberId: s.id,
-            recipient: s.email,
-            variant,
-            messageId: f.messageId(s),
-          });
-        }
-        planned += await this.insertDeliveries(q, t, batch);
-        if (page.length < FANOUT_PAGE) break;
-      }
-    }
+    for (const f of plan.fanouts) planned += await this.fanout(q, f, t);
     // Sent at commit: idle senders wake for the new work.
     if (planned > 0) await q`SELECT pg_notify(${this.names.work}, ${plan.channelId})`;
     return planned;
+  }
+
+  /**
+   * One delivery per active, unpaused reader the match accepts. Keyset pages of readers; each
+   * page's deliveries in one statement (what is the same for all of them sent once, not per row),
+   * and the next page read while that statement runs.
+   */
+  private async fanout(q: Q, f: SubscriberFanout, t: string): Promise<number> {
+    const page = (after: number) => q`SELECT * FROM subscribers WHERE status = 'active' AND NOT paused AND id > ${after} ORDER BY id LIMIT ${FANOUT_PAGE}`;
+    let planned = 0;
+    let writing: Promise<number> = Promise.resolve(0);
+    let next = page(0);
+    for (;;) {
+      const rows = await next;
+      if (rows.length > 0 && rows.length === FANOUT_PAGE) next = page(rows[rows.length - 1]?.id as number);
+      const keys: string[] = [];
+      const ids: number[] = [];
+      const recipients: string[] = [];
+      const variants: string[] = [];
+      const messageIds: string[] = [];
+      for (const r of rows) {
+        const s = toSubscriber(r);
+        const variant = f.match(s);
+        if (variant === null) continue;
+        keys.push(`${f.dedupePrefix}:${s.id}`);
+        ids.push(s.id);
+        recipients.push(s.email);
+        variants.push(variant);
+        messageIds.push(f.messageId(s));
+      }
+      planned += await writing;
+      writing =
+        keys.length === 0
+          ? Promise.resolve(0)
+          : q`INSERT INTO deliveries (dedupe_key, channel_id, kind, article_id, digest_id, subscriber_id, recipient, variant, status, attempts, next_attempt_at, message_id, manual, created_at)
+              SELECT k, ${f.channelId}, ${f.kind}, ${f.articleId ?? null}, ${f.digestId ?? null}::bigint, s, rc, v, 'pending', 0, ${t}, m, FALSE, ${t}
+              FROM unnest(${this.texts(keys)}::text[], ${this.bigints(ids)}::bigint[], ${this.texts(recipients)}::text[], ${this.texts(variants)}::text[], ${this.texts(messageIds)}::text[]) AS v(k, s, rc, v, m)
+              ON CONFLICT (dedupe_key) DO NOTHING`.then((r) => r.count);
+      writing.catch(() => undefined); // awaited below; a failure is reported there, not as unhandled
+      if (rows.length < FANOUT_PAGE) break;
+    }
+    return planned + (await writing);
   }
 
   async createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest | undefined> {
