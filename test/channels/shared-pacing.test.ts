@@ -6,7 +6,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openPostgresStore } from '../../src/store/postgres/pg-store.ts';
+import { createDiscordAdapter } from '../../src/channels/discord/discord-adapter.ts';
+import { discordChannelSchema } from '../../src/channels/discord/discord-config.ts';
+import type { DiscordPayload } from '../../src/channels/discord/discord-payload.ts';
+import { sharedPacing } from '../../src/channels/shared-pacing.ts';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/pg-store.ts';
+import { startDiscordApi } from '../helpers/discord-api.ts';
 import { dropSchemas, freshSchema } from '../helpers/pg.ts';
 import { startTelegramApi, type TestTelegramApi } from '../helpers/telegram-api.ts';
 
@@ -44,5 +49,33 @@ describe('shared pacing on PostgreSQL', () => {
     const inASecond = Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 1000).length));
     expect(inASecond).toBeLessThanOrEqual(22); // 20, and a little for requests reaching the server late or early
     expect((at[at.length - 1]! - at[0]!) / (at.length - 1)).toBeGreaterThanOrEqual(45); // 50 ms apart on average
+  }, 60_000);
+
+  it('Discord: a rate limit one process meets holds the destination for the other', async () => {
+    const dc = await startDiscordApi({ webhooks: [{ id: '111111111111111111', token: 'whtoken-SECRET-123' }] });
+    const { url } = await freshSchema('dcpace');
+    // Two stores and two adapters: two processes as far as PostgreSQL and discord.js can tell.
+    const stores: PostgresStore[] = [await openPostgresStore(url, { max: 2 }), await openPostgresStore(url, { max: 2 })];
+    const config = { ...discordChannelSchema.parse({ type: 'discord', webhookUrl: dc.webhookUrl('111111111111111111') }), id: 'dc' };
+    const [a, b] = stores.map((s) => createDiscordAdapter(config, { timeoutMs: 5000, shared: sharedPacing(s.cluster) }));
+    const post = (text: string): DiscordPayload => ({ kind: 'discord', content: text, embeds: [{ title: text, url: 'https://news.example.com/x/' }], allowed_mentions: { parse: [] } });
+    try {
+      dc.failNext({ status: 429, retryAfter: 2 });
+      const first = a!.send(post('from a'));
+      await dc.waitFor((r) => r.method === 'POST', 5000);
+      await new Promise((r) => setTimeout(r, 300)); // a has seen its 429
+      const asked = Date.now();
+      await b!.send(post('from b'));
+      await first;
+      const fromB = dc.requests.find((r) => JSON.stringify(r.body).includes('from b'));
+      // b waited for the end of a's limit (about 1.7 s more) instead of posting at once.
+      expect((fromB?.at ?? 0) - asked).toBeGreaterThanOrEqual(1500);
+      expect(dc.messages).toHaveLength(2);
+    } finally {
+      await a?.close();
+      await b?.close();
+      for (const s of stores) await s.close();
+      await dc.close();
+    }
   }, 60_000);
 });
