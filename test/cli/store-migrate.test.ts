@@ -122,5 +122,10 @@ describe('herald store migrate', () => {
     const missing = await herald(['store', 'migrate', '--from', 'sqlite:nowhere.db', '--to', 'sqlite:x.db'], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`--from: no SQLite store at ${path.join(dir, 'nowhere.db')}`);
+    writeFileSync(path.join(dir, 'there.db'), '');
+    const down = await herald(['store', 'migrate', '--from', 'sqlite:there.db', '--to', 'postgres://herald:pw-SECRET@127.0.0.1:1/herald'], { cwd: dir });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/could not open the PostgreSQL store at postgres:\/\/herald:\*\*\*@127\.0\.0\.1:1\/herald: .*ECONNREFUSED/);
+    expect(down.stderr).not.toContain('pw-SECRET');
   });
 });

@@ -157,6 +157,8 @@ export interface PgStoreOptions {
 export function connect(url: string, opts: PgStoreOptions = {}): postgres.Sql {
   return postgres(url, {
     max: opts.max ?? 10,
+    // A database that does not answer is reported within seconds, not after the driver's 30.
+    connect_timeout: 10,
     onnotice: () => {},
     transform: { undefined: null },
     types: { bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) } },
@@ -1174,7 +1176,7 @@ export async function openPostgresStore(url: string, opts: PgStoreOptions = {}):
   } catch (e) {
     await store.close().catch(() => undefined);
     const why = e instanceof Error ? e.message : String(e);
-    throw new Error(`store.url ${showUrl(url)}: could not open the PostgreSQL store: ${why}`);
+    throw new Error(`could not open the PostgreSQL store at ${showUrl(url)}: ${why}`);
   }
   return store;
 }
