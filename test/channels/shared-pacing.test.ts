@@ -47,8 +47,8 @@ describe('shared pacing on PostgreSQL', () => {
     const order = api.messages.map((m) => String(m.body.text).split(' ')[0]).join('');
     expect(order).toMatch(/ab.*ba|ba.*ab/);
     const inASecond = Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 1000).length));
-    expect(inASecond).toBeLessThanOrEqual(22); // 20, and a little for requests reaching the server late or early
-    expect((at[at.length - 1]! - at[0]!) / (at.length - 1)).toBeGreaterThanOrEqual(45); // 50 ms apart on average
+    expect(inASecond).toBeLessThanOrEqual(28); // 20, and some for requests reaching the server late or early on a busy machine (each alone: about 40)
+    expect((at[at.length - 1]! - at[0]!) / (at.length - 1)).toBeGreaterThanOrEqual(42); // 50 ms apart on average
   }, 60_000);
 
   it('Discord: a rate limit one process meets holds the destination for the other', async () => {
