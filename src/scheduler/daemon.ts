@@ -19,7 +19,7 @@ import { nextScheduled } from '../pipeline/digest-schedule.ts';
 import { runPass } from '../pipeline/dispatch.ts';
 import type { Herald } from '../pipeline/herald.ts';
 import { hostname } from 'node:os';
-import { clusterOf } from '../store/cluster.ts';
+import { clusterOf, PASS_REQUEST } from '../store/cluster.ts';
 import { PROCESS_CLAIMANT } from '../util/claimant.ts';
 import { errorMessage } from '../util/secrets.ts';
 
@@ -163,12 +163,17 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
     };
     await tick().catch((e) => h.log.error(`heartbeat: ${errorMessage(e)}`));
     tickTimer = setInterval(() => void tick().catch((e) => h.log.warn(`heartbeat: ${errorMessage(e)}`)), clusterTickMs(h.config.env));
-    stopListening = await cluster.onWork(() => void pass('new work', 'send'));
+    // New work: send it. A pass asked of the leader by another process (its web hook, a button): the leader runs it.
+    stopListening = await cluster.onWork((payload) => void (payload === PASS_REQUEST ? pass('asked by another process', leader ? 'full' : 'send') : pass('new work', 'send')));
   }
   // The safety net on a shared store; a worker on SQLite (no notifications) has only this.
   if (cluster || worker) pollTimer = setInterval(() => void pass('poll', 'send'), pollMs(h.config.env));
 
-  opts.expose?.(() => pass('requested'));
+  // Asked here (the publish hook, a dashboard button) while another process leads: the leader scans and plans.
+  opts.expose?.(async () => {
+    if (cluster && !leader) await cluster.requestPass();
+    await pass('requested');
+  });
   h.log.info(
     worker
       ? `Herald worker is running: sending for ${h.config.channels.filter((c) => c.enabled).length} channel(s); Ctrl-C to stop`

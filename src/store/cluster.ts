@@ -20,6 +20,9 @@ export interface ProcessInfo {
   silentMs: number;
 }
 
+/** The wake-up that asks the leader for a whole pass (scan, plan, send). */
+export const PASS_REQUEST = '!pass';
+
 /** A process silent this long is taken for dead (its claims are released, status says so). */
 export const HEARTBEAT_DEAD_MS = 20_000;
 
@@ -45,8 +48,13 @@ export interface Cluster {
   /** A process stopped cleanly: its row goes. */
   forget(process: string): Promise<void>;
   leadership(): Leadership;
-  /** Calls back when deliveries become due (another process planned or released some); returns stop. */
-  onWork(listener: (channelId: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls back when deliveries become due (another process planned or released some: the
+   * channel id, or '*') or when a process asks the leader for a pass (PASS_REQUEST); returns stop.
+   */
+  onWork(listener: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Asks the leader for a pass now (the publish hook or a dashboard button on another process). */
+  requestPass(): Promise<void>;
   /**
    * Takes the next slot of a pacing budget shared by every process: slots are `intervalMs`
    * apart; returns when (ms since the epoch) this one may go.

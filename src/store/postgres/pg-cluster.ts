@@ -5,7 +5,7 @@
  * `herald_work`; pacing budgets are a row per key whose next free slot each post takes in turn.
  */
 import postgres from 'postgres';
-import type { Cluster, Leadership, ProcessInfo, SessionRecord } from '../cluster.ts';
+import { type Cluster, type Leadership, PASS_REQUEST, type ProcessInfo, type SessionRecord } from '../cluster.ts';
 import type { Names } from './keys.ts';
 
 /** Heartbeat rows of processes silent this long are removed. */
@@ -72,6 +72,9 @@ export function createPgCluster(sql: postgres.Sql, url: string, names: () => Nam
       return async () => {
         await unlisten().catch(() => undefined);
       };
+    },
+    async requestPass() {
+      await sql`SELECT pg_notify(${names().work}, ${PASS_REQUEST})`;
     },
     async paceSlot(key, intervalMs, nowMs) {
       const [r] = await sql`INSERT INTO pacing (key, next_at) VALUES (${key}, ${nowMs + intervalMs})
