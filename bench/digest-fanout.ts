@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --subscribers 20000 --connections 8 --articles 12]
+ * npm run bench -- --store postgres://… [--plan 1000000]: SQLite and PostgreSQL compared (bench/store-compare.ts)
  *
  * Fans one digest out to N subscribers into a local SMTP sink on loopback (Postfix's
  * smtp-sink when installed, else a minimal sink of ours), with DKIM off and on (RSA-2048):
@@ -39,6 +40,8 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '20000' },
     connections: { type: 'string', default: '8' },
     articles: { type: 'string', default: '12' },
+    store: { type: 'string' },
+    plan: { type: 'string', default: '1000000' },
   },
 });
 const N = Number(values.subscribers);
@@ -311,6 +314,15 @@ async function signing(s: Setup) {
 
 async function main() {
   const sink = await startSink();
+  if (values.store) {
+    try {
+      const { compareStores } = await import('./store-compare.ts');
+      await compareStores(values.store, { subscribers: N, plan: Number(values.plan), connections: CONNECTIONS, articles: ARTICLES, sinkPort: sink.port, sinkKind: sink.kind });
+    } finally {
+      await sink.close();
+    }
+    return;
+  }
   const s = await setUp(sink.port);
   try {
     console.log(`Herald digest fan-out benchmark (${N} subscribers, ${ARTICLES} articles, ${CONNECTIONS} SMTP connections, DKIM RSA-2048)`);

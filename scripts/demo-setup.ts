@@ -13,11 +13,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/example-site.ts'), '--if-missing'], { stdio: 'inherit' });
 
 const { loadConfig, ConfigError } = await import('../src/config/load.ts');
-const { openStore } = await import('../src/store/sqlite/sqlite-store.ts');
+const { openStoreUrl } = await import('../src/store/open.ts');
 try {
   const config = loadConfig();
   if (config.content.dir === path.join(root, 'examples/site/content')) {
-    const store = await openStore({ path: config.store.path });
+    const store = await openStoreUrl(config.store.url);
     const rows = parseCsv(readFileSync(path.join(root, 'examples/subscribers.csv')), { columns: true }) as Record<string, string>[];
     for (const r of rows) {
       if (await store.getSubscriber(r.email as string)) continue;

@@ -10,6 +10,7 @@ import { registerPreviewCommand } from './commands/preview-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerServeCommand } from './commands/serve-command.ts';
 import { registerSendCommands } from './commands/send-commands.ts';
+import { registerStoreCommands } from './commands/store-command.ts';
 import { registerSubscribersCommand } from './commands/subscribers-command.ts';
 import { EXIT, outcome, UsageError } from './exit.ts';
 import type { GlobalOptions } from './session.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
   registerRunCommand(program, g);
   registerServeCommand(program, g);
   registerDoctorCommand(program, g);
+  registerStoreCommands(program, g);
   for (const c of program.commands) c.exitOverride();
   return { program, exitCode: () => outcome.code };
 }

@@ -23,7 +23,11 @@ export interface HeraldConfig {
   file: string;
   site: SiteSettings;
   content: ContentSettings & { lookbackMs: number; maxAgeMs: number; scanMs: number };
-  store: { path: string };
+  /**
+   * `url`: what store.url says (a sqlite: path made absolute). `path`: the SQLite file; for
+   * PostgreSQL, a file in the config's data folder (only its folder is used, for a generated secret).
+   */
+  store: { url: string; path: string };
   server: {
     port: number;
     host: string;
@@ -175,7 +179,9 @@ export function loadConfig(opts: LoadOptions = {}): HeraldConfig {
       maxAgeMs: c.content.maxAge,
       scanMs: c.content.scan,
     },
-    store: { path: rel(c.store.url.slice('sqlite:'.length)) },
+    store: c.store.url.startsWith('sqlite:')
+      ? { url: `sqlite:${rel(c.store.url.slice('sqlite:'.length))}`, path: rel(c.store.url.slice('sqlite:'.length)) }
+      : { url: c.store.url, path: rel('data/herald.db') },
     server: {
       port: c.server.port,
       host: c.server.host,

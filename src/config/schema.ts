@@ -39,7 +39,9 @@ const store = z
       .string()
       .default('sqlite:data/herald.db')
       .superRefine((v, ctx) => {
-        if (!v.startsWith('sqlite:')) ctx.addIssue({ code: 'custom', message: `expected "sqlite:<path>" (only SQLite is supported for now), got "${v.replace(/\/\/[^@]*@/, '//***@')}"` });
+        if (!v.startsWith('sqlite:') && !/^postgres(ql)?:\/\/./.test(v)) {
+          ctx.addIssue({ code: 'custom', message: `expected "sqlite:<path>" or "postgres://user@host:port/database", got "${v.replace(/\/\/[^@]*@/, '//***@')}"` });
+        }
       }),
   })
   .strict()

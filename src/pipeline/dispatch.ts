@@ -25,6 +25,8 @@ export interface PassOptions extends DeliverOptions {
   planOnly?: boolean;
   /** Who asked for a forced digest (it decides that digest's approval card). */
   actor?: Actor;
+  /** Only send what is due: no scan, no planning, no digests (a worker, or a process that does not lead). */
+  sendOnly?: boolean;
 }
 
 export interface PassResult {
@@ -45,6 +47,10 @@ const isDigestChannel = (c: ChannelConfig): c is EmailChannelConfig => c.type ==
 
 export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassResult> {
   const channels = h.config.channels.filter((c) => c.enabled && (!opts.channels || opts.channels.includes(c.id)));
+  if (opts.sendOnly) {
+    const result: PassResult = { problems: [], plans: [], digests: [], runs: [], living: [], errors: [], ok: true };
+    return send(h, channels, opts, result);
+  }
   const scan = await scanAndRecord(h, { dryRun: opts.dryRun });
   const now = h.now();
   const result: PassResult = { problems: scan.problems, plans: [], digests: [], runs: [], living: [], errors: [], ok: true };
@@ -90,7 +96,10 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
       result.errors.push(msg);
     }
   }
+  return send(h, channels, opts, result);
+}
 
+async function send(h: Herald, channels: ChannelConfig[], opts: PassOptions, result: PassResult): Promise<PassResult> {
   // Channels send side by side: a slow or dead one never holds up the others.
   const runs = await Promise.all(
     channels.map(async (ch) => {

@@ -5,7 +5,7 @@
 import type { ChannelAdapter } from '../channels/types.ts';
 import type { HeraldConfig } from '../config/load.ts';
 import { createTemplateEngine, type TemplateEngine } from '../render/template-engine.ts';
-import { openStore } from '../store/sqlite/sqlite-store.ts';
+import { openStoreUrl } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { resolveSecret } from '../util/herald-secret.ts';
 import type { Logger } from '../util/logger.ts';
@@ -50,7 +50,7 @@ function clockFrom(start: string | undefined): () => Date {
 }
 
 export async function createHerald(config: HeraldConfig, opts: CreateOptions): Promise<Herald> {
-  const store = opts.store ?? (await openStore({ path: config.store.path }));
+  const store = opts.store ?? (await openStoreUrl(config.store.url));
   const { secret, generated } = resolveSecret(config.env, config.store.path);
   if (generated && !opts.quiet) opts.log.warn('HERALD_SECRET is not set: generated one in the data folder to sign unsubscribe links (set HERALD_SECRET in production)');
   const dirs = config.templateDirs;

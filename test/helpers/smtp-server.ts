@@ -15,7 +15,8 @@
  * clients need `rejectUnauthorized: false`) unless `certificate` gives another. Auth: with `auth: { user, pass }` the server
  * requires those credentials (and `url` includes them); without, AUTH is optional and
  * any credentials are accepted. `delayMs` delays each 250 reply to DATA. `discard: true` drains bodies without keeping them
- * (for throughput tests); `messages` then only holds envelopes and empty raws.
+ * (for throughput tests); `messages` then only holds envelopes and empty raws. `discard: 'body'` keeps only each
+ * message's header block (Message-ID and the rest) in `raw`.
  */
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -26,8 +27,8 @@ export interface TestSmtpServerOptions {
   auth?: { user: string; pass: string };
   /** Wait this long before acknowledging each message (a slow server, e.g. to kill a client mid-run). */
   delayMs?: number;
-  /** Drain message data without storing it. */
-  discard?: boolean;
+  /** Drain message data without storing it ('body': keep the header block only). */
+  discard?: boolean | 'body';
   /** 'none' (default): plain SMTP; 'starttls': offer STARTTLS; 'implicit': TLS from the first byte (smtps://). */
   tls?: 'none' | 'starttls' | 'implicit';
   /** Queue id reported in the 250 reply to DATA; default: a counter (`Q1`, `Q2`, ...). */
@@ -109,7 +110,19 @@ export async function startSmtpServer(opts: TestSmtpServerOptions = {}): Promise
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
+      let headersDone = false;
       stream.on('data', (c: Buffer) => {
+        if (opts.discard === 'body') {
+          if (headersDone) return;
+          chunks.push(c);
+          const sofar = Buffer.concat(chunks);
+          const end = sofar.indexOf('\r\n\r\n');
+          if (end >= 0 || sofar.length > 64 * 1024) {
+            headersDone = true;
+            chunks.splice(0, chunks.length, sofar.subarray(0, end >= 0 ? end + 4 : sofar.length));
+          }
+          return;
+        }
         if (!opts.discard) chunks.push(c);
       });
       stream.on('end', async () => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type RateLimitData, REST, type RESTOptions, Routes, WebhookClient } from 'discord.js';
 import { redact, registerSecret } from '../../util/secrets.ts';
-import { transient } from '../errors.ts';
+import { rateLimited, transient } from '../errors.ts';
+import type { SharedPacing } from '../shared-pacing.ts';
 import type { ChannelAdapter, SendResult } from '../types.ts';
 import { type DiscordChannelConfig, discordTarget } from './discord-config.ts';
 import { type DiscordErrorContext, mapDiscordError } from './discord-errors.ts';
@@ -24,6 +25,11 @@ export interface DiscordAdapterOptions {
   maxRateLimitWaitMs?: number;
   /** Told about every rate limit discord.js meets (for logs). */
   onRateLimited?: (info: { route: string; retryAfterMs: number; global: boolean }) => void;
+  /**
+   * A budget shared with the other Herald processes on the store (PostgreSQL): a rate limit one
+   * process meets holds the destination for all of them, and their posts to it go one at a time.
+   */
+  shared?: SharedPacing;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -49,6 +55,7 @@ export function createDiscordAdapter(config: DiscordChannelConfig, opts: Discord
     // true = throw RateLimitError instead of sleeping.
     rejectOnRateLimit: (d: RateLimitData) => {
       opts.onRateLimited?.({ route: redact(d.route), retryAfterMs: waitOf(d), global: d.global });
+      if (opts.shared && waitOf(d) > 0) void opts.shared.hold(sharedKey, Date.now() + waitOf(d)).catch(() => undefined);
       return d.scope === 'global' || waitOf(d) > maxWaitMs;
     },
     userAgentAppendix: 'Herald',
@@ -60,6 +67,8 @@ export function createDiscordAdapter(config: DiscordChannelConfig, opts: Discord
     timeoutMs,
   };
 
+  // The destination, never a token: the webhook or the channel.
+  const sharedKey = `discord:${target.mode === 'webhook' ? `webhook:${target.webhookId}` : `channel:${config.threadId ?? target.channelId}`}`;
   const webhook = target.mode === 'webhook' ? new WebhookClient({ id: target.webhookId, token: target.webhookToken }, { rest: restOptions }) : undefined;
   const rest = webhook?.rest ?? new REST(restOptions).setToken(secret);
 
@@ -135,6 +144,11 @@ export function createDiscordAdapter(config: DiscordChannelConfig, opts: Discord
     preview: false,
     async send(payload: DiscordPayload): Promise<SendResult> {
       if (closed) throw transient(`${config.id}: the Discord adapter is closed`);
+      if (opts.shared) {
+        // Another process's rate limit holds this destination: wait it out, or defer when it is long.
+        const waited = await opts.shared.take(sharedKey, 1, { maxWaitMs });
+        if (waited < 0) throw rateLimited(`${config.id}: Discord asked to wait before posting to ${ctx.target} again; ${Math.ceil(-waited / 1000)} s left`, -waited, { code: 429 });
+      }
       const attempt = post(payload);
       inFlight.add(attempt);
       let message: { id: string };

@@ -5,7 +5,8 @@ import type { ChannelAdapter, SendResult } from '../types.ts';
 import type { TelegramChannelConfig } from './telegram-config.ts';
 import { type FailureContext, isPhotoRejection, readFailure, shortReason, type TelegramFailure, toDeliveryError } from './telegram-errors.ts';
 import { type TelegramPayload, type TelegramRequest, telegramEditRequest, telegramRequest } from './telegram-payload.ts';
-import { chatLimiter, tokenLimiter } from './shared-pacing.ts';
+import type { SharedPacing } from '../shared-pacing.ts';
+import { chatLimiter, tokenKey, tokenLimiter } from './shared-pacing.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export interface TelegramAdapterOptions {
@@ -13,7 +14,12 @@ export interface TelegramAdapterOptions {
   now?: () => number;
   /** Per request; a request that gets no answer in time fails as a connection error (default 30 s). */
   requestTimeoutMs?: number;
+  /** Budgets shared with the other Herald processes on the store (PostgreSQL), on top of this process's own pacing. */
+  shared?: SharedPacing;
 }
+
+/** A shared slot further away than this is not waited for: the post is deferred as rate-limited. */
+const MAX_SHARED_WAIT_MS = 60_000;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -67,8 +73,24 @@ export function createTelegramAdapter(config: TelegramChannelConfig, opts: Teleg
     }
   }
 
+  /** The slot of a budget shared with other processes; a far one defers the post instead of blocking. */
+  async function waitShared(key: string, intervalMs: number, method: string, chat: string | number): Promise<void> {
+    if (!opts.shared) return;
+    let waited: number;
+    try {
+      waited = await opts.shared.take(key, intervalMs, { signal: closing.signal, maxWaitMs: MAX_SHARED_WAIT_MS });
+    } catch {
+      throw new CallFailure(readFailure(undefined, method, scrub, 'closed'), chat);
+    }
+    if (waited < 0) throw rateLimited(`${channelId}: Telegram asked to wait before posting to ${chat} again; ${Math.ceil(-waited / 1000)} s left`, -waited, { code: 429 });
+  }
+
+  const sharedTokenKey = `telegram:token:${tokenKey(token)}`;
+  const sharedChatKey = (chat: string | number) => `telegram:chat:${tokenKey(token)}:${String(chat)}`;
+
   async function call(req: TelegramRequest, chat: string | number): Promise<{ message_id: number }> {
     await waitFor(perToken, req.method, chat);
+    await waitShared(sharedTokenKey, 1000 / config.pace.perToken, req.method, chat);
     // Not tied to close(): a request already on the wire finishes (or times out), so its outcome is known.
     const signal = AbortSignal.timeout(timeoutMs);
     try {
@@ -107,6 +129,7 @@ export function createTelegramAdapter(config: TelegramChannelConfig, opts: Teleg
     }
     try {
       await waitFor(perChat, p.photo ? 'sendPhoto' : 'sendMessage', chat);
+      await waitShared(sharedChatKey(chat), 60_000 / config.pace.perChat, p.photo ? 'sendPhoto' : 'sendMessage', chat);
       let message: { message_id: number };
       if (p.photo === undefined) message = await post(p, 'text', notes);
       else {
@@ -133,7 +156,10 @@ export function createTelegramAdapter(config: TelegramChannelConfig, opts: Teleg
     } catch (e) {
       if (e instanceof CallFailure) {
         // Later posts to this chat wait as long as Telegram asked, instead of being refused again.
-        if (e.failure.retryAfterSeconds !== undefined) perChat.holdUntil(now() + e.failure.retryAfterSeconds * 1000);
+        if (e.failure.retryAfterSeconds !== undefined) {
+          perChat.holdUntil(now() + e.failure.retryAfterSeconds * 1000);
+          await opts.shared?.hold(sharedChatKey(e.chat), Date.now() + e.failure.retryAfterSeconds * 1000).catch(() => undefined);
+        }
         throw toDeliveryError(e.failure, context(e.chat, p));
       }
       throw unexpected(e);

@@ -8,6 +8,7 @@ import { scanSite } from '../../pipeline/scan.ts';
 import { articleChannelState, type ChannelState } from '../../pipeline/article-state.ts';
 import { channelKind } from '../../pipeline/channel-kinds.ts';
 import { nextScheduled } from '../../pipeline/digest-schedule.ts';
+import { clusterOf, HEARTBEAT_DEAD_MS } from '../../store/cluster.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, openConfig, withHerald } from '../session.ts';
 
@@ -86,7 +87,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
 
   program
     .command('status')
-    .description('channels, what is pending or failed, when the next digests go, subscribers')
+    .description('channels, what is pending or failed, when the next digests go, subscribers; with PostgreSQL, the Herald processes alive')
     .option('--json', 'machine-readable output')
     .action(act(async (o: { json?: boolean }) =>
       withHerald(g(), async (h) => {
@@ -132,7 +133,21 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
           ...(a.releaseAt && a.status === 'awaiting' ? { releaseAt: a.releaseAt } : {}),
         }));
         const warnings = [...rates.values()].flatMap((r) => r.warnings);
-        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), approvals, recentFailures: failures, warnings };
+        // On a shared store: every process that wrote a heartbeat (one silent for 20 s is taken for dead).
+        const cluster = clusterOf(h.store);
+        const processes = cluster
+          ? (await cluster.processes()).map((p) => ({
+              host: p.host,
+              pid: p.pid,
+              role: p.role,
+              leader: p.leader,
+              startedAt: p.startedAt.toISOString(),
+              lastHeartbeat: p.seenAt.toISOString(),
+              secondsSilent: Math.round(p.silentMs / 1000),
+              alive: p.silentMs < HEARTBEAT_DEAD_MS,
+            }))
+          : undefined;
+        const out = { channels, articles: byStatus, subscribers: await h.store.subscriberCounts(), approvals, recentFailures: failures, warnings, ...(processes ? { processes } : {}) };
         if (o.json) {
           console.log(JSON.stringify(out, null, 2));
           return EXIT.ok;
@@ -156,6 +171,12 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         }
         for (const f of failures) console.log(`failed #${f.id} ${f.channel} → ${f.recipient}: ${f.error}`);
         for (const w of warnings) console.log(`warning: ${w}`);
+        if (processes) {
+          console.log(`processes: ${processes.filter((p) => p.alive).length} alive`);
+          for (const p of processes) {
+            console.log(`  ${p.host} pid ${p.pid} ${p.role}${p.leader ? ' (leader)' : ''}: last heartbeat ${p.secondsSilent} s ago${p.alive ? '' : ', not answering'}`);
+          }
+        }
         return EXIT.ok;
       }),
     ));

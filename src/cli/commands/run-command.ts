@@ -38,4 +38,22 @@ export function registerRunCommand(program: Command, g: () => GlobalOptions): vo
         }),
       ),
     );
+
+  program
+    .command('worker')
+    .description('send only (no scan, no planning, no web server): more sending capacity next to `herald run` on a PostgreSQL store')
+    .action(
+      act(async () =>
+        withHerald(g(), async (h) => {
+          const stop = untilStopped(h);
+          try {
+            await runDaemon(h, { signal: stop.signal, role: 'worker' });
+          } finally {
+            stop.dispose();
+          }
+          h.log.info('stopped');
+          return EXIT.ok;
+        }),
+      ),
+    );
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EditorBots } from '../../bots/editor-bots.ts';
 import { runPass } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
+import { startHeartbeat } from '../../scheduler/heartbeat.ts';
 import { errorMessage } from '../../util/secrets.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, warnAboutEmailSettings, withHerald } from '../session.ts';
@@ -72,7 +73,9 @@ export function registerServeCommand(program: Command, g: () => GlobalOptions): 
             bots,
           );
           await bots?.startWebhook();
+          const stopBeating = await startHeartbeat(h, 'serve');
           await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+          await stopBeating();
           await app.close();
           await bots?.close();
           stop.dispose();

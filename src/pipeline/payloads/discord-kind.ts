@@ -5,13 +5,19 @@ import { type DiscordChannelConfig, discordDestination, isDiscordPreview } from 
 import { describeDiscordPayload } from '../../render/discord/describe-payload.ts';
 import { renderDiscordPost } from '../../render/discord/render-post.ts';
 import { siteForLanguage } from '../../content/site.ts';
+import { sharedPacing } from '../../channels/shared-pacing.ts';
+import { clusterOf } from '../../store/cluster.ts';
 import { postKind } from './post-kind.ts';
 
 export const discordKind = postKind({
   type: 'discord',
   destination: (c: DiscordChannelConfig) => discordDestination(c),
   isPreview: (c) => isDiscordPreview(c),
-  createAdapter: (c) => createDiscordAdapter(c),
+  createAdapter: (c, h) => {
+    // Several processes on one store: a rate limit one meets holds the others too.
+    const cluster = clusterOf(h.store);
+    return createDiscordAdapter(c, cluster ? { shared: sharedPacing(cluster) } : {});
+  },
   render: (h, c, article) =>
     renderDiscordPost(h.engine, {
       // A post speaks the article's language (interface strings, the language's site title).

@@ -16,7 +16,7 @@ export interface PostKindSpec<C, P> {
   /** Ledger-safe name of the destination (never a token). */
   destination(c: C): string;
   isPreview(c: C): boolean;
-  createAdapter(c: C): ChannelAdapter<P>;
+  createAdapter(c: C, h: Herald): ChannelAdapter<P>;
   render(h: Herald, c: C, article: Article): Promise<P>;
   /** For `herald preview`: the exact request and its measured lengths against each limit. */
   describe(p: P): PayloadDescription;
@@ -39,7 +39,7 @@ export function postKind<C extends ChannelConfig, P>(spec: PostKindSpec<C, P>): 
     destination: spec.destination,
     isPreview: spec.isPreview,
     createAdapter: (c, h) =>
-      spec.isPreview(c) ? (createOutboxAdapter({ channelId: c.id, type: spec.type, dir: h.config.outboxDir }) as ChannelAdapter<P>) : spec.createAdapter(c),
+      spec.isPreview(c) ? (createOutboxAdapter({ channelId: c.id, type: spec.type, dir: h.config.outboxDir }) as ChannelAdapter<P>) : spec.createAdapter(c, h),
     payloads: (c, h) => ({
       async build(d) {
         if (d.articleId === undefined && d.variant !== undefined) return buildRoundup(h, c, d.variant);

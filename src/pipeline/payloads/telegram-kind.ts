@@ -3,6 +3,8 @@ import { createTelegramAdapter } from '../../channels/telegram/telegram-adapter.
 import { isTelegramPreview, type TelegramChannelConfig, telegramPostLink } from '../../channels/telegram/telegram-config.ts';
 import { describeTelegramPayload, renderTelegramPost } from '../../render/telegram/render-post.ts';
 import { siteForLanguage } from '../../content/site.ts';
+import { sharedPacing } from '../../channels/shared-pacing.ts';
+import { clusterOf } from '../../store/cluster.ts';
 import { postKind } from './post-kind.ts';
 
 export const telegramKind = postKind({
@@ -10,7 +12,11 @@ export const telegramKind = postKind({
   type: 'telegram',
   destination: (c: TelegramChannelConfig) => `chat:${c.chat}${c.thread === undefined ? '' : `/thread:${c.thread}`}`,
   isPreview: (c) => isTelegramPreview(c),
-  createAdapter: (c) => createTelegramAdapter(c),
+  createAdapter: (c, h) => {
+    // Several processes on one store pace each chat and token as one.
+    const cluster = clusterOf(h.store);
+    return createTelegramAdapter(c, cluster ? { shared: sharedPacing(cluster) } : {});
+  },
   render: (h, c, article) =>
     renderTelegramPost(h.engine, {
       // A post speaks the article's language (interface strings, the language's site title).

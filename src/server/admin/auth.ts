@@ -1,11 +1,13 @@
 /**
- * Who may use the dashboard: one editor account from the environment, in-memory
- * sessions behind an opaque random cookie, and a per-session CSRF token. Sessions die
- * with the process; that only means logging in again after a restart.
+ * Who may use the dashboard: one editor account from the environment, sessions behind an
+ * opaque random cookie, and a per-session CSRF token. On SQLite sessions live in the
+ * process (a restart means logging in again); on PostgreSQL they live in the database,
+ * so a restart keeps them and every `serve` behind a load balancer knows them.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { FastifyReply } from 'fastify';
+import type { Cluster } from '../../store/cluster.ts';
 import { basePath, publicPath } from '../base-path.ts';
 
 export interface AdminCredentials {
@@ -57,6 +59,8 @@ export interface Session {
   lastSeenAt: number;
   /** Shown once on the next page (post/redirect/get). */
   flash?: Flash;
+  /** Logged out (or replaced at login): never written back. */
+  ended?: boolean;
 }
 
 export const SESSION_COOKIE = 'herald_admin';
@@ -70,24 +74,49 @@ export const randomToken = () => randomBytes(32).toString('base64url');
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  /** `shared`: the database's session table (PostgreSQL); without it, this process's memory. */
+  constructor(
+    private readonly clock: () => number = Date.now,
+    private readonly shared?: Cluster['sessions'],
+  ) {}
 
-  create(user: string): Session {
+  private expired(s: Pick<Session, 'createdAt' | 'lastSeenAt'>, now: number): boolean {
+    return now - s.createdAt > ABSOLUTE_MS || now - s.lastSeenAt > IDLE_MS;
+  }
+
+  async create(user: string): Promise<Session> {
+    const now = this.clock();
+    const s: Session = { id: randomToken(), user, csrf: randomToken(), createdAt: now, lastSeenAt: now };
+    if (this.shared) {
+      await this.shared.sweep(now - IDLE_MS, now - ABSOLUTE_MS);
+      await this.save(s);
+      return s;
+    }
     this.sweep();
     // Oldest first in a Map: evicting from the front keeps memory bounded.
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
-    const now = this.clock();
-    const s: Session = { id: randomToken(), user, csrf: randomToken(), createdAt: now, lastSeenAt: now };
     this.sessions.set(s.id, s);
     return s;
   }
 
-  get(id: string | undefined): Session | undefined {
+  async get(id: string | undefined): Promise<Session | undefined> {
     if (!id) return undefined;
+    const now = this.clock();
+    if (this.shared) {
+      const r = await this.shared.get(id);
+      if (!r) return undefined;
+      if (this.expired(r, now)) {
+        await this.shared.remove(id);
+        return undefined;
+      }
+      const d = r.data as { user: string; csrf: string; flash?: Flash };
+      const s: Session = { id, user: d.user, csrf: d.csrf, createdAt: r.createdAt, lastSeenAt: now, ...(d.flash ? { flash: d.flash } : {}) };
+      await this.save(s);
+      return s;
+    }
     const s = this.sessions.get(id);
     if (!s) return undefined;
-    const now = this.clock();
-    if (now - s.createdAt > ABSOLUTE_MS || now - s.lastSeenAt > IDLE_MS) {
+    if (this.expired(s, now)) {
       this.sessions.delete(id);
       return undefined;
     }
@@ -95,13 +124,21 @@ export class SessionStore {
     return s;
   }
 
-  destroy(id: string | undefined): void {
-    if (id) this.sessions.delete(id);
+  /** Writes a session's changes (its flash) where other processes see them; in memory they are already there. */
+  async save(s: Session): Promise<void> {
+    if (!this.shared || s.ended) return;
+    await this.shared.put({ id: s.id, data: { user: s.user, csrf: s.csrf, ...(s.flash ? { flash: s.flash } : {}) }, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt });
+  }
+
+  async destroy(id: string | undefined): Promise<void> {
+    if (!id) return;
+    if (this.shared) await this.shared.remove(id);
+    else this.sessions.delete(id);
   }
 
   private sweep(): void {
     const now = this.clock();
-    for (const [id, s] of this.sessions) if (now - s.createdAt > ABSOLUTE_MS || now - s.lastSeenAt > IDLE_MS) this.sessions.delete(id);
+    for (const [id, s] of this.sessions) if (this.expired(s, now)) this.sessions.delete(id);
   }
 }
 

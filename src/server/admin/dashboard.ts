@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import rateLimit from '@fastify/rate-limit';
+import { sharedRateLimit } from '../shared-rate-limit.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Herald } from '../../pipeline/herald.ts';
+import { clusterOf } from '../../store/cluster.ts';
 import { PROJECT_ROOT } from '../../util/project-root.ts';
 import { errorMessage, registerSecret } from '../../util/secrets.ts';
 import {
@@ -45,7 +47,7 @@ export async function dashboard(app: FastifyInstance, opts: { h: Herald }): Prom
   // Registered with the redactor, so a password can never reach a log line.
   registerSecret(h.config.env.HERALD_ADMIN_PASSWORD);
   registerSecret(h.config.env.HERALD_ADMIN_PASSWORD_HASH);
-  const ctx: AdminContext = { h, sessions: new SessionStore(), policy: cookiePolicy(h.config.server.publicUrl), credentials };
+  const ctx: AdminContext = { h, sessions: new SessionStore(Date.now, clusterOf(h.store)?.sessions), policy: cookiePolicy(h.config.server.publicUrl), credentials };
   if (!credentials.ok) {
     h.log.warn(
       credentials.reason === 'bad-hash'
@@ -54,7 +56,7 @@ export async function dashboard(app: FastifyInstance, opts: { h: Herald }): Prom
     );
   }
 
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { global: false, ...sharedRateLimit(clusterOf(h.store), 'admin') });
 
   const errorPage = (req: FastifyRequest, reply: FastifyReply, status: number, key: string) =>
     adminPage(ctx, req, reply, { template: 'message', title: tr(h, `${key}_title`), section: 'none', status, data: { message: tr(h, key) } });
@@ -85,12 +87,18 @@ export async function dashboard(app: FastifyInstance, opts: { h: Herald }): Prom
         data: { message: tr(h, credentials.reason === 'bad-hash' ? 'admin_disabled_bad_hash' : 'admin_disabled') },
       });
     }
-    const session = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
+    const session = await ctx.sessions.get(req.cookies[SESSION_COOKIE]);
     if (session) attachSession(req, session);
     if (session || isPublic(req)) return;
     // Not logged in (or the session expired): to the login page, coming back here afterwards.
     const next = req.method === 'GET' ? req.url : '/admin';
     return reply.header('cache-control', 'no-store').redirect(`/admin/login?next=${encodeURIComponent(next)}`, 303);
+  });
+
+  // A flash set or shown by this request is written before the answer leaves (the next page may be served by another process).
+  app.addHook('onSend', async (req) => {
+    const session = sessionOf(req);
+    if (session) await ctx.sessions.save(session);
   });
 
   // Every form post carries the session's token: a page on another site cannot act for the editor.
@@ -128,8 +136,10 @@ export async function dashboard(app: FastifyInstance, opts: { h: Herald }): Prom
       return loginPage(req, reply, cookieToken, next, 401, tr(h, 'admin_login_failed'));
     }
     // A fresh id at login: a session id planted before cannot be ridden (session fixation).
-    ctx.sessions.destroy(req.cookies[SESSION_COOKIE]);
-    const session = ctx.sessions.create(credentials.creds.user);
+    const old = sessionOf(req);
+    if (old) old.ended = true;
+    await ctx.sessions.destroy(req.cookies[SESSION_COOKIE]);
+    const session = await ctx.sessions.create(credentials.creds.user);
     setCookie(reply, ctx.policy, SESSION_COOKIE, session.id, SESSION_MAX_AGE_SEC);
     clearCookie(reply, ctx.policy, LOGIN_COOKIE);
     h.log.info(`dashboard: ${credentials.creds.user} logged in from ${req.ip}`);
@@ -137,7 +147,9 @@ export async function dashboard(app: FastifyInstance, opts: { h: Herald }): Prom
   });
 
   app.post('/admin/logout', async (req, reply) => {
-    ctx.sessions.destroy(sessionOf(req)?.id);
+    const session = sessionOf(req);
+    if (session) session.ended = true;
+    await ctx.sessions.destroy(session?.id);
     clearCookie(reply, ctx.policy, SESSION_COOKIE);
     return reply.redirect('/admin/login', 303);
   });

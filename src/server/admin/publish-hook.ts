@@ -5,6 +5,8 @@
  * Calls that arrive while a pass runs are folded into one more pass after it.
  */
 import rateLimit from '@fastify/rate-limit';
+import { clusterOf } from '../../store/cluster.ts';
+import { sharedRateLimit } from '../shared-rate-limit.ts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { runPass } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
@@ -67,7 +69,7 @@ export async function publishHook(app: FastifyInstance, opts: HookOptions): Prom
   });
 
   // Only routes that opt in are limited; this scope's limiter is its own.
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { global: false, ...sharedRateLimit(clusterOf(h.store), 'hook') });
 
   // Answers for a build script: JSON, whatever went wrong (too large, too many calls).
   app.setErrorHandler(async (err: FastifyError, _req, reply) => {

@@ -1,4 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
+import { clusterOf } from '../../store/cluster.ts';
+import { sharedRateLimit } from '../shared-rate-limit.ts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Herald } from '../../pipeline/herald.ts';
 import { confirmRoutes } from './confirm-routes.ts';
@@ -23,7 +25,7 @@ export async function readerRoutes(app: FastifyInstance, opts: ReaderRouteOption
   app.addHook('onClose', async () => mailer.close());
 
   // Only routes that opt in (POST /subscribe) are limited; this scope's limiter is its own.
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { global: false, ...sharedRateLimit(clusterOf(h.store), 'reader') });
 
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;

@@ -35,6 +35,8 @@ export interface AdminOptions {
   smtp?: TestSmtpServerOptions;
   /** Rewrite the channel's smtp URL (e.g. wrong credentials); gets the test server's URL. */
   smtpUrl?: (url: string) => string;
+  /** Another store than the site's SQLite file (a PostgreSQL URL: several servers on one store). */
+  storeUrl?: string;
   /** Build the app yourself (e.g. with other server settings); default buildServer(h, { triggerPass }). */
   build?: (h: Herald) => Promise<FastifyInstance>;
 }
@@ -128,6 +130,7 @@ export async function startAdmin(opts: AdminOptions = {}): Promise<AdminHarness>
   const config = loadConfig({ file: site.configFile, cwd: site.dir, env });
   // At the root of its host unless a test says otherwise (test/server/admin/base-path.test.ts covers a path prefix).
   config.server.publicUrl = opts.publicUrl ?? 'https://news.example.com/';
+  if (opts.storeUrl) config.store = { ...config.store, url: opts.storeUrl };
   const logs: string[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => void logs.push(s) });
   const h = await createHerald(config, { log });
