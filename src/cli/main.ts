@@ -1,6 +1,6 @@
 /** The `herald` command line. Exit codes: 0 all good, 1 something failed, 2 bad usage or config. */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/load.ts';
+import { addPhaseTime, enableProfile, profileReport, profiling } from '../util/profile.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerEditorCommands } from './commands/editor-commands.ts';
@@ -18,6 +18,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .description('Herald: posts new articles of a markdown site to email, Telegram and Discord')
     .option('-c, --config <file>', 'config file (default: $HERALD_CONFIG, else config/herald.yaml)')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default: $HERALD_LOG_LEVEL or info)')
+    .option('--profile', 'print where the command spent its time (start-up, scan, plan, render, send) to stderr; also HERALD_PROFILE=1')
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({ outputError: (s, write) => write(s) });
@@ -35,15 +36,23 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Node's own start and loading the CLI: from the process start to here.
+  const loadedAt = performance.now();
+  if (process.env.HERALD_PROFILE === '1' || argv.includes('--profile')) {
+    enableProfile();
+    addPhaseTime('start-up', loadedAt);
+  }
   const { program, exitCode } = buildProgram();
   let code: number;
   try {
     await program.parseAsync(argv);
     code = exitCode();
   } catch (e) {
+    // Loaded only when it may be one: the config loader is not needed for `--help`.
+    const { ConfigError } = e instanceof Error && e.name === 'ConfigError' ? await import('../config/load.ts') : { ConfigError: undefined };
     if (e instanceof CommanderError) {
       code = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    } else if (e instanceof ConfigError) {
+    } else if (ConfigError && e instanceof ConfigError) {
       console.error(errorMessage(e));
       code = EXIT.usage;
     } else if (e instanceof UsageError) {
@@ -55,5 +64,6 @@ export async function main(argv: string[]): Promise<number> {
       code = EXIT.failed;
     }
   }
+  if (profiling()) console.error(profileReport(performance.now()));
   return code;
 }
