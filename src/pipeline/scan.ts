@@ -2,6 +2,7 @@ import type { Article, ScanResult } from '../content/article.ts';
 import { type ScanOptions, scanContent } from '../content/scan.ts';
 import { defaultLanguageCode } from '../content/site.ts';
 import type { StoredArticle } from '../store/types.ts';
+import { phase } from '../util/profile.ts';
 import type { Herald } from './herald.ts';
 
 export interface ScanPass extends ScanResult {
@@ -16,6 +17,10 @@ function renamed(articles: Article[], ids: Map<string, string>): Article[] {
 
 /** Read the site and give each article the id the ledger knows it by; writes nothing. */
 export async function scanSite(h: Herald, opts: ScanOptions = {}): Promise<ScanResult> {
+  return phase('scan', () => scanSiteNow(h, opts));
+}
+
+async function scanSiteNow(h: Herald, opts: ScanOptions): Promise<ScanResult> {
   const scan = await scanContent(h.config.content, h.config.site, opts);
   const ids = await h.store.identifyArticles(scan.articles, defaultLanguageCode(h.config.content, h.config.site));
   return { ...scan, articles: renamed(scan.articles, ids) };
@@ -23,6 +28,10 @@ export async function scanSite(h: Herald, opts: ScanOptions = {}): Promise<ScanR
 
 /** Read the site and record it in the store; bad files are reported, never fatal. */
 export async function scanAndRecord(h: Herald, opts: { dryRun?: boolean } = {}): Promise<ScanPass> {
+  return phase('scan', () => scanAndRecordNow(h, opts));
+}
+
+async function scanAndRecordNow(h: Herald, opts: { dryRun?: boolean }): Promise<ScanPass> {
   const scan = await scanContent(h.config.content, h.config.site);
   for (const p of scan.problems) h.log.warn(`skipped ${p.file}: ${p.reason}`);
   const defaultLanguage = defaultLanguageCode(h.config.content, h.config.site);

@@ -3,18 +3,20 @@
  * message. Each distinct body (digest + the subscriber's article set, or one article) is
  * rendered and MIME-encoded once per run, then only the per-recipient parts are spliced.
  */
+
 import { DEFAULT_MAX_BYTES, type EmailChannelConfig, feedbackIdFor } from '../../channels/email/email-config.ts';
+import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
 import { permanent } from '../../channels/errors.ts';
 import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
-import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
 import type { EmailPayload } from '../../channels/types.ts';
 import type { Article } from '../../content/article.ts';
 import { siteForLanguage } from '../../content/site.ts';
-import { escapeHtml, type PrepareMessageInput, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
 import { fitWithin } from '../../render/email/fit-digest.ts';
+import { escapeHtml, type PreparedMessage, type PrepareMessageInput, prepareMessage } from '../../render/email/prepared-message.ts';
 import { type GreetingForms, type RenderedEmail, renderDigest, renderSingle } from '../../render/email/render-email.ts';
 import { fillPlaceholders, greetingLine } from '../../render/placeholders.ts';
 import type { Delivery, Subscriber } from '../../store/types.ts';
+import { phase } from '../../util/profile.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
 import type { Herald } from '../herald.ts';
@@ -88,6 +90,10 @@ export type EmailContent = { kind: 'digest'; articles: Article[]; date: Date } |
  * go into its "N more articles" line).
  */
 export async function renderEmailBody(h: Herald, c: EmailChannelConfig, content: EmailContent, language?: string): Promise<Body> {
+  return phase('render', () => renderEmailBodyNow(h, c, content, language));
+}
+
+async function renderEmailBodyNow(h: Herald, c: EmailChannelConfig, content: EmailContent, language?: string): Promise<Body> {
   const site = siteForLanguage(h.config.content, h.config.site, language);
   const maxBytes = c.maxBytes ?? DEFAULT_MAX_BYTES;
   const prepare = (rendered: RenderedEmail): Body => {
