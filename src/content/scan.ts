@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import type { Article, ArticleProblem, ScanResult, ScanWarning, SkippedFile } from './article.ts';
 import { assertValidZone } from './dates.ts';
 import { ArticleParseError } from './errors.ts';
@@ -129,10 +129,12 @@ function assertUsableSettings(content: ContentSettings, site: SiteSettings): voi
 async function readOne(c: Candidate, content: ContentSettings, site: SiteSettings): Promise<ParsedPage | ArticleProblem> {
   const file = c.src.file;
   try {
-    const info = await stat(c.absolute);
+    // Synchronous on purpose: small local files, where a thread-pool round trip per call
+    // cost more than the read itself (measured: 2,000 files).
+    const info = statSync(c.absolute);
     // Checked before reading so a stray video renamed .md is never loaded into memory.
     if (info.size > MAX_ARTICLE_BYTES) return { file, reason: describeTooLarge(info.size) };
-    const bytes = await readFile(c.absolute);
+    const bytes = readFileSync(c.absolute);
     return parseCandidate(c, bytes, site, content);
   } catch (err) {
     if (err instanceof ArticleParseError) return { file, reason: err.reason };
