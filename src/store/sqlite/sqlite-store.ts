@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Article } from '../../content/article.ts';
+import type { CachedPage } from '../../content/parse-cache.ts';
 import type {
   Actor,
   Approval,
@@ -284,6 +285,26 @@ export class SqliteStore implements Store {
 
   async listArticles(): Promise<StoredArticle[]> {
     return (this.stmt('SELECT * FROM articles ORDER BY id').all() as Row[]).map((r) => this.toStoredArticle(r));
+  }
+
+  async parsedPages(): Promise<CachedPage[]> {
+    return (this.stmt('SELECT * FROM parse_cache').all() as Row[]).map((r) => ({
+      path: r.path as string,
+      size: r.size as number,
+      mtimeMs: r.mtime_ms as number,
+      hash: r.hash as string,
+      key: r.parse_key as string,
+      page: JSON.parse(r.page as string),
+    }));
+  }
+
+  async saveParsedPages(changed: CachedPage[], removed: string[]): Promise<void> {
+    const put = this.stmt('INSERT OR REPLACE INTO parse_cache (path, size, mtime_ms, hash, parse_key, page) VALUES (?, ?, ?, ?, ?, ?)');
+    const drop = this.stmt('DELETE FROM parse_cache WHERE path = ?');
+    this.db.transaction(() => {
+      for (const c of changed) put.run(c.path, c.size, c.mtimeMs, c.hash, c.key, JSON.stringify(c.page));
+      for (const p of removed) drop.run(p);
+    })();
   }
 
   // ── channels, decisions, digests ──────────────────────────────────────
