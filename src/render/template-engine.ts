@@ -65,7 +65,10 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
   // i18n files override key by key, so the least specific root is read first.
   // Read on first use: commands that render nothing (status, articles) never parse the catalogs.
   let catalogs: I18n | undefined;
-  const i18n = () => (catalogs ??= loadI18n([...roots].reverse()));
+  const i18n = (): I18n => {
+    catalogs ??= loadI18n([...roots].reverse());
+    return catalogs;
+  };
   const cache = opts.cache ?? true;
 
   const make = (htmlEscape: boolean) => {
@@ -93,10 +96,12 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
   let textEngine: Liquid | undefined;
   const engines = {
     get html() {
-      return (htmlEngine ??= make(true));
+      htmlEngine ??= make(true);
+      return htmlEngine;
     },
     get text() {
-      return (textEngine ??= make(false));
+      textEngine ??= make(false);
+      return textEngine;
     },
   };
   const parsedStrings = new Map<string, Template[]>();

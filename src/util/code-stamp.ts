@@ -19,19 +19,23 @@ function newest(dir: string): number {
  * (a development checkout, the tests), so changed parsing code never meets stale results.
  */
 export function codeStamp(): string {
-  if (stamp !== undefined) return stamp;
+  stamp ??= computeStamp();
+  return stamp;
+}
+
+function computeStamp(): string {
   const version = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '?';
   if (!import.meta.url.endsWith('.ts')) {
     try {
       const built = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'dist/build.json'), 'utf8')) as { builtAt?: string };
-      return (stamp = `${version} built ${built.builtAt}`);
+      return `${version} built ${built.builtAt}`;
     } catch {
       /* no build record: fall through to the sources, if any */
     }
   }
   try {
-    return (stamp = `${version} sources ${newest(path.join(PROJECT_ROOT, 'src'))}`);
+    return `${version} sources ${newest(path.join(PROJECT_ROOT, 'src'))}`;
   } catch {
-    return (stamp = version);
+    return version;
   }
 }
