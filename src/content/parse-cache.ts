@@ -19,9 +19,10 @@ export interface CachedPage {
   mtimeMs: number;
   /** sha256 of the bytes. */
   hash: string;
-  /** How it was parsed (see parseKey). */
+  /** How it was parsed (see ParseCache.keyFor). */
   key: string;
-  page: ParsedPage;
+  /** The parsed page as JSON: each use parses its own copy, so no caller can change the cache. */
+  page: string;
 }
 
 /** Files changed on disk less than this long ago are always read (mtime granularity). */
@@ -46,7 +47,7 @@ export class ParseCache {
 
   /** The key of one file: the stamp plus where the walk found it (section, bundle, cascade, language…). */
   keyFor(candidate: unknown): string {
-    return createHash('sha256').update(this.stamp).update(stableJson(candidate)).digest('base64url');
+    return `${this.stamp} ${stableJson(candidate)}`;
   }
 
   /** Starts a new scan over the same cache (the daemon keeps one across rescans). */
@@ -64,7 +65,7 @@ export class ParseCache {
     if (!hit || hit.key !== key || hit.size !== info.size || hit.mtimeMs !== info.mtimeMs) return undefined;
     if (this.now() - info.mtimeMs < RACY_MS) return undefined;
     this.stats.reused++;
-    return structuredClone(hit.page);
+    return JSON.parse(hit.page) as ParsedPage;
   }
 
   /** After reading the bytes: the cached page when they hash the same, else the freshly parsed one (recorded). */
@@ -73,12 +74,19 @@ export class ParseCache {
     this.stats.read++;
     const hash = createHash('sha256').update(bytes).digest('hex');
     const hit = this.known.get(path);
-    const page = hit && hit.key === key && hit.hash === hash ? hit.page : parse();
-    const entry: CachedPage = { path, size: info.size, mtimeMs: info.mtimeMs, hash, key, page };
-    this.known.set(path, entry);
-    // Unchanged but touched: the new time is saved. A copy goes out, so callers cannot change the cache.
+    // Unchanged but touched: not parsed again; its new time is saved.
+    if (hit && hit.key === key && hit.hash === hash) {
+      this.remember({ ...hit, size: info.size, mtimeMs: info.mtimeMs });
+      return JSON.parse(hit.page) as ParsedPage;
+    }
+    const page = parse();
+    this.remember({ path, size: info.size, mtimeMs: info.mtimeMs, hash, key, page: JSON.stringify(page) });
+    return page;
+  }
+
+  private remember(entry: CachedPage): void {
+    this.known.set(entry.path, entry);
     this.changed.push(entry);
-    return structuredClone(page);
   }
 
   /** Paths cached but not seen by this scan (deleted files): forgotten. */

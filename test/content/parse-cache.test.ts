@@ -92,7 +92,7 @@ describe('the store keeps the parse cache', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'herald-parse-store-'));
     try {
       const store = await openStore({ path: join(tmp, 'herald.db') });
-      const page = { warnings: [], skipped: { reason: 'list-page' as const, detail: 'x' } };
+      const page = JSON.stringify({ warnings: [], skipped: { reason: 'list-page', detail: 'x' } });
       await store.saveParsedPages(
         [
           { path: '/a.md', size: 1, mtimeMs: 1.5, hash: 'h1', key: 'k', page },

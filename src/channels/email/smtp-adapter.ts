@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { transient } from '../errors.ts';
 import type { ChannelAdapter, EmailPayload, SendResult } from '../types.ts';
@@ -67,7 +68,9 @@ export function createSmtpAdapter(opts: SmtpAdapterOptions): SmtpAdapter {
     disableFileAccess: true,
     disableUrlAccess: true,
   };
-  const transport = nodemailer.createTransport(transportOptions);
+  // Loaded when an SMTP channel first sends: commands that send no email never load nodemailer's transports.
+  const { createTransport } = createRequire(import.meta.url)('nodemailer') as typeof nodemailer;
+  const transport = createTransport(transportOptions);
   // Pool-level errors are reported per message through sendMail; keep them from crashing the process.
   transport.on('error', () => {});
 

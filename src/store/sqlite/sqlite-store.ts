@@ -294,7 +294,7 @@ export class SqliteStore implements Store {
       mtimeMs: r.mtime_ms as number,
       hash: r.hash as string,
       key: r.parse_key as string,
-      page: JSON.parse(r.page as string),
+      page: r.page as string,
     }));
   }
 
@@ -302,7 +302,7 @@ export class SqliteStore implements Store {
     const put = this.stmt('INSERT OR REPLACE INTO parse_cache (path, size, mtime_ms, hash, parse_key, page) VALUES (?, ?, ?, ?, ?, ?)');
     const drop = this.stmt('DELETE FROM parse_cache WHERE path = ?');
     this.db.transaction(() => {
-      for (const c of changed) put.run(c.path, c.size, c.mtimeMs, c.hash, c.key, JSON.stringify(c.page));
+      for (const c of changed) put.run(c.path, c.size, c.mtimeMs, c.hash, c.key, c.page);
       for (const p of removed) drop.run(p);
     })();
   }
