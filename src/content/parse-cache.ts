@@ -47,7 +47,8 @@ export class ParseCache {
 
   /** The key of one file: the stamp plus where the walk found it (section, bundle, cascade, language…). */
   keyFor(candidate: unknown): string {
-    return `${this.stamp} ${stableJson(candidate)}`;
+    // Plain JSON (the walk builds candidates the same way each time; other code is another stamp).
+    return `${this.stamp} ${JSON.stringify(candidate, regExpAsText)}`;
   }
 
   /** Starts a new scan over the same cache (the daemon keeps one across rescans). */
@@ -96,6 +97,8 @@ export class ParseCache {
     return gone;
   }
 }
+
+const regExpAsText = (_k: string, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v);
 
 /** JSON with sorted keys and regular expressions as their source, so equal settings give equal text. */
 export function stableJson(value: unknown): string {
