@@ -111,6 +111,9 @@ function toDigest(r: Row): Digest {
 }
 
 const FANOUT_PAGE = 1000;
+/** Deliveries per INSERT when fanning out, and the values each takes. */
+const FANOUT_BATCH = 100;
+const FANOUT_COLUMNS = 11;
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
@@ -376,6 +379,12 @@ export class SqliteStore implements Store {
       }).changes;
     }
     for (const f of plan.fanouts) {
+      // Many rows per INSERT: a statement per subscriber cost most of the planning time.
+      const values: unknown[] = [];
+      const flush = (rows: number) => {
+        if (rows > 0) planned += this.fanoutInsert(rows).run(values).changes;
+        values.length = 0;
+      };
       for (let after = 0; ; ) {
         const rows = page.all(after, FANOUT_PAGE) as Row[];
         if (rows.length === 0) break;
@@ -384,23 +393,22 @@ export class SqliteStore implements Store {
           after = s.id;
           const variant = f.match(s);
           if (variant === null) continue;
-          planned += insDelivery.run({
-            dedupeKey: `${f.dedupePrefix}:${s.id}`,
-            channelId: f.channelId,
-            kind: f.kind,
-            articleId: f.articleId ?? null,
-            digestId: f.digestId ?? null,
-            subscriberId: s.id,
-            recipient: s.email,
-            variant,
-            messageId: f.messageId(s),
-            manual: 0,
-            t,
-          }).changes;
+          values.push(`${f.dedupePrefix}:${s.id}`, f.channelId, f.kind, f.articleId ?? null, f.digestId ?? null, s.id, s.email, variant, t, f.messageId(s), t);
+          if (values.length === FANOUT_BATCH * FANOUT_COLUMNS) flush(FANOUT_BATCH);
         }
       }
+      flush(values.length / FANOUT_COLUMNS);
     }
     return planned;
+  }
+
+  /** INSERT of `rows` fan-out deliveries (FANOUT_COLUMNS values each), in subscriber order. */
+  private fanoutInsert(rows: number): Database.Statement {
+    const row = "(?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, 0, ?)";
+    return this.stmt(
+      `INSERT INTO deliveries (dedupe_key, channel_id, kind, article_id, digest_id, subscriber_id, recipient, variant, status, attempts, next_attempt_at, message_id, manual, created_at)
+       VALUES ${Array.from({ length: rows }, () => row).join(', ')} ON CONFLICT (dedupe_key) DO NOTHING`,
+    );
   }
 
   async createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest | undefined> {
