@@ -22,7 +22,10 @@ const CRLF = Buffer.from('\r\n');
 const ONE_DOT = Buffer.from('.');
 
 export function fastDotStuffing(this: DataStream, input: Buffer | string, _encoding: BufferEncoding, done: TransformCallback): void {
-  if (!input || !input.length) return done();
+  if (!input || !input.length) {
+    done();
+    return;
+  }
   const chunk = typeof input === 'string' ? Buffer.from(input) : input;
   this.inByteCount += chunk.length;
   const chunks: Buffer[] = [];
