@@ -22,7 +22,7 @@ const CRLF = Buffer.from('\r\n');
 const ONE_DOT = Buffer.from('.');
 
 export function fastDotStuffing(this: DataStream, input: Buffer | string, _encoding: BufferEncoding, done: TransformCallback): void {
-  if (!input || !input.length) {
+  if (!input?.length) {
     done();
     return;
   }
