@@ -108,11 +108,17 @@ async function idleRunRss(config: string): Promise<{ rssMb: number; peakMb: numb
   try {
     for (let i = 0; i < 300 && !/web server on/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
     if (!/web server on/.test(stderr)) return `did not start: ${stderr.slice(0, 300)}`;
-    // Its first pass (previews of the demo articles) and the settling of the heap.
-    await new Promise((r) => setTimeout(r, 8000));
-    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+    // Idle = after its first pass (the demo's email and chat previews are rendered): the
+    // memory has not changed for five seconds, at least ten seconds after start.
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+    const samples: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      samples.push(kb('VmRSS'));
+      const last = samples.slice(-5);
+      if (i >= 10 && Math.max(...last) - Math.min(...last) < 1024) break;
+    }
+    return { rssMb: (samples.at(-1) ?? 0) / 1024, peakMb: kb('VmHWM') / 1024 };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('close', r));
