@@ -73,15 +73,17 @@ export class ParseCache {
   parsed(path: string, key: string, info: Pick<Stats, 'size' | 'mtimeMs'>, bytes: Uint8Array, parse: () => ParsedPage): ParsedPage {
     this.seen.add(path);
     this.stats.read++;
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = () => createHash('sha256').update(bytes).digest('hex');
     const hit = this.known.get(path);
+    const hash = hit && hit.key === key ? sha256() : undefined;
     // Unchanged but touched: not parsed again; its new time is saved.
-    if (hit && hit.key === key && hit.hash === hash) {
+    if (hit && hit.hash === hash) {
       this.remember({ ...hit, size: info.size, mtimeMs: info.mtimeMs });
       return JSON.parse(hit.page) as ParsedPage;
     }
     const page = parse();
-    this.remember({ path, size: info.size, mtimeMs: info.mtimeMs, hash, key, page: JSON.stringify(page) });
+    // An article carries the same hash of its bytes already: not computed twice.
+    this.remember({ path, size: info.size, mtimeMs: info.mtimeMs, hash: hash ?? page.article?.contentHash ?? sha256(), key, page: JSON.stringify(page) });
     return page;
   }
 
