@@ -38,14 +38,18 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
 export async function main(argv: string[]): Promise<number> {
   // Node's own start and loading the CLI: from the process start to here.
   const loadedAt = performance.now();
-  if (process.env.HERALD_PROFILE === '1' || argv.includes('--profile')) {
+  // --profile is taken anywhere before a `--` (before or after the subcommand), so it is
+  // handled here; the program's option only documents it.
+  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
+  const args = argv.filter((a, i) => !(a === '--profile' && i >= 2 && i < end));
+  if (process.env.HERALD_PROFILE === '1' || args.length < argv.length) {
     enableProfile();
     addPhaseTime('start-up', loadedAt);
   }
   const { program, exitCode } = buildProgram();
   let code: number;
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(args);
     code = exitCode();
   } catch (e) {
     // Loaded only when it may be one: the config loader is not needed for `--help`.
