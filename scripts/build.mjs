@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'dist');
+// `--outdir DIR` (relative to the project) for the build test; dist/ otherwise.
+const outArg = process.argv.indexOf('--outdir');
+const out = path.resolve(root, outArg > 0 ? process.argv[outArg + 1] : 'dist');
 
 /** The newest modification time under src/, which `bin/herald` compares to tell a stale build. */
 export function newestSource(dir = path.join(root, 'src')) {
@@ -62,4 +64,4 @@ await build({
   logLevel: 'warning',
 });
 writeFileSync(path.join(out, 'build.json'), `${JSON.stringify({ sourcesAt, builtAt: new Date().toISOString() })}\n`);
-console.log(`herald: built dist/ in ${Math.round(performance.now() - started)} ms`);
+console.log(`herald: built ${path.relative(root, out)}/ in ${Math.round(performance.now() - started)} ms`);
