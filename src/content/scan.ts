@@ -134,11 +134,11 @@ function readOne(c: Candidate, content: ContentSettings, site: SiteSettings, cac
   try {
     // Synchronous on purpose: small local files, where a thread-pool round trip per call
     // cost more than the read itself (measured: 2,000 files).
-    const info = statSync(c.absolute);
+    const info = ('stats' in c && c.stats) || statSync(c.absolute);
     // Checked before reading so a stray video renamed .md is never loaded into memory.
     if (info.size > MAX_ARTICLE_BYTES) return { file, reason: describeTooLarge(info.size) };
     if (cache) {
-      const { absolute, ...where } = c;
+      const { absolute, stats: _stats, ...where } = c as Candidate & { stats?: unknown };
       const key = cache.keyFor(where);
       const known = cache.unchanged(absolute, key, info);
       if (known) return known;

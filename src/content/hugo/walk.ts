@@ -19,6 +19,8 @@ export interface HugoCandidate {
   src: HugoSource;
   absolute: string;
   lang: SiteLanguage;
+  /** Size and modification time as the walk found them (so the scan need not stat again). */
+  stats?: { size: number; mtimeMs: number };
 }
 
 export interface HugoWalk {
@@ -67,7 +69,7 @@ export async function walkHugo(content: ContentSettings, site: SiteSettings, opt
     const owner = langs.find((l) => l.code === defaultLanguage) ?? (langs[0] as SiteLanguage);
     let root: string;
     try {
-      root = realpathSync(dir);
+      root = realpathSync.native(dir);
     } catch (err) {
       // The main folder must exist; another language's missing folder is that language's problem only.
       if (firstDir) throw new Error(`content folder ${dir} cannot be read: ${(err as Error).message}`);
@@ -96,7 +98,7 @@ export async function walkHugo(content: ContentSettings, site: SiteSettings, opt
 // thread-pool round trip when asynchronous, which cost more than the calls themselves.
 function realOr(p: string): string {
   try {
-    return realpathSync(p);
+    return realpathSync.native(p);
   } catch {
     return p;
   }
@@ -119,6 +121,8 @@ interface Entry {
   absolute: string;
   rel: string;
   isDir: boolean;
+  size: number;
+  mtimeMs: number;
 }
 
 async function listFolder(state: WalkState, absolute: string, rel: string): Promise<Entry[] | undefined> {
@@ -136,7 +140,8 @@ async function listFolder(state: WalkState, absolute: string, rel: string): Prom
     const abs = join(absolute, name);
     const entryRel = rel === '' ? name : `${rel}/${name}`;
     try {
-      entries.push({ name, absolute: abs, rel: entryRel, isDir: statSync(abs).isDirectory() });
+      const info = statSync(abs);
+      entries.push({ name, absolute: abs, rel: entryRel, isDir: info.isDirectory(), size: info.size, mtimeMs: info.mtimeMs });
     } catch (err) {
       state.out.problems.push({ file: entryRel, reason: `cannot read file: ${(err as Error).message}` });
     }
@@ -232,7 +237,7 @@ function addPage(state: WalkState, e: Entry, suffix: string | undefined, dir: st
   };
   const cascade = resolveCascade(ctx.cascades.get(language), src);
   if (cascade) src.cascade = cascade;
-  state.out.candidates.push({ src, absolute: e.absolute, lang });
+  state.out.candidates.push({ src, absolute: e.absolute, lang, stats: { size: e.size, mtimeMs: e.mtimeMs } });
 }
 
 async function listResources(state: WalkState, e: Entry, owner: string): Promise<void> {
