@@ -2,10 +2,11 @@
  * `npm run build` (also run on install): compiles src/ into dist/ with esbuild, so `bin/herald`
  * starts from plain JavaScript instead of transpiling TypeScript at every start. One bundle
  * for the CLI and one for the send worker; modules imported with `import()` stay in their own
- * chunks and load only when a command needs them; npm packages stay external (node_modules).
+ * chunks and load only when a command needs them; npm packages stay in node_modules except a
+ * few small ones every command uses (BUNDLED).
  * Plain JavaScript on purpose: it runs before anything else is built.
  */
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -16,7 +17,7 @@ const outArg = process.argv.indexOf('--outdir');
 const out = path.resolve(root, outArg > 0 ? process.argv[outArg + 1] : 'dist');
 
 /** The newest modification time under src/, which `bin/herald` compares to tell a stale build. */
-export function newestSource(dir = path.join(root, 'src')) {
+function newestSource(dir = path.join(root, 'src')) {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
@@ -42,8 +43,8 @@ function externalExcept(bundled) {
 
 const started = performance.now();
 const sourcesAt = newestSource();
-rmSync(out, { recursive: true, force: true });
-await build({
+mkdirSync(out, { recursive: true });
+const result = await build({
   absWorkingDir: root,
   entryPoints: { herald: 'src/cli/main.ts', 'send-worker': 'src/pipeline/send-worker.ts' },
   outdir: out,
@@ -62,6 +63,14 @@ await build({
   // Stack traces and --cpu-prof output map back to src/ with --enable-source-maps.
   sourcemap: 'linked',
   logLevel: 'warning',
+  metafile: true,
 });
+// Chunks are named by content hash, so a process started from the previous build (a running
+// `herald run`) still finds the chunks it loads later; files of older builds go after a day.
+const current = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(root, f)));
+for (const name of readdirSync(out)) {
+  const file = path.join(out, name);
+  if (!current.has(file) && name !== 'build.json' && Date.now() - statSync(file).mtimeMs > 86_400_000) rmSync(file, { force: true });
+}
 writeFileSync(path.join(out, 'build.json'), `${JSON.stringify({ sourcesAt, builtAt: new Date().toISOString() })}\n`);
 console.log(`herald: built ${path.relative(root, out)}/ in ${Math.round(performance.now() - started)} ms`);
