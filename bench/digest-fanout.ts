@@ -1,6 +1,7 @@
 /**
- * npm run bench [-- --subscribers 20000 --connections 8 --articles 12]
- * npm run bench -- --store postgres://… [--plan 1000000]: SQLite and PostgreSQL compared (bench/store-compare.ts)
+ * npm run bench:fanout [-- --subscribers 20000 --connections 8 --articles 12]
+ * (`npm run bench` runs the whole-command part of it with every other target: bench/run.ts)
+ * npm run bench:fanout -- --store postgres://… [--plan 1000000]: SQLite and PostgreSQL compared (bench/store-compare.ts)
  *
  * Fans one digest out to N subscribers into a local SMTP sink on loopback (Postfix's
  * smtp-sink when installed, else a minimal sink of ours), with DKIM off and on (RSA-2048):
@@ -20,7 +21,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import NodemailerDkim from 'nodemailer/lib/dkim/index.js';
@@ -36,16 +37,20 @@ import { createLogger } from '../src/util/logger.ts';
 import { startMinimalSink } from './minimal-sink.ts';
 
 const { values } = parseArgs({
+  strict: false,
   options: {
     subscribers: { type: 'string', default: '20000' },
-    connections: { type: 'string', default: '8' },
+    // Unset: Herald's default pool (what a user gets) and smtp-source -s 10.
+    connections: { type: 'string' },
     articles: { type: 'string', default: '12' },
     store: { type: 'string' },
     plan: { type: 'string', default: '1000000' },
   },
 });
-const N = Number(values.subscribers);
-const CONNECTIONS = Number(values.connections);
+export const N = Number(values.subscribers);
+const CONNECTIONS: number | undefined = values.connections === undefined ? undefined : Number(values.connections);
+/** smtp-source's sessions: as many as Herald's pool when one is given, else 10 (the issue's reference). */
+const SOURCE_SESSIONS = CONNECTIONS ?? 10;
 const ARTICLES = Number(values.articles);
 const SMTP_SINK = '/usr/sbin/smtp-sink';
 const SMTP_SOURCE = '/usr/sbin/smtp-source';
@@ -62,7 +67,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startSink(): Promise<{ port: number; kind: string; close: () => Promise<void> }> {
+export async function startSink(): Promise<{ port: number; kind: string; close: () => Promise<void> }> {
   if (existsSync(SMTP_SINK)) {
     const port = await freePort();
     const args = ['-c', ...(process.getuid?.() === 0 ? ['-u', 'nobody'] : []), `127.0.0.1:${port}`, '1024'];
@@ -101,7 +106,7 @@ Body ${i}.
 `;
 }
 
-interface Setup {
+export interface Setup {
   dir: string;
   sinkPort: number;
   config: (dkim: boolean) => string;
@@ -109,7 +114,7 @@ interface Setup {
   resetStore: () => void;
 }
 
-async function setUp(sinkPort: number): Promise<Setup> {
+export async function setUp(sinkPort: number): Promise<Setup> {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
   mkdirSync(path.join(dir, 'content'));
   for (let i = 0; i < ARTICLES; i++) writeFileSync(path.join(dir, 'content', `a${i}.md`), articleText(i));
@@ -126,8 +131,7 @@ channels:
     from: "基准测试新闻 <news@example.com>"
     schedule: "0 8 * * *"
     maxArticles: ${ARTICLES}
-    pool: { maxConnections: ${CONNECTIONS} }
-`;
+${CONNECTIONS === undefined ? '' : `    pool: { maxConnections: ${CONNECTIONS} }\n`}`;
   writeFileSync(path.join(dir, 'herald.yaml'), yaml(false));
   writeFileSync(path.join(dir, 'herald-dkim.yaml'), yaml(true));
 
@@ -169,7 +173,7 @@ const sampleRecipient: RecipientParts = {
 };
 
 /** The digest body Herald sends, with DKIM off or on, and a sample message. */
-async function sampleBody(s: Setup, dkim: boolean) {
+export async function sampleBody(s: Setup, dkim: boolean) {
   const config = loadConfig({ file: s.config(dkim), env: benchEnv() });
   const h = await createHerald(config, { log: createLogger({ level: 'warn', pretty: false }), now: () => new Date(DAY2) });
   try {
@@ -212,12 +216,12 @@ async function sendLoop(s: Setup, dkim: boolean): Promise<{ sent: number; failed
 }
 
 /** `herald digest news` as a user runs it: a child process, start-up included. */
-async function wholeCommand(s: Setup, dkim: boolean): Promise<{ seconds: number; code: number | null; stdout: string; stderr: string }> {
+export async function wholeCommand(s: Setup, dkim: boolean, extraEnv: Record<string, string> = {}): Promise<{ seconds: number; code: number | null; stdout: string; stderr: string }> {
   s.resetStore();
   const started = performance.now();
   const child = spawn(process.execPath, [BIN, 'digest', 'news'], {
     cwd: s.dir,
-    env: benchEnv({ HERALD_CONFIG: s.config(dkim), HERALD_NOW: DAY2 }) as NodeJS.ProcessEnv,
+    env: benchEnv({ HERALD_CONFIG: s.config(dkim), HERALD_NOW: DAY2, ...extraEnv }) as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -229,7 +233,7 @@ async function wholeCommand(s: Setup, dkim: boolean): Promise<{ seconds: number;
 }
 
 /** Postfix's smtp-source sending `message` N times over CONNECTIONS sessions: the raw reference. */
-function smtpSource(s: Setup, message: Buffer, label: string): number | string {
+export function smtpSource(s: Setup, message: Buffer, label: string): number | string {
   if (!existsSync(SMTP_SOURCE)) return 'not installed (Debian package postfix)';
   const file = path.join(s.dir, `${label}.eml`);
   // smtp-source appends CRLF to each line itself.
@@ -237,7 +241,7 @@ function smtpSource(s: Setup, message: Buffer, label: string): number | string {
   const started = performance.now();
   const r = spawnSync(
     SMTP_SOURCE,
-    ['-s', String(CONNECTIONS), '-m', String(N), '-f', 'news@example.com', '-t', 'reader@example.com', '-F', file, `127.0.0.1:${s.sinkPort}`],
+    ['-s', String(SOURCE_SESSIONS), '-m', String(N), '-f', 'news@example.com', '-t', 'reader@example.com', '-F', file, `127.0.0.1:${s.sinkPort}`],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const seconds = (performance.now() - started) / 1000;
@@ -317,7 +321,7 @@ async function main() {
   if (values.store) {
     try {
       const { compareStores } = await import('./store-compare.ts');
-      await compareStores(values.store, { subscribers: N, plan: Number(values.plan), connections: CONNECTIONS, articles: ARTICLES, sinkPort: sink.port, sinkKind: sink.kind });
+      await compareStores(String(values.store), { subscribers: N, plan: Number(values.plan), connections: CONNECTIONS, articles: ARTICLES, sinkPort: sink.port, sinkKind: sink.kind });
     } finally {
       await sink.close();
     }
@@ -325,7 +329,7 @@ async function main() {
   }
   const s = await setUp(sink.port);
   try {
-    console.log(`Herald digest fan-out benchmark (${N} subscribers, ${ARTICLES} articles, ${CONNECTIONS} SMTP connections, DKIM RSA-2048)`);
+    console.log(`Herald digest fan-out benchmark (${N} subscribers, ${ARTICLES} articles, ${CONNECTIONS ?? 'default'} SMTP connections, DKIM RSA-2048)`);
     console.log(`  sink:                 ${sink.kind} on 127.0.0.1:${sink.port}`);
 
     const sig = await signing(s);
@@ -358,7 +362,7 @@ async function main() {
       if (cmd.code !== 0) console.log(`    ${label} herald digest exited ${cmd.code}: ${cmd.stderr.trim().slice(0, 400)}`);
       console.log(`    ${label}           herald digest ${cmd.seconds.toFixed(2)} s for ${sent} emails (${(sent / cmd.seconds).toFixed(0)} emails/s)`);
       if (typeof raw === 'number') {
-        console.log(`                        smtp-source  ${raw.toFixed(2)} s for ${N} messages (${(N / raw).toFixed(0)} messages/s, ${CONNECTIONS} sessions)`);
+        console.log(`                        smtp-source  ${raw.toFixed(2)} s for ${N} messages (${(N / raw).toFixed(0)} messages/s, ${SOURCE_SESSIONS} sessions)`);
         console.log(`                        Herald / raw: ${((raw / cmd.seconds) * 100).toFixed(0)}%`);
       } else console.log(`                        smtp-source: ${raw}`);
     }
@@ -368,4 +372,4 @@ async function main() {
   }
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -1,6 +1,6 @@
 /** The `herald` command line. Exit codes: 0 all good, 1 something failed, 2 bad usage or config. */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/load.ts';
+import { addPhaseTime, enableProfile, profileReport, profiling } from '../util/profile.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { registerBouncesCommand } from './commands/bounces-command.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
@@ -20,6 +20,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .description('Herald: posts new articles of a markdown site to email, Telegram and Discord')
     .option('-c, --config <file>', 'config file (default: $HERALD_CONFIG, else config/herald.yaml)')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default: $HERALD_LOG_LEVEL or info)')
+    .option('--profile', 'print where the command spent its time (start-up, scan, plan, render, send) to stderr; also HERALD_PROFILE=1')
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({ outputError: (s, write) => write(s) });
@@ -39,15 +40,27 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Node's own start and loading the CLI: from the process start to here.
+  const loadedAt = performance.now();
+  // --profile is taken anywhere before a `--` (before or after the subcommand), so it is
+  // handled here; the program's option only documents it.
+  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
+  const args = argv.filter((a, i) => !(a === '--profile' && i >= 2 && i < end));
+  if (process.env.HERALD_PROFILE === '1' || args.length < argv.length) {
+    enableProfile();
+    addPhaseTime('start-up', loadedAt);
+  }
   const { program, exitCode } = buildProgram();
   let code: number;
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(args);
     code = exitCode();
   } catch (e) {
+    // Loaded only when it may be one: the config loader is not needed for `--help`.
+    const { ConfigError } = e instanceof Error && e.name === 'ConfigError' ? await import('../config/load.ts') : { ConfigError: undefined };
     if (e instanceof CommanderError) {
       code = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    } else if (e instanceof ConfigError) {
+    } else if (ConfigError && e instanceof ConfigError) {
       console.error(errorMessage(e));
       code = EXIT.usage;
     } else if (e instanceof UsageError) {
@@ -59,5 +72,6 @@ export async function main(argv: string[]): Promise<number> {
       code = EXIT.failed;
     }
   }
+  if (profiling()) console.error(profileReport(performance.now()));
   return code;
 }

@@ -2,28 +2,35 @@
  * What every command starts with: the config (exit 2 when it is bad), a logger, and
  * the Herald context; closed again however the command ends.
  */
-import { type HeraldConfig, loadConfig } from '../config/load.ts';
+import type { HeraldConfig } from '../config/load.ts';
 import type { ChannelConfig } from '../pipeline/channel-kinds.ts';
-import { createHerald, type Herald } from '../pipeline/herald.ts';
-import { createLogger, type Logger } from '../util/logger.ts';
+import type { Herald } from '../pipeline/herald.ts';
+import type { Logger } from '../util/logger.ts';
 import { UsageError } from './exit.ts';
+import { phase } from '../util/profile.ts';
 
 export interface GlobalOptions {
   config?: string;
   logLevel?: string;
 }
 
-export function openConfig(g: GlobalOptions): HeraldConfig {
+// Loaded when a command runs (not for `--help`): config, logger and store pull in most of Herald.
+export async function openConfig(g: GlobalOptions): Promise<HeraldConfig> {
+  const { loadConfig } = await import('../config/load.ts');
   return loadConfig({ file: g.config });
 }
 
-export function logger(g: GlobalOptions): Logger {
+export async function logger(g: GlobalOptions): Promise<Logger> {
+  const { createLogger } = await import('../util/logger.ts');
   return createLogger({ level: g.logLevel });
 }
 
 export async function withHerald<T>(g: GlobalOptions, fn: (h: Herald) => Promise<T>): Promise<T> {
-  const config = openConfig(g);
-  const h = await createHerald(config, { log: logger(g) });
+  const h = await phase('start-up', async () => {
+    const config = await openConfig(g);
+    const { createHerald } = await import('../pipeline/herald.ts');
+    return createHerald(config, { log: await logger(g) });
+  });
   try {
     return await fn(h);
   } finally {

@@ -1,10 +1,11 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import type { Article, ArticleProblem, ScanResult, ScanWarning, SkippedFile } from './article.ts';
 import { assertValidZone } from './dates.ts';
 import { ArticleParseError } from './errors.ts';
 import { type ParsedPage, parseHugoPage } from './hugo/page.ts';
 import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
 import { type JekyllCandidate, parseJekyllPage, unknownJekyllPlaceholders, walkJekyll } from './jekyll/page.ts';
+import type { ParseCache } from './parse-cache.ts';
 import { unknownPermalinkTokens } from './permalink.ts';
 import { type ContentSettings, defaultLanguageCode, type SiteSettings } from './site.ts';
 import { describeTooLarge, MAX_ARTICLE_BYTES } from './source-text.ts';
@@ -16,6 +17,8 @@ const READ_CONCURRENCY = 16;
 export interface ScanOptions {
   /** Also list files that are not content at all (images, data) as skipped. */
   all?: boolean;
+  /** Pages parsed before: only new and changed files are read (see parse-cache.ts). */
+  cache?: ParseCache;
 }
 
 /** A file the walk found to be a page, with where it was found. */
@@ -53,7 +56,7 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
     problems.push(...walk.problems);
   }
 
-  const outcomes = await mapLimited(candidates, READ_CONCURRENCY, (c) => readOne(c, content, site));
+  const outcomes = await mapLimited(candidates, READ_CONCURRENCY, async (c) => readOne(c, content, site, opts.cache));
 
   const articles: Article[] = [];
   const warnings: ScanWarning[] = [];
@@ -126,13 +129,23 @@ function assertUsableSettings(content: ContentSettings, site: SiteSettings): voi
   }
 }
 
-async function readOne(c: Candidate, content: ContentSettings, site: SiteSettings): Promise<ParsedPage | ArticleProblem> {
+function readOne(c: Candidate, content: ContentSettings, site: SiteSettings, cache?: ParseCache): ParsedPage | ArticleProblem {
   const file = c.src.file;
   try {
-    const info = await stat(c.absolute);
+    // Synchronous on purpose: small local files, where a thread-pool round trip per call
+    // cost more than the read itself (measured: 2,000 files).
+    const info = ('stats' in c && c.stats) || statSync(c.absolute);
     // Checked before reading so a stray video renamed .md is never loaded into memory.
     if (info.size > MAX_ARTICLE_BYTES) return { file, reason: describeTooLarge(info.size) };
-    const bytes = await readFile(c.absolute);
+    if (cache) {
+      const { absolute, stats: _stats, ...where } = c as Candidate & { stats?: unknown };
+      const key = cache.keyFor(where);
+      const known = cache.unchanged(absolute, key, info);
+      if (known) return known;
+      const bytes = readFileSync(absolute);
+      return cache.parsed(absolute, key, info, bytes, () => parseCandidate(c, bytes, site, content));
+    }
+    const bytes = readFileSync(c.absolute);
     return parseCandidate(c, bytes, site, content);
   } catch (err) {
     if (err instanceof ArticleParseError) return { file, reason: err.reason };

@@ -12,6 +12,9 @@ function formatMegabytes(bytes: number): string {
   return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
 }
 
+/** One decoder for every file: each decode() without `stream` starts afresh. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
  * Decodes the bytes of a markdown file, rejecting what is clearly not a text
  * article. The checks run in this order so each file gets the most useful reason.
@@ -24,7 +27,7 @@ export function decodeSourceText(bytes: Uint8Array): string {
   if (bytes.includes(0)) throw new ArticleParseError('binary file (contains NUL bytes), expected UTF-8 markdown text');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
     throw new ArticleParseError(`not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8Offset(bytes)}), expected UTF-8 text; re-save the file as UTF-8`);
   }

@@ -16,9 +16,51 @@ export function summaryFromText(text: string, max = SUMMARY_MAX_GRAPHEMES): stri
 export function summaryFromBody(markdown: string, max = SUMMARY_MAX_GRAPHEMES): string {
   const source = stripFootnoteMarkers(stripFootnoteDefinitions(stripShortcodes(markdown)));
   const more = /<!--\s*more\s*-->/i.exec(source);
-  const tokens = new Lexer().lex(more ? source.slice(0, more.index) : source);
-  const text = more ? allParagraphs(tokens).join(' ') : (firstParagraph(tokens) ?? firstListItem(tokens) ?? '');
+  if (more) return truncateGraphemes(tidy(allParagraphs(new Lexer().lex(source.slice(0, more.index))).join(' ')), max);
+  const text = firstParagraphOfPrefix(source) ?? firstParagraphOrItem(new Lexer().lex(source));
   return truncateGraphemes(tidy(text), max);
+}
+
+function firstParagraphOrItem(tokens: Token[]): string {
+  return firstParagraph(tokens) ?? firstListItem(tokens) ?? '';
+}
+
+// A link reference definition (`[id]: url`) anywhere changes how `[text][id]` earlier reads.
+const REFERENCE_DEFINITION = /^ {0,3}\[[^\]\n]+\]:/m;
+
+/**
+ * The first paragraph from the start of a long body only: lexing a 30 KB article to read
+ * its first lines cost more than everything else in a scan. A paragraph ends at the first
+ * blank line or block that interrupts it, so once the lexed prefix (cut at a blank line)
+ * holds a top-level paragraph followed by another block, nothing later can change it,
+ * except a link reference definition, so bodies with one are lexed whole. Undefined:
+ * read the whole body (no paragraph yet, or the prefix is the body).
+ */
+function firstParagraphOfPrefix(source: string): string | undefined {
+  if (source.length < 4096 || REFERENCE_DEFINITION.test(source)) return undefined;
+  for (let size = 2048; size < source.length / 2; size *= 4) {
+    const cut = source.indexOf('\n\n', size);
+    if (cut < 0) return undefined;
+    const tokens = new Lexer().lex(source.slice(0, cut + 1));
+    const found = firstClosedParagraph(tokens);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** As firstParagraph, but only a paragraph that another token follows at the same level. */
+function firstClosedParagraph(tokens: Token[]): string | undefined {
+  for (const [i, token] of tokens.entries()) {
+    if (i === tokens.length - 1) return undefined;
+    if (token.type === 'paragraph') {
+      const text = inlineText((token as Tokens.Paragraph).tokens);
+      if (text.trim() !== '') return text;
+    } else if (token.type === 'blockquote') {
+      const text = firstParagraph((token as Tokens.Blockquote).tokens);
+      if (text !== undefined) return text;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -57,6 +57,19 @@ async function fanout(h: Herald, channel: EmailChannelConfig, digest: Digest): P
   }
   const readers = await readerContext(h, channel, articles);
   const mention = channel.alreadySent === 'mention' && sendsAlerts(channel) ? articles.filter((a) => isBreaking(a, h.config)) : [];
+  // Readers with the same topics and language get the same variant (unless they already got
+  // another version of a page): worked out once per kind of reader, not per subscriber.
+  const variants = new Map<string, string | null>();
+  const variantOf = (s: Subscriber): string | null => {
+    if (readers.reached.has(s.id)) return digestVariant(articles, s, readers, mention);
+    const key = JSON.stringify([s.language ?? null, s.topics]);
+    let v = variants.get(key);
+    if (v === undefined) {
+      v = digestVariant(articles, s, readers, mention);
+      variants.set(key, v);
+    }
+    return v;
+  };
   const { planned } = await h.store.applyPlan(
     {
       channelId: channel.id,
@@ -68,7 +81,7 @@ async function fanout(h: Herald, channel: EmailChannelConfig, digest: Digest): P
           kind: 'digest',
           digestId: digest.id,
           dedupePrefix: `digest:${digest.id}`,
-          match: (s) => digestVariant(articles, s, readers, mention),
+          match: variantOf,
           messageId: (s) => h.messageId(channel.id, `d${digest.id}.${s.publicId}`),
         },
       ],

@@ -4,14 +4,15 @@
  */
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import type { Actor } from '../store/types.ts';
+import { phase } from '../util/profile.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { announceApprovals, releaseDueApprovals } from './approval.ts';
 import type { ChannelConfig } from './channel-kinds.ts';
 import { type ChannelRunResult, type DeliverOptions, deliverChannel } from './deliver.ts';
 import { type DigestSummary, planDigest } from './digest.ts';
 import { type LivingResult, revisePosts } from './living.ts';
-import { deliverInWorkers, PARALLEL_MIN, sendThreads } from './parallel-deliver.ts';
 import type { Herald } from './herald.ts';
+import { deliverInWorkers, PARALLEL_MIN, sendThreads } from './parallel-deliver.ts';
 import { type ChannelPlanSummary, planChannel } from './plan.ts';
 import { scanAndRecord } from './scan.ts';
 
@@ -65,19 +66,21 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
       result.errors.push(msg);
     }
   }
-  for (const ch of channels) {
-    try {
-      result.plans.push(await planChannel(h, ch, scan.articles, scan.seen, now, { dryRun: opts.dryRun }));
-      if (isDigestChannel(ch)) {
-        const d = await planDigest(h, ch, now, { force: opts.forceDigest === ch.id, dryRun: opts.dryRun, actor: opts.actor });
-        result.digests.push(d);
+  await phase('plan', async () => {
+    for (const ch of channels) {
+      try {
+        result.plans.push(await planChannel(h, ch, scan.articles, scan.seen, now, { dryRun: opts.dryRun }));
+        if (isDigestChannel(ch)) {
+          const d = await planDigest(h, ch, now, { force: opts.forceDigest === ch.id, dryRun: opts.dryRun, actor: opts.actor });
+          result.digests.push(d);
+        }
+      } catch (e) {
+        const msg = `${ch.id}: planning failed: ${errorMessage(e)}`;
+        h.log.error(msg);
+        result.errors.push(msg);
       }
-    } catch (e) {
-      const msg = `${ch.id}: planning failed: ${errorMessage(e)}`;
-      h.log.error(msg);
-      result.errors.push(msg);
     }
-  }
+  });
   // The editors hear of new approvals before anything else is sent; a chat that is down never stops the pass.
   if (!opts.dryRun) await announceApprovals(h).catch((e) => h.log.error(`approval cards: ${errorMessage(e)}`));
   if (opts.dryRun || opts.planOnly) return result;
@@ -101,22 +104,24 @@ export async function runPass(h: Herald, opts: PassOptions = {}): Promise<PassRe
 
 async function send(h: Herald, channels: ChannelConfig[], opts: PassOptions, result: PassResult): Promise<PassResult> {
   // Channels send side by side: a slow or dead one never holds up the others.
-  const runs = await Promise.all(
-    channels.map(async (ch) => {
-      try {
-        const threads = sendThreads(h.config.env);
-        if (ch.type === 'email' && ch.smtp !== '' && threads > 1) {
-          const pending = (await h.store.counts()).find((c) => c.channelId === ch.id)?.pending ?? 0;
-          if (pending >= PARALLEL_MIN) return await deliverInWorkers(h, ch, threads, opts);
+  const runs = await phase('send', () =>
+    Promise.all(
+      channels.map(async (ch) => {
+        try {
+          const threads = sendThreads(h.config.env);
+          if (ch.type === 'email' && ch.smtp !== '' && threads > 1) {
+            const pending = (await h.store.counts()).find((c) => c.channelId === ch.id)?.pending ?? 0;
+            if (pending >= PARALLEL_MIN) return await deliverInWorkers(h, ch, threads, opts);
+          }
+          return await deliverChannel(h, ch, opts);
+        } catch (e) {
+          const msg = `${ch.id}: ${errorMessage(e)}`;
+          h.log.error(msg);
+          result.errors.push(msg);
+          return { channelId: ch.id, sent: 0, failed: 0, deferred: 0, messages: [msg] } satisfies ChannelRunResult;
         }
-        return await deliverChannel(h, ch, opts);
-      } catch (e) {
-        const msg = `${ch.id}: ${errorMessage(e)}`;
-        h.log.error(msg);
-        result.errors.push(msg);
-        return { channelId: ch.id, sent: 0, failed: 0, deferred: 0, messages: [msg] } satisfies ChannelRunResult;
-      }
-    }),
+      }),
+    ),
   );
   result.runs = runs;
   result.ok = result.errors.length === 0 && runs.every((r) => r.failed === 0 && !r.gaveUp && !r.paused);

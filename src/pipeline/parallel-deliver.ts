@@ -37,7 +37,8 @@ export async function deliverInWorkers(h: Herald, channel: EmailChannelConfig, t
     logLevel: h.log.level,
     maxInRunWaitMs: opts.maxInRunWaitMs,
   };
-  const url = new URL('./send-worker-entry.mjs', import.meta.url);
+  // From the sources the worker needs tsx registered first; the build (dist/) has it compiled.
+  const url = import.meta.url.endsWith('.ts') ? new URL('./send-worker-entry.mjs', import.meta.url) : new URL('./send-worker.js', import.meta.url);
   const runs = Array.from(
     { length: threads },
     () =>

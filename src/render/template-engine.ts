@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, join, sep } from 'node:path';
-import { Liquid, type Template } from 'liquidjs';
+import type { Liquid, Template } from 'liquidjs';
 import { formatLocalDate, translateFilter } from './filters.ts';
 import { type I18n, loadI18n } from './i18n.ts';
 
@@ -62,11 +63,18 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
   }
   const roots = opts.userRoot === undefined ? [opts.root] : [opts.userRoot, opts.root];
   // i18n files override key by key, so the least specific root is read first.
-  const i18n = loadI18n([...roots].reverse());
+  // Read on first use: commands that render nothing (status, articles) never parse the catalogs.
+  let catalogs: I18n | undefined;
+  const i18n = (): I18n => {
+    catalogs ??= loadI18n([...roots].reverse());
+    return catalogs;
+  };
   const cache = opts.cache ?? true;
 
   const make = (htmlEscape: boolean) => {
-    const liquid = new Liquid({
+    // liquidjs is loaded when a template is first rendered, not by commands that render nothing.
+    const { Liquid: Engine } = createRequire(import.meta.url)('liquidjs') as typeof import('liquidjs');
+    const liquid = new Engine({
       root: roots,
       partials: roots,
       layouts: roots,
@@ -81,18 +89,30 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
     liquid.registerFilter('localdate', (value: unknown, timezone: unknown, language: unknown, style: unknown) =>
       formatLocalDate(value, String(timezone ?? 'UTC'), String(language ?? 'en'), style === undefined ? 'date' : String(style)),
     );
-    liquid.registerFilter('t', translateFilter(i18n));
+    liquid.registerFilter('t', translateFilter(i18n()));
     return liquid;
   };
-  const html = make(true);
-  const text = make(false);
+  let htmlEngine: Liquid | undefined;
+  let textEngine: Liquid | undefined;
+  const engines = {
+    get html() {
+      htmlEngine ??= make(true);
+      return htmlEngine;
+    },
+    get text() {
+      textEngine ??= make(false);
+      return textEngine;
+    },
+  };
   const parsedStrings = new Map<string, Template[]>();
 
-  const engineFor = (name: string) => (name.endsWith(TEXT_SUFFIX) ? text : html);
+  const engineFor = (name: string) => (name.endsWith(TEXT_SUFFIX) ? engines.text : engines.html);
 
   return {
     roots,
-    i18n,
+    get i18n() {
+      return i18n();
+    },
     exists(name) {
       return roots.some((root) => existsSync(join(root, name)));
     },
@@ -107,7 +127,7 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
     },
     async renderString(source, data, opts) {
       const htmlEscape = opts.escape ?? false;
-      const liquid = htmlEscape ? html : text;
+      const liquid = htmlEscape ? engines.html : engines.text;
       const key = `${htmlEscape ? 'h' : 't'}:${source}`;
       try {
         let parsed = parsedStrings.get(key);

@@ -4,6 +4,7 @@
  * method is async and every multi-row change it names is atomic.
  */
 import type { Article } from '../content/article.ts';
+import type { CachedPage } from '../content/parse-cache.ts';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
 /**
@@ -465,6 +466,11 @@ export interface Store {
   identifyArticles(articles: Array<Pick<Article, 'id' | 'file' | 'language'> & { url?: string }>, defaultLanguage?: string): Promise<Map<string, string>>;
   getArticle(id: string): Promise<StoredArticle | undefined>;
   listArticles(): Promise<StoredArticle[]>;
+
+  /** The parse cache (see content/parse-cache.ts): every file's last parsed page. */
+  parsedPages(): Promise<CachedPage[]>;
+  /** Record re-parsed files and forget files that are gone, in one transaction. */
+  saveParsedPages(changed: CachedPage[], removed: string[]): Promise<void>;
 
   getChannel(id: string): Promise<ChannelState | undefined>;
   setLastDigestAt(channelId: string, at: Date): Promise<void>;

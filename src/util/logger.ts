@@ -2,8 +2,9 @@
  * pino: readable lines in a terminal, JSON otherwise; always on stderr so stdout stays
  * clean for --json and CSV. Every string argument passes through `redact`.
  */
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
 import { redact } from './secrets.ts';
 
 export type { Logger };
@@ -28,8 +29,9 @@ export function createLogger(opts: { level?: string; pretty?: boolean } = {}): L
       },
     },
   };
+  // pino-pretty (and its dependencies) only for a terminal.
   const stream = usePretty
-    ? pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })
+    ? (createRequire(import.meta.url)('pino-pretty') as typeof pretty)({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })
     : pino.destination({ fd: 2, sync: true });
   return pino(options, stream);
 }

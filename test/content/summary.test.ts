@@ -70,3 +70,27 @@ describe('summaryFromText', () => {
     expect(summaryFromText('Short summary.')).toBe('Short summary.');
   });
 });
+
+describe('summaryFromBody on long bodies (read from the start only)', () => {
+  const filler = Array.from({ length: 400 }, (_, i) => `Paragraph ${i} of the rest of a long article.`).join('\n\n');
+
+  it('takes the first paragraph of a long body, after headings, lists and code', () => {
+    const md = `## Heading\n\n- a list\n- of items\n\n\`\`\`\ncode\n\n\`\`\`\n\nThe *first* paragraph,\ncontinued.\n\n${filler}`;
+    expect(summaryFromBody(md)).toBe('The first paragraph, continued.');
+  });
+
+  it('finds a first paragraph that starts past the first kilobytes', () => {
+    const code = `\`\`\`\n${'line\n\n'.repeat(1500)}\`\`\``;
+    expect(summaryFromBody(`${code}\n\nAfter the code.\n\n${filler}`)).toBe('After the code.');
+  });
+
+  it('reads a reference link defined at the end of a long body', () => {
+    expect(summaryFromBody(`See [the report][r] now.\n\n${filler}\n\n[r]: https://example.com/report`)).toBe('See the report now.');
+    expect(summaryFromBody(`See [the report][r] now.\n\n${filler}`)).toBe('See [the report][r] now.');
+  });
+
+  it('takes the first list item of a long body made only of lists', () => {
+    const lists = Array.from({ length: 300 }, (_, i) => `- item ${i}\n- more ${i}`).join('\n\n');
+    expect(summaryFromBody(lists)).toBe('item 0');
+  });
+});

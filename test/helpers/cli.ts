@@ -22,7 +22,8 @@ export interface CliOptions {
 }
 
 export function startHerald(args: string[], opts: CliOptions): { child: ChildProcess; done: Promise<CliResult> } {
-  const env: Record<string, string | undefined> = { ...process.env, HERALD_LOG_LEVEL: 'info', NO_COLOR: '1', ...opts.env };
+  // The sources, through tsx: what the tests check, never a build that may be older.
+  const env: Record<string, string | undefined> = { ...process.env, HERALD_LOG_LEVEL: 'info', NO_COLOR: '1', HERALD_FROM_SOURCE: '1', ...opts.env };
   const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type RateLimitData, REST, type RESTOptions, Routes, WebhookClient } from 'discord.js';
+import { createRequire } from 'node:module';
+import type { RateLimitData, RESTOptions } from 'discord.js';
 import { redact, registerSecret } from '../../util/secrets.ts';
 import { rateLimited, transient } from '../errors.ts';
 import type { SharedPacing } from '../shared-pacing.ts';
@@ -69,6 +70,8 @@ export function createDiscordAdapter(config: DiscordChannelConfig, opts: Discord
 
   // The destination, never a token: the webhook or the channel.
   const sharedKey = `discord:${target.mode === 'webhook' ? `webhook:${target.webhookId}` : `channel:${config.threadId ?? target.channelId}`}`;
+  // discord.js is loaded when a Discord channel first sends, not by every command.
+  const { REST, Routes, WebhookClient } = createRequire(import.meta.url)('discord.js') as typeof import('discord.js');
   const webhook = target.mode === 'webhook' ? new WebhookClient({ id: target.webhookId, token: target.webhookToken }, { rest: restOptions }) : undefined;
   const rest = webhook?.rest ?? new REST(restOptions).setToken(secret);
 

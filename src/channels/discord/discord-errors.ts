@@ -1,4 +1,4 @@
-import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
+import { createRequire } from 'node:module';
 import { redact } from '../../util/secrets.ts';
 import { type DeliveryError, permanent, rateLimited, transient } from '../errors.ts';
 
@@ -42,6 +42,8 @@ export function mapDiscordError(e: unknown, ctx: DiscordErrorContext): DeliveryE
   };
   const ch = ctx.channelId;
 
+  // Loaded here, not at start-up: only a Discord send (which loaded discord.js already) gets here.
+  const { DiscordAPIError, HTTPError, RateLimitError } = createRequire(import.meta.url)('discord.js') as typeof import('discord.js');
   if (e instanceof RateLimitError) {
     const waitMs = Math.max(e.retryAfter, e.timeToReset, e.sublimitTimeout, 0);
     const scope = e.global || e.scope === 'global' ? ' (global: the whole bot or webhook is limited)' : '';

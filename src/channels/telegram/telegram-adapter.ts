@@ -1,4 +1,5 @@
-import { Telegram } from 'telegraf';
+import { createRequire } from 'node:module';
+import type { Telegram } from 'telegraf';
 import { redact, registerSecret } from '../../util/secrets.ts';
 import { type DeliveryError, isDeliveryError, rateLimited } from '../errors.ts';
 import type { ChannelAdapter, SendResult } from '../types.ts';
@@ -48,7 +49,9 @@ export function createTelegramAdapter(config: TelegramChannelConfig, opts: Teleg
   const apiRoot = withTrailingSlash(config.apiRoot);
   const apiHost = new URL(apiRoot).host;
   // telegraf resolves `./bot<token>/<method>` against apiRoot, so a root with a path needs its final slash.
-  const client = new Telegram(token, { apiRoot });
+  // telegraf is loaded when a Telegram channel first sends, not by every command.
+  const { Telegram: Client } = createRequire(import.meta.url)('telegraf') as typeof import('telegraf');
+  const client = new Client(token, { apiRoot });
   const perToken = tokenLimiter(token, config.pace.perToken, now);
   const scrub = (s: string) => redact(s.split(token).join('***').split(encodeURIComponent(token)).join('***'));
   /** Chats that Telegram moved (group → supergroup), for the rest of this adapter's life. */

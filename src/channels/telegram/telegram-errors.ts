@@ -4,7 +4,7 @@
  * request URL, and node-fetch puts that URL into its error messages and stacks, so
  * the original error objects are never kept as `cause`.
  */
-import { TelegramError } from 'telegraf';
+import { createRequire } from 'node:module';
 import { type DeliveryError, permanent, rateLimited, transient } from '../errors.ts';
 
 /** One failed Bot API call, already free of the token. */
@@ -21,6 +21,8 @@ export interface TelegramFailure {
 }
 
 export function readFailure(e: unknown, method: string, scrub: (s: string) => string, why?: 'timeout' | 'closed'): TelegramFailure {
+  // Loaded here, not at start-up: only a Telegram send (which loaded telegraf already) gets here.
+  const { TelegramError } = createRequire(import.meta.url)('telegraf') as typeof import('telegraf');
   if (e instanceof TelegramError) {
     const p = e.parameters;
     return {

@@ -1,15 +1,20 @@
 /** why, hold, release: the editors' chat commands on the command line, through the same pipeline functions. */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { type HoldOutcome, holdArticle, lastDecision, releaseArticle } from '../../pipeline/approval.ts';
-import { findArticle } from '../../pipeline/article-ref.ts';
+import type { HoldOutcome } from '../../pipeline/approval.ts';
 import type { ChannelConfig } from '../../pipeline/channel-kinds.ts';
 import type { Herald } from '../../pipeline/herald.ts';
-import { routeMiss } from '../../pipeline/rules.ts';
-import { actorText, clockText, explainArticle, whyEventText, whyText } from '../../pipeline/why.ts';
 import type { Actor } from '../../store/types.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { type GlobalOptions, requireChannel, withHerald } from '../session.ts';
+
+/** What the commands run, loaded when one runs (`herald --help` loads none of it). */
+const load = async () => ({
+  ...(await import('../../pipeline/approval.ts')),
+  ...(await import('../../pipeline/article-ref.ts')),
+  ...(await import('../../pipeline/rules.ts')),
+  ...(await import('../../pipeline/why.ts')),
+});
 
 /** Who acts from a shell: the login name, so the ledger says who held, released or sent a digest early. */
 export function cliActor(): Actor {
@@ -23,6 +28,7 @@ export function cliActor(): Actor {
 }
 
 async function resolve(h: Herald, ref: string) {
+  const { findArticle } = await load();
   const r = await findArticle(h, ref);
   if (r.outcome === 'found') return r.article;
   if (r.outcome === 'ambiguous') {
@@ -31,7 +37,7 @@ async function resolve(h: Herald, ref: string) {
   throw new UsageError(r.problem ? `${ref} cannot be read as an article: ${r.problem}` : `no article "${ref}" (give its id, its path, or part of its title; see \`herald articles\`)`);
 }
 
-function holdLine(h: Herald, c: ChannelConfig, r: HoldOutcome): string {
+function holdLine(h: Herald, c: ChannelConfig, r: HoldOutcome, { lastDecision, actorText, clockText }: Awaited<ReturnType<typeof load>>): string {
   const last = 'approval' in r ? lastDecision(r.approval) : undefined;
   const by = last ? actorText(last.actor) : '?';
   switch (r.outcome) {
@@ -56,6 +62,7 @@ export function registerEditorCommands(program: Command, g: () => GlobalOptions)
     .option('--json', 'machine-readable output')
     .action(act(async (ref: string, o: { channel?: string; json?: boolean }) =>
       withHerald(g(), async (h) => {
+        const { explainArticle, whyText, clockText, whyEventText } = await load();
         const only = o.channel ? requireChannel(h, o.channel) : undefined;
         const report = await explainArticle(h, await resolve(h, ref), only ? { channels: [only] } : {});
         if (o.json) {
@@ -78,15 +85,16 @@ export function registerEditorCommands(program: Command, g: () => GlobalOptions)
     .option('--channel <id>', 'only this channel')
     .action(act(async (ref: string, o: { channel?: string }) =>
       withHerald(g(), async (h) => {
+        const m = await load();
         const only = o.channel ? requireChannel(h, o.channel) : undefined;
         const article = await resolve(h, ref);
-        const channels = only ? [only] : h.config.channels.filter((c) => c.enabled && !routeMiss(article, c));
+        const channels = only ? [only] : h.config.channels.filter((c) => c.enabled && !m.routeMiss(article, c));
         if (channels.length === 0) {
           console.error(`${article.id} goes to no enabled channel; give --channel to hold it on one`);
           return EXIT.failed;
         }
         const actor = cliActor();
-        for (const c of channels) console.log(holdLine(h, c, await holdArticle(h, c, article.id, actor)));
+        for (const c of channels) console.log(holdLine(h, c, await m.holdArticle(h, c, article.id, actor), m));
         return EXIT.ok;
       }),
     ));
@@ -97,6 +105,7 @@ export function registerEditorCommands(program: Command, g: () => GlobalOptions)
     .option('--channel <id>', 'only this channel')
     .action(act(async (ref: string, o: { channel?: string }) =>
       withHerald(g(), async (h) => {
+        const { releaseArticle, lastDecision, actorText, clockText } = await load();
         const only = o.channel ? requireChannel(h, o.channel) : undefined;
         const article = await resolve(h, ref);
         const held = new Set((await h.store.approvalsForArticle(article.id)).map((a) => a.channelId));

@@ -1,13 +1,7 @@
 /** check, articles, status: read-only views of the site and the ledger. */
 import type { Command } from 'commander';
 import { channelRates, percent, type Rates } from '../../bounces/rates.ts';
-import { articleStatus } from '../../content/article.ts';
-import { emailChecks } from '../../config/email-checks.ts';
-import { scanContent } from '../../content/scan.ts';
-import { scanSite } from '../../pipeline/scan.ts';
-import { articleChannelState, type ChannelState } from '../../pipeline/article-state.ts';
-import { channelKind } from '../../pipeline/channel-kinds.ts';
-import { nextScheduled } from '../../pipeline/digest-schedule.ts';
+import type { ChannelState } from '../../pipeline/article-state.ts';
 import { clusterOf, HEARTBEAT_DEAD_MS } from '../../store/cluster.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, openConfig, withHerald } from '../session.ts';
@@ -17,7 +11,9 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
     .command('check')
     .description('validate the config and every article; show where the site settings came from; list each problem (exit 1 if any) and warning')
     .action(act(async () => {
-      const config = openConfig(g());
+      const config = await openConfig(g());
+      const { scanContent } = await import('../../content/scan.ts');
+      const { emailChecks } = await import('../../config/email-checks.ts');
       const { site, settings } = config.sources;
       if (site) console.log(`site: ${site.generator === 'hugo' ? 'Hugo' : 'Jekyll'} site at ${site.root} (read ${site.files.join(', ') || 'no config file'})`);
       for (const s of settings) console.log(`  ${s.setting} = ${s.value}  (${s.from})`);
@@ -41,6 +37,9 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
     .option('--all', 'also list files that are not content (images, data)')
     .action(act(async (o: { json?: boolean; all?: boolean }) =>
       withHerald(g(), async (h) => {
+        const { scanSite } = await import('../../pipeline/scan.ts');
+        const { articleChannelState } = await import('../../pipeline/article-state.ts');
+        const { articleStatus } = await import('../../content/article.ts');
         const scan = await scanSite(h, { all: o.all });
         const now = h.now();
         const rows = [];
@@ -91,6 +90,9 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
     .option('--json', 'machine-readable output')
     .action(act(async (o: { json?: boolean }) =>
       withHerald(g(), async (h) => {
+        const { channelKind } = await import('../../pipeline/channel-kinds.ts');
+        const { nextScheduled } = await import('../../pipeline/digest-schedule.ts');
+        const { articleStatus } = await import('../../content/article.ts');
         const now = h.now();
         const counts = new Map((await h.store.counts()).map((c) => [c.channelId, c]));
         const rates = new Map((await channelRates(h)).map((r) => [r.channelId, r]));

@@ -3,14 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Article } from '../../content/article.ts';
-import { articleStatus, matchesTopics } from '../../content/article.ts';
-import { scanSite } from '../../pipeline/scan.ts';
-import { channelKind } from '../../pipeline/channel-kinds.ts';
-import { type Body, personalHtml, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
-import { planChannel, readerContext } from '../../pipeline/plan.ts';
-import { siteLanguageCode, siteLanguageCodes } from '../../pipeline/subscriber-import.ts';
-import { articlesForReader } from '../../pipeline/translations.ts';
-import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
+import type { Body, renderEmailBody } from '../../pipeline/payloads/email-kind.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
 import { type GlobalOptions, requireChannel, withHerald } from '../session.ts';
 
@@ -25,6 +18,15 @@ export function registerPreviewCommand(program: Command, g: () => GlobalOptions)
     .option('--language <code>', 'email: as a reader of this site language sees it (default: the article\'s language; for a digest, the default language)')
     .action(act(async (articleRef: string | undefined, o: { channel?: string; digest?: string; language?: string }) =>
       withHerald(g(), async (h) => {
+        // Loaded when the command runs (`herald --help` loads none of it).
+        const { articleStatus, matchesTopics } = await import('../../content/article.ts');
+        const { scanSite } = await import('../../pipeline/scan.ts');
+        const { channelKind } = await import('../../pipeline/channel-kinds.ts');
+        const { personalHtml, renderEmailBody } = await import('../../pipeline/payloads/email-kind.ts');
+        const { planChannel, readerContext } = await import('../../pipeline/plan.ts');
+        const { siteLanguageCode, siteLanguageCodes } = await import('../../pipeline/subscriber-import.ts');
+        const { articlesForReader } = await import('../../pipeline/translations.ts');
+        const { preferencesUrl, unsubscribeUrl } = await import('../../util/tokens.ts');
         const language = o.language === undefined ? undefined : siteLanguageCode(h, o.language);
         if (o.language !== undefined && language === undefined) {
           throw new UsageError(`"${o.language}" is not a language of the site (it has ${siteLanguageCodes(h).join(', ')})`);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runDaemon } from '../../scheduler/daemon.ts';
 import { act, EXIT } from '../exit.ts';
 import { type GlobalOptions, warnAboutEmailSettings, withHerald } from '../session.ts';
 import { editorBots, startServer, untilStopped } from './serve-command.ts';
@@ -12,6 +11,7 @@ export function registerRunCommand(program: Command, g: () => GlobalOptions): vo
     .action(
       act(async (o: { server: boolean }) =>
         withHerald(g(), async (h) => {
+          const { runDaemon } = await import('../../scheduler/daemon.ts');
           await warnAboutEmailSettings(h);
           // The server starts first: a port in use stops `run` at once (exit 1) instead of
           // leaving readers' unsubscribe links dead.
@@ -45,6 +45,7 @@ export function registerRunCommand(program: Command, g: () => GlobalOptions): vo
     .action(
       act(async () =>
         withHerald(g(), async (h) => {
+          const { runDaemon } = await import('../../scheduler/daemon.ts');
           const stop = untilStopped(h);
           try {
             await runDaemon(h, { signal: stop.signal, role: 'worker' });

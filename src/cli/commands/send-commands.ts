@@ -1,12 +1,9 @@
 /** dispatch, digest, retry, send: the commands that plan and send. */
 import type { Command } from 'commander';
-import { deliverChannel } from '../../pipeline/deliver.ts';
-import { runPass, type PassResult } from '../../pipeline/dispatch.ts';
+import type { PassResult, runPass } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
-import { planManualSend } from '../../pipeline/manual-send.ts';
 import { cliActor } from './editor-commands.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
-import { progressFor } from '../progress.ts';
 import { describePass } from '../report.ts';
 import { type GlobalOptions, requireChannel, warnAboutEmailSettings, withHerald } from '../session.ts';
 
@@ -15,6 +12,9 @@ async function pendingTotal(h: Herald, channels?: string[]): Promise<number> {
 }
 
 async function passWithProgress(h: Herald, opts: Parameters<typeof runPass>[1] = {}): Promise<PassResult> {
+  // Loaded when a command runs (`herald --help` loads none of it).
+  const { runPass } = await import('../../pipeline/dispatch.ts');
+  const { progressFor } = await import('../progress.ts');
   if (opts.dryRun) return runPass(h, opts);
   await warnAboutEmailSettings(h);
   // Plan first so the bar knows the total, then send.
@@ -80,6 +80,9 @@ export function registerSendCommands(program: Command, g: () => GlobalOptions): 
     .option('--force', 'send even if it was already sent to that channel, or is not published')
     .action(act(async (articleRef: string, o: { channel: string; force?: boolean }) =>
       withHerald(g(), async (h) => {
+        const { planManualSend } = await import('../../pipeline/manual-send.ts');
+        const { deliverChannel } = await import('../../pipeline/deliver.ts');
+        const { progressFor } = await import('../progress.ts');
         const channel = requireChannel(h, o.channel);
         const plan = await planManualSend(h, channel, articleRef, o.force === true, cliActor());
         switch (plan.outcome) {

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import type { EditorBots } from '../../bots/editor-bots.ts';
-import { runPass } from '../../pipeline/dispatch.ts';
 import type { Herald } from '../../pipeline/herald.ts';
 import { startHeartbeat } from '../../scheduler/heartbeat.ts';
 import { errorMessage } from '../../util/secrets.ts';
@@ -63,6 +62,7 @@ export function registerServeCommand(program: Command, g: () => GlobalOptions): 
         withHerald(g(), async (h) => {
           // It sends confirmation emails (and the dashboard's sends): their links matter too.
           await warnAboutEmailSettings(h);
+          const { runPass } = await import('../../pipeline/dispatch.ts');
           const stop = untilStopped(h);
           const bots = await editorBots(h);
           const app = await startServer(

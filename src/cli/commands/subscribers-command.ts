@@ -2,24 +2,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { describeConsentEvent, exportConsentCsv } from '../../pipeline/consent-export.ts';
-import {
-  checkEmail,
-  CsvImportError,
-  describeInvalidRow,
-  exportSubscribersCsv,
-  importSubscribersCsv,
-  logImportProgress,
-  siteLanguageCode,
-  siteLanguageCodes,
-  splitTopics,
-} from '../../pipeline/subscriber-import.ts';
-import { checkName, describeNameProblem } from '../../pipeline/subscriber-name.ts';
-import { isSuppressed, SUBSCRIBER_STATUSES } from '../../store/subscriber-status.ts';
+import { SUBSCRIBER_STATUSES } from '../../store/subscriber-status.ts';
 import type { BounceEvent, Subscriber, SubscriberStatus } from '../../store/types.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
-import { progressFor } from '../progress.ts';
 import { type GlobalOptions, withHerald } from '../session.ts';
+
+/** What the commands run, loaded when one runs (`herald --help` loads none of it). */
+const load = async () => ({
+  ...(await import('../../pipeline/consent-export.ts')),
+  ...(await import('../../pipeline/subscriber-import.ts')),
+  ...(await import('../../pipeline/subscriber-name.ts')),
+  ...(await import('../../store/subscriber-status.ts')),
+  ...(await import('../progress.ts')),
+});
 
 export function registerSubscribersCommand(program: Command, g: () => GlobalOptions): void {
   const sub = program.command('subscribers').description('manage email subscribers');
@@ -32,6 +27,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
     .option('--language <code>', "the site language they read in (one of the site's language codes); default: the site's default")
     .action(act(async (email: string, o: { name?: string; topics?: string; language?: string }) =>
       withHerald(g(), async (h) => {
+        const { checkEmail, siteLanguageCode, siteLanguageCodes, splitTopics, checkName, describeNameProblem, isSuppressed } = await load();
         const address = checkEmail(email);
         if (!address) throw new UsageError(`"${email}" is not a valid email address`);
         const name = checkName(o.name);
@@ -65,6 +61,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
     .description('unsubscribe someone for them (recorded as the editor\'s); their pending deliveries are cancelled')
     .action(act(async (email: string) =>
       withHerald(g(), async (h) => {
+        const { isSuppressed } = await load();
         const s = await h.store.getSubscriber(email);
         if (!s) {
           console.error(`no subscriber ${email}`);
@@ -148,6 +145,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
     .option('--json', 'machine-readable output')
     .action(act(async (email: string | undefined, o: { all?: boolean; json?: boolean }) =>
       withHerald(g(), async (h) => {
+        const { describeConsentEvent, exportConsentCsv } = await load();
         if (o.all) {
           if (email !== undefined) throw new UsageError('give an address or --all, not both');
           if (o.json) {
@@ -185,6 +183,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
     )
     .action(act(async (file: string) =>
       withHerald(g(), async (h) => {
+        const { CsvImportError, describeInvalidRow, importSubscribersCsv, logImportProgress, progressFor } = await load();
         let text: Buffer;
         try {
           text = readFileSync(file);
@@ -222,6 +221,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
     .description('write every subscriber as CSV to stdout (email,name,topics,status; and language on a multilingual site)')
     .action(act(async () =>
       withHerald(g(), async (h) => {
+        const { exportSubscribersCsv } = await load();
         await exportSubscribersCsv(h, (chunk) => process.stdout.write(chunk));
         return EXIT.ok;
       }),

@@ -4,7 +4,7 @@
  * (which make nested folders sections and may `cascade` front matter), `ignoreFiles`.
  * Finds the pages to read; reads only the small `_index` files itself.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArticleProblem, SkippedFile } from '../article.ts';
 import { ArticleParseError } from '../errors.ts';
@@ -19,6 +19,8 @@ export interface HugoCandidate {
   src: HugoSource;
   absolute: string;
   lang: SiteLanguage;
+  /** Size and modification time as the walk found them (so the scan need not stat again). */
+  stats?: { size: number; mtimeMs: number };
 }
 
 export interface HugoWalk {
@@ -60,14 +62,14 @@ export async function walkHugo(content: ContentSettings, site: SiteSettings, opt
   // Languages that share a folder read it once; the default language owns unsuffixed files there.
   const folders = new Map<string, SiteLanguage[]>();
   for (const l of languages) folders.set(l.contentDir, [...(folders.get(l.contentDir) ?? []), l]);
-  const allDirs = await Promise.all([...folders.keys()].map(async (d) => realpath(d).catch(() => d)));
+  const allDirs = [...folders.keys()].map((d) => realOr(d));
 
   let firstDir = true;
   for (const [dir, langs] of folders) {
     const owner = langs.find((l) => l.code === defaultLanguage) ?? (langs[0] as SiteLanguage);
     let root: string;
     try {
-      root = await realpath(dir);
+      root = realpathSync.native(dir);
     } catch (err) {
       // The main folder must exist; another language's missing folder is that language's problem only.
       if (firstDir) throw new Error(`content folder ${dir} cannot be read: ${(err as Error).message}`);
@@ -92,6 +94,16 @@ export async function walkHugo(content: ContentSettings, site: SiteSettings, opt
   return out;
 }
 
+// Synchronous file system calls throughout: a walk makes thousands of small calls, each a
+// thread-pool round trip when asynchronous, which cost more than the calls themselves.
+function realOr(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return p;
+  }
+}
+
 interface WalkState {
   owner: SiteLanguage;
   known: Set<string>;
@@ -109,12 +121,14 @@ interface Entry {
   absolute: string;
   rel: string;
   isDir: boolean;
+  size: number;
+  mtimeMs: number;
 }
 
 async function listFolder(state: WalkState, absolute: string, rel: string): Promise<Entry[] | undefined> {
   let names: string[];
   try {
-    names = (await readdir(absolute)).sort(compareText);
+    names = readdirSync(absolute).sort(compareText);
   } catch (err) {
     if (rel === '') throw new Error(`content folder ${absolute} cannot be read: ${(err as Error).message}`);
     state.out.problems.push({ file: rel, reason: `cannot read folder: ${(err as Error).message}` });
@@ -126,7 +140,8 @@ async function listFolder(state: WalkState, absolute: string, rel: string): Prom
     const abs = join(absolute, name);
     const entryRel = rel === '' ? name : `${rel}/${name}`;
     try {
-      entries.push({ name, absolute: abs, rel: entryRel, isDir: (await stat(abs)).isDirectory() });
+      const info = statSync(abs);
+      entries.push({ name, absolute: abs, rel: entryRel, isDir: info.isDirectory(), size: info.size, mtimeMs: info.mtimeMs });
     } catch (err) {
       state.out.problems.push({ file: entryRel, reason: `cannot read file: ${(err as Error).message}` });
     }
@@ -136,7 +151,7 @@ async function listFolder(state: WalkState, absolute: string, rel: string): Prom
 
 /** A folder reached again through a symlink (or another language's folder) is not walked twice. */
 async function enterFolder(state: WalkState, absolute: string): Promise<boolean> {
-  const real = await realpath(absolute).catch(() => absolute);
+  const real = realOr(absolute);
   if (state.seen.has(real) || state.otherRoots.has(real)) return false;
   state.seen.add(real);
   return true;
@@ -222,7 +237,7 @@ function addPage(state: WalkState, e: Entry, suffix: string | undefined, dir: st
   };
   const cascade = resolveCascade(ctx.cascades.get(language), src);
   if (cascade) src.cascade = cascade;
-  state.out.candidates.push({ src, absolute: e.absolute, lang });
+  state.out.candidates.push({ src, absolute: e.absolute, lang, stats: { size: e.size, mtimeMs: e.mtimeMs } });
 }
 
 async function listResources(state: WalkState, e: Entry, owner: string): Promise<void> {
@@ -240,7 +255,7 @@ async function listResources(state: WalkState, e: Entry, owner: string): Promise
 async function readCascade(state: WalkState, e: Entry): Promise<CascadeEntry[]> {
   let data: Record<string, unknown>;
   try {
-    data = readFrontMatter(decodeSourceText(await readFile(e.absolute)), 'hugo').data;
+    data = readFrontMatter(decodeSourceText(readFileSync(e.absolute)), 'hugo').data;
   } catch (err) {
     const reason = err instanceof ArticleParseError ? err.reason : (err as Error).message;
     state.out.problems.push({ file: e.rel, reason: `list page: ${reason}` });

@@ -4,7 +4,7 @@
  * Jekyll's reader does; the parse is pure (bytes + where the file is + settings).
  */
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DateTime } from 'luxon';
 import type { Article, ArticleProblem, SkippedFile } from '../article.ts';
@@ -315,11 +315,17 @@ function isFiltered(f: Filter, rel: string, name: string, allowUnderscore = fals
 }
 
 async function entries(dir: string): Promise<Array<{ name: string; isDir: boolean }>> {
-  const names = (await readdir(dir).catch(() => [] as string[])).sort(compareText);
+  // Synchronous: a walk makes thousands of small calls, each a thread-pool round trip otherwise.
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort(compareText);
+  } catch {
+    names = [];
+  }
   const out: Array<{ name: string; isDir: boolean }> = [];
   for (const name of names) {
     try {
-      out.push({ name, isDir: (await stat(join(dir, name))).isDirectory() });
+      out.push({ name, isDir: statSync(join(dir, name)).isDirectory() });
     } catch {
       // A dangling symlink is not content.
     }
@@ -347,14 +353,20 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
   const f = makeFilter(settings);
   const out: JekyllWalk = { candidates: [], skipped: [], problems: [] };
   try {
-    await readdir(source);
+    readdirSync(source);
   } catch (err) {
     throw new Error(`Jekyll site folder ${source} cannot be read: ${(err as Error).message}`);
   }
   const postsTemplate = settings.permalink;
   const collectionsDir = settings.collectionsDir.replace(/^\/+|\/+$/g, '');
   const base = collectionsDir === '' ? '' : `${collectionsDir}/`;
-  const { readFile } = await import('node:fs/promises');
+  const head16 = (file: string): string => {
+    try {
+      return readFileSync(file, 'utf8').slice(0, 16);
+    } catch {
+      return '';
+    }
+  };
 
   const addPosts = async (dir: string, magic: '_posts' | '_drafts') => {
     const rel = dir === '' ? magic : `${dir}/${magic}`;
@@ -399,7 +411,7 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
         if (opts.all) out.skipped.push({ file: rel, reason: 'not-content', detail: 'a static file' });
         continue;
       }
-      const head = await readFile(join(source, rel), { encoding: 'utf8' }).then((t) => t.slice(0, 16), () => '');
+      const head = head16(join(source, rel));
       if (hasYamlHeader(head)) out.skipped.push({ file: rel, reason: 'not-a-post', detail: 'a page, not a post' });
       else if (opts.all) out.skipped.push({ file: rel, reason: 'not-content', detail: 'a static file (no front matter)' });
     }
@@ -411,7 +423,7 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
     const files = await filesBelow(f, join(source, rel), rel);
     for (const file of files) {
       const full = `${rel}/${file}`;
-      const head = await readFile(join(source, full), { encoding: 'utf8' }).then((t) => t.slice(0, 16), () => '');
+      const head = head16(join(source, full));
       if (!hasYamlHeader(head)) {
         if (opts.all) out.skipped.push({ file: full, reason: 'not-content', detail: `a static file of the ${c.label} collection` });
         continue;

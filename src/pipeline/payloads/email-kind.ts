@@ -5,9 +5,9 @@
  */
 import { envelopeSender } from '../../bounces/verp.ts';
 import { DEFAULT_MAX_BYTES, type EmailChannelConfig, feedbackIdFor } from '../../channels/email/email-config.ts';
+import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
 import { permanent } from '../../channels/errors.ts';
 import { createOutboxAdapter } from '../../channels/preview/outbox-adapter.ts';
-import { createSmtpAdapter } from '../../channels/email/smtp-adapter.ts';
 import type { EmailPayload } from '../../channels/types.ts';
 import { type Article, articleStatus } from '../../content/article.ts';
 import { defaultLanguageCode, siteForLanguage } from '../../content/site.ts';
@@ -16,6 +16,7 @@ import { fitWithin } from '../../render/email/fit-digest.ts';
 import { type DigestCorrection, type GreetingForms, type RenderedEmail, renderDigest, renderSingle } from '../../render/email/render-email.ts';
 import { fillPlaceholders, greetingLine } from '../../render/placeholders.ts';
 import type { Delivery, Subscriber } from '../../store/types.ts';
+import { phase } from '../../util/profile.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../util/tokens.ts';
 import type { ChannelKind, PayloadBuilder } from '../channel-kinds.ts';
 import type { Herald } from '../herald.ts';
@@ -116,6 +117,10 @@ async function correctionsSince(h: Herald, c: EmailChannelConfig, digestId: numb
  * go into its "N more articles" line).
  */
 export async function renderEmailBody(h: Herald, c: EmailChannelConfig, content: EmailContent, language?: string): Promise<Body> {
+  return phase('render', () => renderEmailBodyNow(h, c, content, language));
+}
+
+async function renderEmailBodyNow(h: Herald, c: EmailChannelConfig, content: EmailContent, language?: string): Promise<Body> {
   const site = siteForLanguage(h.config.content, h.config.site, language);
   const maxBytes = c.maxBytes ?? DEFAULT_MAX_BYTES;
   const prepare = (rendered: RenderedEmail): Body => {

@@ -1,4 +1,4 @@
-import mjml2html from 'mjml';
+import type mjml2html from 'mjml';
 import { TemplateError } from '../template-engine.ts';
 
 /**
@@ -10,9 +10,11 @@ import { TemplateError } from '../template-engine.ts';
  * comments.
  */
 export async function compileMjml(source: string, templateName: string): Promise<string> {
+  // Loaded when an email is first compiled (MJML is large): other commands never pay for it.
+  const { default: compile } = await import('mjml');
   let result: Awaited<ReturnType<typeof mjml2html>>;
   try {
-    result = await mjml2html(source, {
+    result = await compile(source, {
       validationLevel: 'soft',
       // No web fonts: the default list would add Google Fonts <link>s for some font names.
       fonts: {},

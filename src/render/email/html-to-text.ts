@@ -1,4 +1,4 @@
-import { convert } from 'html-to-text';
+import { createRequire } from 'node:module';
 
 /**
  * Plain-text alternative derived from the HTML, used only when a template set has
@@ -6,6 +6,8 @@ import { convert } from 'html-to-text';
  * flattened; the hidden MJML preview text is dropped.
  */
 export function htmlToPlainText(html: string): string {
+  // Loaded on first use (htmlparser2 and friends): only emails without a text template need it.
+  const { convert } = createRequire(import.meta.url)('html-to-text') as typeof import('html-to-text');
   return convert(html, {
     wordwrap: false,
     selectors: [

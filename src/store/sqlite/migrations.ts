@@ -305,4 +305,22 @@ export const migrations: Migration[] = [
       ALTER TABLE subscribers ADD COLUMN alerts INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 9,
+    name: 'parse cache',
+    sql: `
+      -- Each content file's parsed page, so a scan re-reads only the files that changed. A row is used
+      -- when the file's size and modification time match (else its bytes are hashed: a touched but
+      -- unchanged file is not parsed again) and it was parsed the same way (parse_key: the site's
+      -- settings, where the walk found the file, Herald's build). Only a cache: deleting rows is safe.
+      CREATE TABLE parse_cache (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        hash TEXT NOT NULL,
+        parse_key TEXT NOT NULL,
+        page TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Article } from '../../content/article.ts';
+import type { CachedPage } from '../../content/parse-cache.ts';
 import type {
   Actor,
   Approval,
@@ -137,6 +138,9 @@ function toDigest(r: Row): Digest {
 }
 
 const FANOUT_PAGE = 1000;
+/** Deliveries per INSERT when fanning out, and the values each takes. */
+const FANOUT_BATCH = 100;
+const FANOUT_COLUMNS = 11;
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
@@ -207,13 +211,15 @@ export class SqliteStore implements Store {
     const get = this.stmt('SELECT data, source_key FROM articles WHERE id = ?');
     const ins = this.stmt('INSERT INTO articles (id, data, content_hash, first_seen_at, last_seen_at, source_key) VALUES (?, ?, ?, ?, ?, ?)');
     const upd = this.stmt('UPDATE articles SET data = ?, content_hash = ?, last_seen_at = ?, gone_at = NULL, source_key = ? WHERE id = ?');
-    const seen = this.stmt('UPDATE articles SET last_seen_at = ?, gone_at = NULL WHERE id = ?');
+    // Unchanged articles (most of them, most scans) are marked seen in one statement.
+    const seen = this.stmt('UPDATE articles SET last_seen_at = ?, gone_at = NULL WHERE id IN (SELECT value FROM json_each(?))');
     let ids = new Map<string, string>();
     this.db
       .transaction(() => {
         // Identified inside the write lock, so two processes never give one file two ids.
         ids = this.identify(articles, defaultLanguage);
         const current = new Set<string>();
+        const unchanged: string[] = [];
         for (const scanned of articles) {
           const id = ids.get(scanned.id) ?? scanned.id;
           const a = id === scanned.id ? scanned : { ...scanned, id };
@@ -225,8 +231,9 @@ export class SqliteStore implements Store {
             ins.run(id, data, a.contentHash, t, t, key);
             added.push(id);
           } else if (row.data !== data || row.source_key !== key) upd.run(data, a.contentHash, t, key, id);
-          else seen.run(t, id);
+          else unchanged.push(id);
         }
+        if (unchanged.length > 0) seen.run(t, JSON.stringify(unchanged));
         const known = this.stmt('SELECT id FROM articles WHERE gone_at IS NULL').pluck().all() as string[];
         const gone = this.stmt('UPDATE articles SET gone_at = ? WHERE id = ?');
         for (const id of known) if (!current.has(id)) gone.run(t, id);
@@ -313,6 +320,26 @@ export class SqliteStore implements Store {
     return (this.stmt('SELECT * FROM articles ORDER BY id').all() as Row[]).map((r) => this.toStoredArticle(r));
   }
 
+  async parsedPages(): Promise<CachedPage[]> {
+    return (this.stmt('SELECT * FROM parse_cache').all() as Row[]).map((r) => ({
+      path: r.path as string,
+      size: r.size as number,
+      mtimeMs: r.mtime_ms as number,
+      hash: r.hash as string,
+      key: r.parse_key as string,
+      page: r.page as string,
+    }));
+  }
+
+  async saveParsedPages(changed: CachedPage[], removed: string[]): Promise<void> {
+    const put = this.stmt('INSERT OR REPLACE INTO parse_cache (path, size, mtime_ms, hash, parse_key, page) VALUES (?, ?, ?, ?, ?, ?)');
+    const drop = this.stmt('DELETE FROM parse_cache WHERE path = ?');
+    this.db.transaction(() => {
+      for (const c of changed) put.run(c.path, c.size, c.mtimeMs, c.hash, c.key, c.page);
+      for (const p of removed) drop.run(p);
+    })();
+  }
+
   // ── channels, decisions, digests ──────────────────────────────────────
 
   async getChannel(id: string): Promise<ChannelState | undefined> {
@@ -382,6 +409,12 @@ export class SqliteStore implements Store {
       }).changes;
     }
     for (const f of plan.fanouts) {
+      // Many rows per INSERT: a statement per subscriber cost most of the planning time.
+      const values: unknown[] = [];
+      const flush = (rows: number) => {
+        if (rows > 0) planned += this.fanoutInsert(rows).run(values).changes;
+        values.length = 0;
+      };
       for (let after = 0; ; ) {
         const rows = page.all(after, FANOUT_PAGE) as Row[];
         if (rows.length === 0) break;
@@ -390,23 +423,22 @@ export class SqliteStore implements Store {
           after = s.id;
           const variant = f.match(s);
           if (variant === null) continue;
-          planned += insDelivery.run({
-            dedupeKey: `${f.dedupePrefix}:${s.id}`,
-            channelId: f.channelId,
-            kind: f.kind,
-            articleId: f.articleId ?? null,
-            digestId: f.digestId ?? null,
-            subscriberId: s.id,
-            recipient: s.email,
-            variant,
-            messageId: f.messageId(s),
-            manual: 0,
-            t,
-          }).changes;
+          values.push(`${f.dedupePrefix}:${s.id}`, f.channelId, f.kind, f.articleId ?? null, f.digestId ?? null, s.id, s.email, variant, t, f.messageId(s), t);
+          if (values.length === FANOUT_BATCH * FANOUT_COLUMNS) flush(FANOUT_BATCH);
         }
       }
+      flush(values.length / FANOUT_COLUMNS);
     }
     return planned;
+  }
+
+  /** INSERT of `rows` fan-out deliveries (FANOUT_COLUMNS values each), in subscriber order. */
+  private fanoutInsert(rows: number): Database.Statement {
+    const row = "(?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, 0, ?)";
+    return this.stmt(
+      `INSERT INTO deliveries (dedupe_key, channel_id, kind, article_id, digest_id, subscriber_id, recipient, variant, status, attempts, next_attempt_at, message_id, manual, created_at)
+       VALUES ${Array.from({ length: rows }, () => row).join(', ')} ON CONFLICT (dedupe_key) DO NOTHING`,
+    );
   }
 
   async createDigest(channelId: string, articleIds: string[], now: Date, shown?: Record<string, PostShown>): Promise<Digest | undefined> {

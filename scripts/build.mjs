@@ -1,0 +1,76 @@
+/**
+ * `npm run build` (also run on install): compiles src/ into dist/ with esbuild, so `bin/herald`
+ * starts from plain JavaScript instead of transpiling TypeScript at every start. One bundle
+ * for the CLI and one for the send worker; modules imported with `import()` stay in their own
+ * chunks and load only when a command needs them; npm packages stay in node_modules except a
+ * few small ones every command uses (BUNDLED).
+ * Plain JavaScript on purpose: it runs before anything else is built.
+ */
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// `--outdir DIR` (relative to the project) for the build test; dist/ otherwise.
+const outArg = process.argv.indexOf('--outdir');
+const out = path.resolve(root, outArg > 0 ? process.argv[outArg + 1] : 'dist');
+
+/** The newest modification time under src/, which `bin/herald` compares to tell a stale build. */
+function newestSource(dir = path.join(root, 'src')) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const BUNDLED = new Set(['zod', 'smol-toml', 'yaml', 'luxon', 'marked', 'commander', 'dotenv', 'cron-parser']);
+
+/** Every npm package external (loaded from node_modules at run time) except those named. */
+function externalExcept(bundled) {
+  return {
+    name: 'external-except',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+        return bundled.has(name) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+const started = performance.now();
+const sourcesAt = newestSource();
+mkdirSync(out, { recursive: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { herald: 'src/cli/main.ts', 'send-worker': 'src/pipeline/send-worker.ts' },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Small pure-JavaScript libraries every command uses are bundled in (one file instead of
+  // hundreds of module loads at start-up: zod alone is 227); the rest stay in node_modules.
+  plugins: [externalExcept(BUNDLED)],
+  // Bundled CommonJS (commander, dotenv) calls require() for Node's own modules.
+  banner: { js: "import { createRequire as __heraldRequire } from 'node:module'; const require = __heraldRequire(import.meta.url);" },
+  // Chunks next to the entry points: `new URL('./send-worker.js', import.meta.url)` works from any.
+  chunkNames: '[name]-[hash]',
+  // Stack traces and --cpu-prof output map back to src/ with --enable-source-maps.
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+});
+// Chunks are named by content hash, so a process started from the previous build (a running
+// `herald run`) still finds the chunks it loads later; files of older builds go after a day.
+const current = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(root, f)));
+for (const name of readdirSync(out)) {
+  const file = path.join(out, name);
+  if (!current.has(file) && name !== 'build.json' && Date.now() - statSync(file).mtimeMs > 86_400_000) rmSync(file, { force: true });
+}
+writeFileSync(path.join(out, 'build.json'), `${JSON.stringify({ sourcesAt, builtAt: new Date().toISOString() })}\n`);
+console.log(`herald: built ${path.relative(root, out)}/ in ${Math.round(performance.now() - started)} ms`);

@@ -1,0 +1,114 @@
+/**
+ * The parse cache: each content file's parsed page, kept (in the store) with the file's size,
+ * modification time and content hash, so a scan re-reads and re-parses only what changed.
+ *
+ * A cached page is used when it was parsed the same way (its key: the site's settings, where
+ * the walk found the file, Herald's build) and either the size and modification time are the
+ * same, or, when they differ, the bytes hash the same (a touched but unchanged file). A file
+ * modified in the last two seconds is always re-read: a second change within the clock's
+ * resolution could keep both size and time.
+ */
+import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import type { ParsedPage } from './hugo/page.ts';
+
+export interface CachedPage {
+  /** The file's absolute path. */
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** sha256 of the bytes. */
+  hash: string;
+  /** How it was parsed (see ParseCache.keyFor). */
+  key: string;
+  /** The parsed page as JSON: each use parses its own copy, so no caller can change the cache. */
+  page: string;
+}
+
+/** Files changed on disk less than this long ago are always read (mtime granularity). */
+const RACY_MS = 2000;
+
+export class ParseCache {
+  private readonly known: Map<string, CachedPage>;
+  private readonly seen = new Set<string>();
+  /** Entries parsed (or re-validated) by this scan, to be saved. */
+  readonly changed: CachedPage[] = [];
+  /** What the last scan did: files taken from the cache, files read. */
+  readonly stats = { reused: 0, read: 0 };
+
+  /** `stamp` identifies the settings and the code; an entry parsed under another stamp is not used. */
+  constructor(
+    readonly stamp: string,
+    entries: Iterable<CachedPage> = [],
+    private readonly now: () => number = Date.now,
+  ) {
+    this.known = new Map([...entries].map((e) => [e.path, e]));
+  }
+
+  /** The key of one file: the stamp plus where the walk found it (section, bundle, cascade, language…). */
+  keyFor(candidate: unknown): string {
+    // Plain JSON (the walk builds candidates the same way each time; other code is another stamp).
+    return `${this.stamp} ${JSON.stringify(candidate, regExpAsText)}`;
+  }
+
+  /** Starts a new scan over the same cache (the daemon keeps one across rescans). */
+  begin(): void {
+    this.seen.clear();
+    this.changed.length = 0;
+    this.stats.reused = 0;
+    this.stats.read = 0;
+  }
+
+  /** The cached page when size and time say the file is unchanged; undefined: read it. */
+  unchanged(path: string, key: string, info: Pick<Stats, 'size' | 'mtimeMs'>): ParsedPage | undefined {
+    this.seen.add(path);
+    const hit = this.known.get(path);
+    if (!hit || hit.key !== key || hit.size !== info.size || hit.mtimeMs !== info.mtimeMs) return undefined;
+    if (this.now() - info.mtimeMs < RACY_MS) return undefined;
+    this.stats.reused++;
+    return JSON.parse(hit.page) as ParsedPage;
+  }
+
+  /** After reading the bytes: the cached page when they hash the same, else the freshly parsed one (recorded). */
+  parsed(path: string, key: string, info: Pick<Stats, 'size' | 'mtimeMs'>, bytes: Uint8Array, parse: () => ParsedPage): ParsedPage {
+    this.seen.add(path);
+    this.stats.read++;
+    const sha256 = () => createHash('sha256').update(bytes).digest('hex');
+    const hit = this.known.get(path);
+    const hash = hit && hit.key === key ? sha256() : undefined;
+    // Unchanged but touched: not parsed again; its new time is saved.
+    if (hit && hit.hash === hash) {
+      this.remember({ ...hit, size: info.size, mtimeMs: info.mtimeMs });
+      return JSON.parse(hit.page) as ParsedPage;
+    }
+    const page = parse();
+    // An article carries the same hash of its bytes already: not computed twice.
+    this.remember({ path, size: info.size, mtimeMs: info.mtimeMs, hash: hash ?? page.article?.contentHash ?? sha256(), key, page: JSON.stringify(page) });
+    return page;
+  }
+
+  private remember(entry: CachedPage): void {
+    this.known.set(entry.path, entry);
+    this.changed.push(entry);
+  }
+
+  /** Paths cached but not seen by this scan (deleted files): forgotten. */
+  removed(): string[] {
+    const gone = [...this.known.keys()].filter((p) => !this.seen.has(p));
+    for (const p of gone) this.known.delete(p);
+    return gone;
+  }
+}
+
+const regExpAsText = (_k: string, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v);
+
+/** JSON with sorted keys and regular expressions as their source, so equal settings give equal text. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v instanceof RegExp) return `/${v.source}/${v.flags}`;
+    if (v instanceof Map) return Object.fromEntries([...v].sort(([a], [b]) => String(a).localeCompare(String(b))));
+    if (v instanceof Set) return [...v];
+    if (v && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return v;
+  });
+}

@@ -1,0 +1,77 @@
+import { createRequire } from 'node:module';
+import type { Transform } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { fastDotStuffing, fastDotStuffingFlush, installFastDotStuffing } from '../../../src/channels/email/fast-dot-stuffing.ts';
+
+type DataStreamClass = new () => Transform & { inByteCount: number; outByteCount: number };
+const DataStream = createRequire(import.meta.url)('nodemailer/lib/smtp-connection/data-stream.js') as DataStreamClass & { prototype: { _transform: unknown; _flush: unknown } };
+// nodemailer's own loop and end, kept before anything replaces them.
+const original = DataStream.prototype._transform === fastDotStuffing ? undefined : { transform: DataStream.prototype._transform, flush: DataStream.prototype._flush };
+const fast = { transform: fastDotStuffing, flush: fastDotStuffingFlush };
+
+async function run(chunks: Buffer[], impl: { transform: unknown; flush: unknown } | undefined): Promise<{ out: Buffer; pushes: number[]; inBytes: number; outBytes: number }> {
+  const s = new DataStream();
+  Object.defineProperty(s, '_transform', { value: impl?.transform });
+  Object.defineProperty(s, '_flush', { value: impl?.flush });
+  const pieces: Buffer[] = [];
+  s.on('data', (b: Buffer) => pieces.push(b));
+  const ended = new Promise((r) => s.on('end', r));
+  for (const c of chunks) s.write(c);
+  s.end();
+  await ended;
+  return { out: Buffer.concat(pieces), pushes: pieces.map((p) => p.length), inBytes: s.inByteCount, outBytes: s.outByteCount };
+}
+
+/** Text full of what dot-stuffing cares about: dots at line starts, bare LFs, CRLFs, CRs. */
+function sample(seed: number, length: number): Buffer {
+  let x = seed;
+  const alphabet = ['.', '\n', '\r\n', '\r', 'a', 'bc', ' ', '..', '\n.', '.\r\n', '中'];
+  let s = '';
+  while (s.length < length) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    s += alphabet[x % alphabet.length];
+  }
+  return Buffer.from(s);
+}
+
+function split(b: Buffer, seed: number): Buffer[] {
+  const out: Buffer[] = [];
+  let x = seed;
+  for (let i = 0; i < b.length; ) {
+    x = (x * 69069 + 1) % 4294967296;
+    const n = 1 + (x % 40);
+    out.push(b.subarray(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+describe("fast dot-stuffing gives nodemailer's bytes", () => {
+  it('for random text cut into random chunks (dots and line ends across chunk borders)', async () => {
+    expect(original).toBeDefined();
+    for (let seed = 1; seed <= 300; seed++) {
+      const chunks = split(sample(seed, 50 + (seed % 7) * 40), seed);
+      const a = await run(chunks, original);
+      const b = await run(chunks, fast);
+      expect({ ...b, pushes: undefined }).toEqual({ ...a, pushes: undefined });
+      // The terminator travels with the end of the body: one piece fewer.
+      expect(b.pushes.length).toBe(a.pushes.length - 1);
+    }
+  });
+
+  it('for messages that start with a dot, end without a line end, or are one line feed', async () => {
+    for (const text of ['.', '.\n.', '\n', '\r', '\r\n.', 'a\n..b\r\n.\r\n', 'no line end']) {
+      const a = await run([Buffer.from(text)], original);
+      const b = await run([Buffer.from(text)], fast);
+      expect(b.out).toEqual(a.out);
+      expect([b.inBytes, b.outBytes]).toEqual([a.inBytes, a.outBytes]);
+      expect(b.pushes).toEqual([a.out.length]);
+    }
+  });
+
+  it('is what nodemailer runs once installed', () => {
+    installFastDotStuffing();
+    expect(DataStream.prototype._transform).toBe(fastDotStuffing);
+    expect(DataStream.prototype._flush).toBe(fastDotStuffingFlush);
+  });
+});
