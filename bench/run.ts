@@ -14,6 +14,9 @@
  *   on, next to `smtp-source -s 10` sending the same message size to the same sink; the planning
  *   time and peak memory come from the command's own `--profile` line.
  *
+ * `npm run bench -- --store postgres://… [--plan 1000000]` compares SQLite and PostgreSQL instead
+ * (bench/store-compare.ts): one and two sending processes, and planning a large fan-out.
+ *
  * Run while other work shares the cores, numbers are noisy: the load average is printed.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -33,6 +36,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     // Fan-out with DKIM off, on, or both (a 1,000,000-subscriber run takes a while per mode).
     dkim: { type: 'string', default: 'off,on' },
+    // `--store postgres://…` [--plan 1000000]: SQLite and PostgreSQL compared instead (bench/store-compare.ts).
+    store: { type: 'string' },
   },
 });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -243,6 +248,10 @@ async function fanoutSection(): Promise<void> {
   }
 }
 
+if (typeof values.store === 'string') {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/digest-fanout.ts'), ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 console.log(`Herald benchmark: ${new Date().toISOString()}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine makes numbers noisy)`);
 // What a user runs is the build: make it from the current sources first (under a second or two).
 const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
