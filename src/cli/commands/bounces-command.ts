@@ -1,6 +1,5 @@
 /** herald bounces [--json] | herald bounces fetch: the recorded bounces and complaints, and one read of the bounce mailbox. */
 import type { Command } from 'commander';
-import { fetchBounces } from '../../bounces/mailbox.ts';
 import type { BounceEvent } from '../../store/types.ts';
 import { errorMessage } from '../../util/secrets.ts';
 import { act, EXIT } from '../exit.ts';
@@ -48,6 +47,8 @@ export function registerBouncesCommand(program: Command, g: () => GlobalOptions)
             console.error('herald: bounces.mailbox is not set in the config: there is no mailbox to fetch');
             return EXIT.usage;
           }
+          // The IMAP client and the MIME parser load only for a fetch, not for every command.
+          const { fetchBounces } = await import('../../bounces/mailbox.ts');
           let r: Awaited<ReturnType<typeof fetchBounces>>;
           try {
             r = await fetchBounces(h);
