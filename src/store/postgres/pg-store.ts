@@ -1351,7 +1351,8 @@ export class PostgresStore implements Store {
   async reactivateSubscriber(id: number, now: Date, by: ConsentContext): Promise<boolean> {
     return this.tx(async (q) => {
       const row = await this.row(q, id, true);
-      if (!row || row.status !== 'bounced') return false;
+      if (row === undefined) return false;
+      if (row.status !== 'bounced') return false;
       await this.changeStatus(q, row, 'active', iso(now), by);
       return true;
     });
