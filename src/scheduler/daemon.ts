@@ -70,7 +70,8 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
     h.log.debug(`pass (${reason}${sendOnly ? ', sending only' : ''})`);
     try {
       const r = await runPass(h, { signal, sendOnly });
-      livingWake = r.wakeAt;
+      // Only a full pass looks at posts already out: a send-only pass (new work, a poll) knows no settle time and keeps the last one.
+      if (!sendOnly) livingWake = r.wakeAt;
       for (const l of r.living) {
         if (l.edited || l.retracted || l.reposted) h.log.info(`${l.channelId}: ${l.edited} post(s) edited, ${l.retracted} retracted, ${l.reposted} to post again`);
       }
