@@ -60,6 +60,8 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
   /** What the pass after the running one must do: the full pass wins over send-only. */
   let again: 'full' | 'send' | undefined;
   let wakeTimer: NodeJS.Timeout | undefined;
+  /** When the wake timer's time comes (ms). */
+  let wakeTarget: number | undefined;
   let changeTimer: NodeJS.Timeout | undefined;
   /** A correction waiting for the end of its post's settle time (from the last pass). */
   let livingWake: string | undefined;
@@ -69,7 +71,8 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
     h.log.debug(`pass (${reason}${sendOnly ? ', sending only' : ''})`);
     try {
       const r = await runPass(h, { signal, sendOnly });
-      livingWake = r.wakeAt;
+      // Only a full pass looks at posts already out: a send-only pass (new work, a poll) knows no settle time and keeps the last one.
+      if (!sendOnly) livingWake = r.wakeAt;
       for (const l of r.living) {
         if (l.edited || l.retracted || l.reposted) h.log.info(`${l.channelId}: ${l.edited} post(s) edited, ${l.retracted} retracted, ${l.reposted} to post again`);
       }
@@ -130,10 +133,22 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
     const release = await nextApprovalWake(h);
     if (release !== undefined) times.push(release);
     const next = Math.min(...times.filter((t) => t > now), Number.POSITIVE_INFINITY);
+    // A wake-up whose time has come fires within 250 ms: a pass that ends meanwhile (a poll, new
+    // work) must not cancel it, or its time, now past, is dropped and what it was for waits.
+    if (wakeTimer && wakeTarget !== undefined && wakeTarget <= now) return;
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = undefined;
+    wakeTarget = undefined;
     if (Number.isFinite(next)) {
-      wakeTimer = setTimeout(() => void pass('scheduled time'), Math.min(MAX_TIMER_MS, Math.max(250, next - now + 250)));
+      wakeTarget = next;
+      wakeTimer = setTimeout(
+        () => {
+          wakeTimer = undefined;
+          wakeTarget = undefined;
+          void pass('scheduled time');
+        },
+        Math.min(MAX_TIMER_MS, Math.max(250, next - now + 250)),
+      );
     }
   }
 

@@ -29,6 +29,8 @@ const ORDER = [
   'subscriber_events',
   'resubscribe_requests',
   'confirmation_sends',
+  'bounce_events',
+  'post_revisions',
 ];
 /** Not data: each engine's own bookkeeping, and what only lives while processes run. */
 const SKIP = new Set(['schema_migrations', 'sqlite_sequence', 'heartbeats', 'web_sessions', 'rate_hits', 'pacing']);

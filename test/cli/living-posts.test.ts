@@ -2,10 +2,12 @@
  * Living posts end to end: markdown changes → `herald dispatch` → the local Bot API and
  * Discord API, which edit and delete messages as the real ones do.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { telegramTextLength } from '../../src/render/telegram/telegram-html.ts';
 import { herald } from '../helpers/cli.ts';
 import { type DiscordApi, startDiscordApi } from '../helpers/discord-api.ts';
+import { dropSchemas, freshSchema, inSchema } from '../helpers/pg.ts';
 import { makeSite, type TestSite } from '../helpers/site.ts';
 import { startTelegramApi, type TestTelegramApi } from '../helpers/telegram-api.ts';
 
@@ -18,6 +20,7 @@ afterEach(async () => {
   await dc?.close();
   tg = dc = undefined;
 });
+afterAll(() => dropSchemas());
 
 /** Minutes after 2025-07-02T09:00:00Z. */
 const at = (minutes: number) => new Date(Date.parse('2025-07-02T09:00:00Z') + minutes * 60_000).toISOString();
@@ -325,5 +328,43 @@ describe('roundups', () => {
     expect(String(posts()[0]!.body.text)).toMatch(/^<b>3 new articles on [\s\S]*Waiting 1[\s\S]*Waiting 2[\s\S]*Waiting 3/);
     await dispatch(site, 12);
     expect(posts()).toHaveLength(1);
+  });
+});
+
+describe('on PostgreSQL', () => {
+  /** The same site, its store a fresh PostgreSQL schema. */
+  async function pgSetup(): Promise<{ site: TestSite; url: string }> {
+    const site = await setup();
+    const { url } = await freshSchema('living');
+    writeFileSync(site.configFile, readFileSync(site.configFile, 'utf8').replace('url: sqlite:data/herald.db', `url: "${url}"`));
+    return { site, url };
+  }
+
+  it('a restart between a change and its edit: the edit still happens, once; a retraction and its restore', async () => {
+    const { site, url } = await pgSetup();
+    site.write('posts/r.md', page({ title: 'Before' }));
+    await dispatch(site, 0);
+    site.write('posts/r.md', page({ title: 'After' }));
+    await dispatch(site, 1);
+    expect(tgEdits()).toHaveLength(0);
+    await dispatch(site, 4);
+    await dispatch(site, 6);
+    expect(tgEdits()).toHaveLength(1);
+    expect(dcPatches()).toHaveLength(1);
+    expect(String(tg!.messages[0]!.body.text)).toContain('After');
+
+    site.write('posts/r.md', page({ title: 'After', draft: true }));
+    expect(await dispatch(site, 10)).toContain('tg: 1 retracted');
+    site.write('posts/r.md', page({ title: 'After' }));
+    await dispatch(site, 15);
+    await dispatch(site, 16);
+    expect(tgEdits()).toHaveLength(3);
+    expect(tg!.messages).toHaveLength(1);
+    expect(dc!.messages).toHaveLength(1);
+    const why = await herald(['why', 'posts/r'], { cwd: site.dir, env: site.env(at(17)) });
+    expect(why.stdout).toMatch(/edited .*title/);
+    // Recorded in PostgreSQL: posted, edited, retracted, restored, for each of the two posts.
+    const [r] = await inSchema<Array<{ n: string }>>(url, "SELECT COUNT(*) AS n FROM post_revisions WHERE result = 'ok'");
+    expect(Number(r?.n)).toBeGreaterThanOrEqual(8);
   });
 });

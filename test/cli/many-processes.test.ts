@@ -179,4 +179,27 @@ describe('many processes on one PostgreSQL', () => {
     // (Which process posts which channel is a race; test/channels/shared-pacing.test.ts makes two post at once.)
     expect(sentBy(died, 'tg-a') + sentBy(died, 'tg-b') + sentBy(end, 'tg-a') + sentBy(end, 'tg-b')).toBe(82);
   }, 180_000);
+
+  it('a correction on a shared store is edited once its settle time ends, whatever send-only passes run meanwhile', async () => {
+    tg = await startTelegramApi({ tokens: [TOKEN] });
+    const { site, url } = await pgSite(`  tg:\n    type: telegram\n    token: "${TOKEN}"\n    chat: "-100777"\n    apiRoot: ${tg.apiRoot}\n    settle: 3s\n`);
+    // A poll every 300 ms: many send-only passes fall within the settle time.
+    const env = site.env(undefined, { HERALD_CLUSTER_TICK_MS: '500', HERALD_POLL_MS: '300' });
+    const a = start(['run', '--no-server'], site, env);
+    await until('a leads', async () => (await count(url, `SELECT COUNT(*) AS n FROM heartbeats WHERE leader AND pid = ${a.child.pid}`)) === 1, 30_000);
+    const date = new Date(Date.now() - 60_000).toISOString();
+    site.write('posts/fix.md', seedArticle({ title: 'Budget pased', date, slug: 'fix' }));
+    await tg.waitForMessages(1, 30_000);
+    site.write('posts/fix.md', seedArticle({ title: 'Budget passed', date, slug: 'fix' }));
+    // The next scan is minutes away: only the wake-up at the end of the settle time makes the edit.
+    await until('the post is edited', async () => tg!.messages[0]!.edits === 1, 20_000, 100).catch(async (e) => {
+      a.child.kill('SIGTERM');
+      console.log(logs(await a.done));
+      throw e;
+    });
+    expect(String(tg.messages[0]!.body.text)).toContain('Budget passed');
+    expect(tg.messages).toHaveLength(1);
+    a.child.kill('SIGTERM');
+    expect((await a.done).code).toBe(0);
+  }, 90_000);
 });

@@ -74,6 +74,14 @@ describe('herald store migrate', () => {
 
     const pg = (await freshSchema('migrate')).url;
     const sqliteFile = path.join(site.dir, 'data/herald.db');
+    // What the site's runs did not make: a reader with alerts, what a digest showed.
+    const db = new Database(sqliteFile);
+    try {
+      db.prepare("UPDATE subscribers SET alerts = 1 WHERE id = (SELECT MIN(id) FROM subscribers WHERE status = 'active')").run();
+      db.prepare("UPDATE digests SET shown = '{}' WHERE id = (SELECT MIN(id) FROM digests)").run();
+    } finally {
+      db.close();
+    }
     const to = await run(['store', 'migrate', '--from', 'sqlite:data/herald.db', '--to', pg]);
     expect(to.stderr).toBe('');
     expect(to.code).toBe(0);
@@ -95,6 +103,11 @@ describe('herald store migrate', () => {
     expect(Object.keys(copy)).toEqual(Object.keys(original));
     for (const table of Object.keys(original)) expect(copy[table], table).toEqual(original[table]);
     expect((original.deliveries as string[]).some((d) => /"message_id":"</.test(d))).toBe(true);
+    // grace@'s 550 stopped the address: its bounce report went too, as did the chat posts' revisions and the alerts choice.
+    expect(original.bounce_events?.length).toBeGreaterThan(0);
+    expect(original.post_revisions?.length).toBeGreaterThan(0);
+    expect((original.digests as string[]).some((r) => /"shown":"\{\}"/.test(r))).toBe(true);
+    expect((original.subscribers as string[]).filter((r) => /"alerts":1/.test(r))).toHaveLength(1);
 
     // An unsubscribe link from an email sent before the move works against PostgreSQL.
     const mails = await smtp.parsed();

@@ -1,29 +1,16 @@
 /**
  * The ledger of what happened to each sent chat post (living posts): the contract a
- * PostgreSQL store must keep too.
+ * PostgreSQL store must keep too. Runs on every engine.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/types.ts';
+import { ENGINES } from '../helpers/store-engines.ts';
 
 const now = new Date('2025-07-01T00:00:00Z');
 const later = (ms: number) => new Date(now.getTime() + ms);
-let stores: SqliteStore[] = [];
-afterEach(async () => {
-  for (const s of stores) await s.close();
-  stores = [];
-});
-
-async function open(file = path.join(mkdtempSync(path.join(tmpdir(), 'herald-rev-')), 'h.db')) {
-  const s = await openStore({ path: file });
-  stores.push(s);
-  return s;
-}
 
 /** One sent post of article `a` and one sent roundup of a and b, on channel tg. */
-async function sentPosts(s: SqliteStore): Promise<{ post: number; roundup: number }> {
+async function sentPosts(s: Store): Promise<{ post: number; roundup: number }> {
   await s.applyPlan(
     {
       channelId: 'tg',
@@ -42,7 +29,11 @@ async function sentPosts(s: SqliteStore): Promise<{ post: number; roundup: numbe
   return { post: claimed[0]!.id, roundup: claimed[1]!.id };
 }
 
-describe('post revisions', () => {
+describe.each(ENGINES)('$name store: post revisions', (engine) => {
+  const open = (same?: Store) => engine.open(same);
+  afterEach(() => engine.closeAll());
+  afterAll(() => engine.dispose());
+
   it('lists a channel’s sent posts, and an article’s posts including the roundups it was in, with their revisions in order', async () => {
     const s = await open();
     const { post, roundup } = await sentPosts(s);
@@ -64,7 +55,7 @@ describe('post revisions', () => {
 
   it('a pending revision is a claim: one process at a time, taken over after the lease', async () => {
     const a = await open();
-    const b = await open(a.file);
+    const b = await open(a);
     const { post } = await sentPosts(a);
     const rev = { deliveryId: post, channelId: 'tg', articleId: 'a', action: 'edited' as const, result: 'pending' as const };
     const first = await a.addRevision(rev, now, 60_000);
@@ -79,5 +70,16 @@ describe('post revisions', () => {
       ['failed', 'interrupted', undefined],
       ['ok', undefined, '777'],
     ]);
+  });
+
+  it('of claims of one post made at once by two processes, exactly one is taken', async () => {
+    const a = await open();
+    const b = await open(a);
+    const { post } = await sentPosts(a);
+    const rev = { deliveryId: post, channelId: 'tg', articleId: 'a', action: 'edited' as const, result: 'pending' as const };
+    const got = await Promise.all([a, b, a, b, a, b].map((s, i) => s.addRevision(rev, later(i), 60_000)));
+    expect(got.filter((x) => x !== undefined)).toHaveLength(1);
+    const [record] = await a.postRecords({ articleId: 'a' });
+    expect(record!.revisions.map((r) => r.result)).toEqual(['pending']);
   });
 });

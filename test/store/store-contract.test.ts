@@ -197,6 +197,27 @@ describe.each(ENGINES)('$name store', (engine) => {
     });
   });
 
+  describe('living posts: alerts and what a digest showed', () => {
+    it('keeps a reader’s alerts choice through upserts and preferences (unchanged when not given)', async () => {
+      const s = await open();
+      const { subscriber: a } = await s.upsertSubscriber({ email: 'a@x.com', status: 'active', alerts: true }, now);
+      expect(a.alerts).toBe(true);
+      expect((await s.upsertSubscriber({ email: 'b@x.com', status: 'active' }, now)).subscriber.alerts).toBe(false);
+      expect((await s.updatePreferences(a.id, { name: null, topics: [], paused: false }, now))?.alerts).toBe(true);
+      expect((await s.updatePreferences(a.id, { name: null, topics: [], paused: false, alerts: false }, now))?.alerts).toBe(false);
+      expect((await s.upsertSubscriber({ email: 'A@x.com', alerts: true }, now)).subscriber.alerts).toBe(true);
+      expect((await s.getSubscriber('a@x.com'))?.alerts).toBe(true);
+    });
+
+    it('a digest keeps what its articles showed, only for the articles it took', async () => {
+      const s = await open();
+      await s.applyPlan({ channelId: 'e', createChannelAt: now.toISOString(), decisions: [{ articleId: 'p1', status: 'waiting' }], deliveries: [], fanouts: [] }, now);
+      const shown = { p1: { title: 'One', summary: 's', url: 'u1', topics: [] }, p2: { title: 'Two', summary: '', url: 'u2', topics: [] } };
+      const d = await s.createDigest('e', ['p1', 'p2'], now, shown);
+      expect(d).toMatchObject({ articleIds: ['p1'], shown: { p1: shown.p1 } });
+      expect((await s.getDigest(d!.id))?.shown).toEqual({ p1: shown.p1 });
+    });
+  });
 
   describe('consent: statuses stay honest', () => {
     it('records every status change with when, from, to and source; creation included', async () => {

@@ -208,6 +208,54 @@ export const pgMigrations: PgMigration[] = [
       ALTER TABLE resubscribe_requests ADD COLUMN language TEXT;
     `,
   },
+  {
+    version: 7,
+    name: 'bounces and complaints: bounce events, deliveries by Message-ID',
+    sql: `
+      CREATE TABLE bounce_events (
+        id ${ID},
+        event_key TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('hard','soft','complaint','unsubscribe','unknown')),
+        code TEXT,
+        diagnostic TEXT,
+        recipient TEXT,
+        delivery_id BIGINT REFERENCES deliveries(id) ON DELETE SET NULL,
+        channel_id TEXT,
+        subscriber_id BIGINT REFERENCES subscribers(id) ON DELETE CASCADE,
+        unmatched TEXT,
+        applied TEXT
+      );
+      CREATE INDEX bounce_events_subscriber ON bounce_events(subscriber_id, id);
+      CREATE INDEX bounce_events_delivery ON bounce_events(delivery_id);
+      CREATE INDEX deliveries_message_id ON deliveries(message_id);
+      CREATE INDEX deliveries_provider_message_id ON deliveries(provider_message_id);
+    `,
+  },
+  {
+    version: 8,
+    name: 'living posts: the history of every chat post (posted, edited, retracted, deleted, roundup); breaking-news alerts preference',
+    sql: `
+      CREATE TABLE post_revisions (
+        id ${ID},
+        delivery_id BIGINT NOT NULL REFERENCES deliveries(id),
+        channel_id TEXT NOT NULL,
+        article_id TEXT,
+        action TEXT NOT NULL,
+        shown TEXT,
+        changes TEXT,
+        message_id TEXT,
+        result TEXT NOT NULL,
+        reason TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX post_revisions_delivery ON post_revisions(delivery_id, id);
+      CREATE INDEX post_revisions_channel ON post_revisions(channel_id, id);
+      ALTER TABLE digests ADD COLUMN shown TEXT;
+      ALTER TABLE subscribers ADD COLUMN alerts BOOLEAN NOT NULL DEFAULT FALSE;
+    `,
+  },
   // ── PostgreSQL only: what several processes share ──────────────────────
   {
     version: 1001,

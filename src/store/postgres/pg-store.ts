@@ -20,6 +20,9 @@ import type {
   ApprovalCardRef,
   ApprovalChange,
   ApprovalEvent,
+  BounceEvent,
+  BouncePolicy,
+  BounceStats,
   ChannelPlan,
   ChannelState,
   ChatAction,
@@ -35,6 +38,11 @@ import type {
   DeliverySummary,
   Digest,
   NewApproval,
+  NewBounceEvent,
+  NewRevision,
+  PostRecord,
+  PostRevision,
+  PostShown,
   SignUpOutcome,
   StoredArticle,
   Store,
@@ -88,6 +96,7 @@ function toSubscriber(r: Row): Subscriber {
     language: opt(r.language),
     status: r.status as SubscriberStatus,
     paused: r.paused === true,
+    alerts: r.alerts === true,
     confirmSentAt: opt(r.confirm_sent_at),
     confirmedAt: opt(r.confirmed_at),
     unsubscribedAt: opt(r.unsubscribed_at),
@@ -122,6 +131,40 @@ function toDigest(r: Row): Digest {
     createdAt: r.created_at as string,
     articleIds: JSON.parse(r.article_ids as string) as string[],
     status: r.status as Digest['status'],
+    ...(typeof r.shown === 'string' ? { shown: JSON.parse(r.shown) as Record<string, PostShown> } : {}),
+  };
+}
+
+function toBounceEvent(r: Row): BounceEvent {
+  return {
+    id: r.id as number,
+    at: r.at as string,
+    source: r.source as BounceEvent['source'],
+    type: r.type as BounceEvent['type'],
+    code: opt(r.code),
+    diagnostic: opt(r.diagnostic),
+    recipient: opt(r.recipient),
+    deliveryId: opt(r.delivery_id),
+    channelId: opt(r.channel_id),
+    subscriberId: opt(r.subscriber_id),
+    unmatched: opt(r.unmatched),
+    applied: opt(r.applied),
+  };
+}
+
+function toRevision(r: Row): PostRevision {
+  return {
+    id: r.id as number,
+    deliveryId: r.delivery_id as number,
+    channelId: r.channel_id as string,
+    articleId: opt(r.article_id),
+    action: r.action as PostRevision['action'],
+    shown: r.shown === null ? undefined : (JSON.parse(r.shown as string) as PostShown),
+    changes: r.changes === null ? undefined : (JSON.parse(r.changes as string) as string[]),
+    messageId: opt(r.message_id),
+    result: r.result as PostRevision['result'],
+    reason: opt(r.reason),
+    at: r.at as string,
   };
 }
 
@@ -461,7 +504,7 @@ export class PostgresStore implements Store {
     return planned + (await writing);
   }
 
-  async createDigest(channelId: string, articleIds: string[], now: Date): Promise<Digest | undefined> {
+  async createDigest(channelId: string, articleIds: string[], now: Date, shown?: Record<string, PostShown>): Promise<Digest | undefined> {
     const t = iso(now);
     return this.tx(async (q) => {
       const [{ id }] = (await q`INSERT INTO digests (channel_id, created_at, article_ids, status) VALUES (${channelId}, ${t}, ${JSON.stringify(articleIds)}, 'planning') RETURNING id`) as unknown as [
@@ -480,8 +523,9 @@ export class PostgresStore implements Store {
         await q`DELETE FROM digests WHERE id = ${id}`;
         return undefined;
       }
-      await q`UPDATE digests SET article_ids = ${JSON.stringify(taken)} WHERE id = ${id}`;
-      return { id, channelId, createdAt: t, articleIds: taken, status: 'planning' as const };
+      const kept = shown ? Object.fromEntries(taken.flatMap((a) => (shown[a] ? [[a, shown[a]]] : []))) : undefined;
+      await q`UPDATE digests SET article_ids = ${JSON.stringify(taken)}, shown = ${kept ? JSON.stringify(kept) : null} WHERE id = ${id}`;
+      return { id, channelId, createdAt: t, articleIds: taken, status: 'planning' as const, ...(kept ? { shown: kept } : {}) };
     });
   }
 
@@ -555,7 +599,17 @@ export class PostgresStore implements Store {
   }
 
   async markRetry(id: number, error: string, nextAttemptAt: Date, countAttempt: boolean): Promise<void> {
-    await this.sql`UPDATE deliveries SET status = 'pending', last_error = ${error}, next_attempt_at = ${iso(nextAttemptAt)}, attempts = attempts - ${countAttempt ? 0 : 1}, claimed_by = NULL WHERE id = ${id}`;
+    // A reader who stopped receiving email while this was in flight (a bounce of another email,
+    // an unsubscribe) gets no retry: their pending deliveries were cancelled, and so is this one.
+    // Their row is read under a share lock: a status change committing meanwhile is either seen
+    // here or sees this row pending when it cancels.
+    await this.tx(async (q) => {
+      const [s] = await q`SELECT s.status, s.paused FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id = ${id} FOR SHARE OF s`;
+      const reachable = !s || (s.status === 'active' && s.paused !== true);
+      const reason = reachable ? error : s?.status === 'active' ? 'paused' : (s?.status as string);
+      await q`UPDATE deliveries SET status = ${reachable ? 'pending' : 'failed'}, last_error = ${reason}, next_attempt_at = ${iso(nextAttemptAt)},
+        attempts = attempts - ${countAttempt ? 0 : 1}, claimed_by = NULL WHERE id = ${id}`;
+    });
   }
 
   async markFailed(id: number, error: string, _now: Date): Promise<void> {
@@ -590,6 +644,58 @@ export class PostgresStore implements Store {
       if (failed + deferred > 0) await q`SELECT pg_notify(${this.names.work}, ${channelId ?? '*'})`;
       return { failed, deferred };
     });
+  }
+
+  async addRevision(r: NewRevision, now: Date, leaseMs = 5 * 60_000): Promise<number | undefined> {
+    const t = iso(now);
+    const insert = async (q: Q) => {
+      const [row] = await q`INSERT INTO post_revisions (delivery_id, channel_id, article_id, action, shown, changes, message_id, result, reason, at)
+        VALUES (${r.deliveryId}, ${r.channelId}, ${r.articleId ?? null}, ${r.action}, ${r.shown === undefined ? null : JSON.stringify(r.shown)},
+                ${r.changes === undefined ? null : JSON.stringify(r.changes)}, ${r.messageId ?? null}, ${r.result}, ${r.reason ?? null}, ${t}) RETURNING id`;
+      return row?.id as number;
+    };
+    if (r.result !== 'pending') return insert(this.sql);
+    return this.tx(async (q): Promise<number | undefined> => {
+      // The post's delivery row is the lock: of two processes claiming one post, the second waits
+      // here and then sees the first's pending revision (each statement reads what is committed).
+      await q`SELECT 1 FROM deliveries WHERE id = ${r.deliveryId} FOR NO KEY UPDATE`;
+      const cutoff = iso(new Date(now.getTime() - leaseMs));
+      const held = await q`SELECT 1 FROM post_revisions WHERE delivery_id = ${r.deliveryId} AND result = 'pending' AND at > ${cutoff} LIMIT 1`;
+      if (held.length > 0) return undefined;
+      await q`UPDATE post_revisions SET result = 'failed', reason = 'interrupted (the process stopped while changing the post)'
+        WHERE delivery_id = ${r.deliveryId} AND result = 'pending'`;
+      return insert(q);
+    });
+  }
+
+  async finishRevision(
+    id: number,
+    o: Pick<PostRevision, 'result'> & Partial<Pick<PostRevision, 'reason' | 'shown' | 'messageId' | 'action'>>,
+    now: Date,
+  ): Promise<void> {
+    await this.sql`UPDATE post_revisions SET result = ${o.result}, reason = ${o.reason ?? null}, shown = COALESCE(${o.shown === undefined ? null : JSON.stringify(o.shown)}::text, shown),
+      message_id = COALESCE(${o.messageId ?? null}::text, message_id), action = COALESCE(${o.action ?? null}::text, action), at = ${iso(now)} WHERE id = ${id}`;
+  }
+
+  async postRecords(p: { channelId: string; sentSince?: string } | { articleId: string }): Promise<PostRecord[]> {
+    const rows =
+      'articleId' in p
+        ? // A roundup names its articles in the variant (a JSON array); only those rows' variants are parsed.
+          await this.sql`SELECT * FROM deliveries WHERE kind = 'post' AND subscriber_id IS NULL AND status = 'sent'
+            AND (article_id = ${p.articleId} OR CASE WHEN article_id IS NULL AND variant LIKE '[%'
+              THEN EXISTS (SELECT 1 FROM jsonb_array_elements_text(variant::jsonb) v(value) WHERE v.value = ${p.articleId}) ELSE FALSE END)
+            ORDER BY id`
+        : await this.sql`SELECT * FROM deliveries WHERE channel_id = ${p.channelId} AND kind = 'post' AND subscriber_id IS NULL AND status = 'sent'
+            AND sent_at >= ${p.sentSince ?? ''} ORDER BY id`;
+    if (rows.length === 0) return [];
+    const revs = await this.sql`SELECT * FROM post_revisions WHERE delivery_id = ANY(${this.bigints(rows.map((r) => r.id as number))}::bigint[]) ORDER BY id`;
+    const by = new Map<number, PostRevision[]>();
+    for (const r of revs) {
+      const list = by.get(r.delivery_id as number) ?? [];
+      list.push(toRevision(r));
+      by.set(r.delivery_id as number, list);
+    }
+    return rows.map((r) => ({ delivery: toDelivery(r), revisions: by.get(r.id as number) ?? [] }));
   }
 
   async deliveriesForArticle(articleId: string): Promise<Delivery[]> {
@@ -940,14 +1046,18 @@ export class PostgresStore implements Store {
     let existing = await this.rowByEmail(q, email.toLowerCase());
     if (!existing) {
       const r = await this.insertSubscriber(q, email, s.name ?? null, s.topics ?? [], s.status ?? 'active', t, by, s.language);
-      if (r) return { subscriber: toSubscriber(r), created: true };
+      if (r) {
+        if (!s.alerts) return { subscriber: toSubscriber(r), created: true };
+        const [withAlerts] = await q`UPDATE subscribers SET alerts = TRUE WHERE id = ${r.id as number} RETURNING *`;
+        return { subscriber: toSubscriber(withAlerts as Row), created: true };
+      }
       existing = (await this.rowByEmail(q, email.toLowerCase())) as Row; // another process added it just now
     }
     const current = existing.status as SubscriberStatus;
     // Checked against the row as it is now (locked): a status the caller saw may have changed since.
     const allowed = s.status !== undefined && (!s.ifStatusIn || s.ifStatusIn.includes(current)) && !isSuppressed(current);
     await q`UPDATE subscribers SET name = COALESCE(${s.name ?? null}, name), topics = COALESCE(${s.topics ? JSON.stringify(s.topics) : null}, topics),
-      language = COALESCE(${s.language ?? null}, language), updated_at = ${t} WHERE id = ${existing.id as number}`;
+      language = COALESCE(${s.language ?? null}, language), alerts = COALESCE(${s.alerts ?? null}::boolean, alerts), updated_at = ${t} WHERE id = ${existing.id as number}`;
     const updated = (await this.row(q, existing.id as number)) as Row;
     return { subscriber: toSubscriber(allowed && s.status ? await this.changeStatus(q, updated, s.status, t, by) : updated), created: false };
   }
@@ -978,6 +1088,7 @@ export class PostgresStore implements Store {
       await q`DELETE FROM subscriber_events WHERE subscriber_id = ${id}`;
       await q`DELETE FROM resubscribe_requests WHERE subscriber_id = ${id}`;
       await q`DELETE FROM confirmation_sends WHERE subscriber_id = ${id}`;
+      await q`DELETE FROM bounce_events WHERE subscriber_id = ${id}`;
       await q`DELETE FROM subscribers WHERE id = ${id}`;
       return true;
     });
@@ -1134,9 +1245,10 @@ export class PostgresStore implements Store {
     });
   }
 
-  async updatePreferences(id: number, p: { name: string | null; topics: string[]; paused: boolean }, now: Date): Promise<Subscriber | undefined> {
+  async updatePreferences(id: number, p: { name: string | null; topics: string[]; paused: boolean; alerts?: boolean }, now: Date): Promise<Subscriber | undefined> {
     return this.tx(async (q) => {
-      const [r] = await q`UPDATE subscribers SET name = ${p.name}, topics = ${JSON.stringify(p.topics)}, paused = ${p.paused}, updated_at = ${iso(now)} WHERE id = ${id} RETURNING *`;
+      const [r] = await q`UPDATE subscribers SET name = ${p.name}, topics = ${JSON.stringify(p.topics)}, paused = ${p.paused},
+        alerts = COALESCE(${p.alerts ?? null}::boolean, alerts), updated_at = ${iso(now)} WHERE id = ${id} RETURNING *`;
       if (!r) return undefined;
       if (p.paused) await this.cancelPending(q, id, 'paused');
       return toSubscriber(r);
@@ -1150,6 +1262,100 @@ export class PostgresStore implements Store {
   /** 'sending' rows are already on the wire; the send loop skips a reader who is no longer active. */
   private async cancelPending(q: Q, subscriberId: number, reason: string): Promise<number> {
     return (await q`UPDATE deliveries SET status = 'failed', last_error = ${reason}, claimed_by = NULL WHERE subscriber_id = ${subscriberId} AND status = 'pending'`).count;
+  }
+
+  // ── bounces and complaints ──────────────────────────────────────────────
+
+  async recordBounce(e: NewBounceEvent, policy: BouncePolicy, now: Date): Promise<{ event: BounceEvent; duplicate: boolean }> {
+    const t = iso(now);
+    return this.tx(async (q) => {
+      const [seen] = await q`SELECT * FROM bounce_events WHERE event_key = ${e.key}`;
+      if (seen) return { event: toBounceEvent(seen), duplicate: true };
+      const [delivery] = e.deliveryId === undefined ? [] : await q`SELECT id, channel_id, subscriber_id FROM deliveries WHERE id = ${e.deliveryId}`;
+      const subscriberId = (delivery?.subscriber_id as number | null | undefined) ?? e.subscriberId;
+      // The subscriber's row is locked: reports of one address are counted one after another.
+      const subscriber = subscriberId === undefined ? undefined : await this.row(q, subscriberId, true);
+      const [r] = await q`INSERT INTO bounce_events (event_key, at, source, type, code, diagnostic, recipient, delivery_id, channel_id, subscriber_id, unmatched)
+        VALUES (${e.key}, ${t}, ${e.source}, ${e.type}, ${e.code ?? null}, ${e.diagnostic ?? null}, ${e.recipient ?? null},
+                ${delivery ? (delivery.id as number) : null}::bigint, ${delivery ? (delivery.channel_id as string) : null}, ${subscriber ? (subscriber.id as number) : null}::bigint,
+                ${e.unmatched ?? (subscriber ? null : 'no subscriber')})
+        ON CONFLICT (event_key) DO NOTHING RETURNING *`;
+      if (!r) {
+        // Another process recorded the same report just now.
+        const [other] = await q`SELECT * FROM bounce_events WHERE event_key = ${e.key}`;
+        return { event: toBounceEvent(other as Row), duplicate: true };
+      }
+      if (!subscriber || isSuppressed(subscriber.status as SubscriberStatus)) return { event: toBounceEvent(r), duplicate: false };
+      const to = await this.bounceVerdict(q, subscriber, e.type, policy, now);
+      if (!to) return { event: toBounceEvent(r), duplicate: false };
+      const what = `${e.type === 'complaint' ? 'complaint' : e.type === 'unsubscribe' ? 'unsubscribe' : `${e.type} bounce`} via ${e.source}`;
+      const detail = [what, e.code, e.diagnostic?.slice(0, 200)].filter(Boolean).join(': ');
+      await this.changeStatus(q, subscriber, to, t, { source: e.type === 'complaint' ? 'complaint' : e.type === 'unsubscribe' ? 'provider' : 'bounce', detail });
+      const [updated] = await q`UPDATE bounce_events SET applied = ${to} WHERE id = ${r.id as number} RETURNING *`;
+      return { event: toBounceEvent(updated as Row), duplicate: false };
+    });
+  }
+
+  /** What the just-recorded event does to an active or pending subscriber under the policy (see the SQLite store). */
+  private async bounceVerdict(q: Q, subscriber: Row, type: NewBounceEvent['type'], policy: BouncePolicy, now: Date): Promise<SubscriberStatus | undefined> {
+    if (type === 'complaint') return 'complained';
+    if (type === 'unsubscribe') return 'unsubscribed';
+    if (type === 'unknown') return undefined;
+    const id = subscriber.id as number;
+    const [{ back }] = (await q`SELECT MAX(at) AS back FROM subscriber_events WHERE subscriber_id = ${id} AND to_status = 'active' AND from_status = 'bounced'`) as unknown as [
+      { back: string | null },
+    ];
+    const windowStart = type === 'soft' ? iso(new Date(now.getTime() - policy.softWindowMs)) : '';
+    const since = back !== null && back > windowStart ? back : windowStart;
+    const [{ n }] = (await q`SELECT COUNT(DISTINCT COALESCE('d' || delivery_id::text, 'e' || id::text)) AS n FROM bounce_events
+      WHERE subscriber_id = ${id} AND type = ${type} AND at >= ${since}`) as unknown as [{ n: number }];
+    return n >= (type === 'hard' ? policy.hard : policy.soft) ? 'bounced' : undefined;
+  }
+
+  async bounceEvents(opts: { subscriberId?: number; limit?: number } = {}): Promise<BounceEvent[]> {
+    const limit = opts.limit ?? 1000;
+    const rows =
+      opts.subscriberId === undefined
+        ? await this.sql`SELECT * FROM bounce_events ORDER BY id DESC LIMIT ${limit}`
+        : await this.sql`SELECT * FROM bounce_events WHERE subscriber_id = ${opts.subscriberId} ORDER BY id DESC LIMIT ${limit}`;
+    return rows.map(toBounceEvent);
+  }
+
+  async bounceStats(channelId: string, scope: { digestId: number } | { since: Date }): Promise<BounceStats> {
+    const inScope =
+      'digestId' in scope
+        ? this.sql`SELECT id, status FROM deliveries WHERE channel_id = ${channelId} AND digest_id = ${scope.digestId}`
+        : this.sql`SELECT id, status FROM deliveries WHERE channel_id = ${channelId} AND COALESCE(sent_at, created_at) >= ${iso(scope.since)}`;
+    const [r] = await this.sql`
+      WITH d AS (${inScope}),
+           b AS (SELECT delivery_id, bool_or(type IN ('hard','soft')) AS bounced, bool_or(type = 'complaint') AS complained
+                 FROM bounce_events WHERE delivery_id IN (SELECT id FROM d) GROUP BY delivery_id)
+      SELECT (SELECT COUNT(*) FROM d WHERE status = 'sent' OR id IN (SELECT delivery_id FROM b WHERE bounced)) AS sent,
+             (SELECT COUNT(*) FROM b WHERE bounced) AS bounced,
+             (SELECT COUNT(*) FROM b WHERE complained) AS complained`;
+    return { sent: r?.sent as number, bounced: r?.bounced as number, complained: r?.complained as number };
+  }
+
+  async findDelivery(ref: { id?: number; messageId?: string; providerMessageId?: string }): Promise<Delivery | undefined> {
+    const [r] =
+      ref.id !== undefined
+        ? await this.sql`SELECT * FROM deliveries WHERE id = ${ref.id}`
+        : ref.messageId !== undefined
+          ? await this.sql`SELECT * FROM deliveries WHERE message_id = ${ref.messageId} ORDER BY id LIMIT 1`
+          : ref.providerMessageId !== undefined
+            ? await this.sql`SELECT * FROM deliveries WHERE provider_message_id = ${ref.providerMessageId} ORDER BY id LIMIT 1`
+            : [];
+    return r ? toDelivery(r) : undefined;
+  }
+
+  async reactivateSubscriber(id: number, now: Date, by: ConsentContext): Promise<boolean> {
+    return this.tx(async (q) => {
+      const row = await this.row(q, id, true);
+      if (row === undefined) return false;
+      if (row.status !== 'bounced') return false;
+      await this.changeStatus(q, row, 'active', iso(now), by);
+      return true;
+    });
   }
 
   async consentHistory(subscriberId: number): Promise<ConsentEvent[]> {
