@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ParseCache } from '../../src/content/parse-cache.ts';
 import { scanContent } from '../../src/content/scan.ts';
 import type { ContentSettings, SiteSettings } from '../../src/content/site.ts';
-import { openStore } from '../../src/store/sqlite/sqlite-store.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/content/site/', import.meta.url));
 const site: SiteSettings = { title: 'Example', url: 'https://example.com/', language: 'zh-CN', timezone: 'Asia/Shanghai' };
@@ -86,25 +85,4 @@ describe('scanContent with a parse cache', () => {
     expect(again.articles.find((x) => x.id === 'posts/seed-article')?.title).not.toBe('changed by a caller');
   });
 });
-
-describe('the store keeps the parse cache', () => {
-  it('saves changed pages, forgets removed ones, and reads them back', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'herald-parse-store-'));
-    try {
-      const store = await openStore({ path: join(tmp, 'herald.db') });
-      const page = JSON.stringify({ warnings: [], skipped: { reason: 'list-page', detail: 'x' } });
-      await store.saveParsedPages(
-        [
-          { path: '/a.md', size: 1, mtimeMs: 1.5, hash: 'h1', key: 'k', page },
-          { path: '/b.md', size: 2, mtimeMs: 2, hash: 'h2', key: 'k', page },
-        ],
-        [],
-      );
-      await store.saveParsedPages([{ path: '/a.md', size: 3, mtimeMs: 3, hash: 'h3', key: 'k', page }], ['/b.md']);
-      expect(await store.parsedPages()).toEqual([{ path: '/a.md', size: 3, mtimeMs: 3, hash: 'h3', key: 'k', page }]);
-      await store.close();
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  });
-});
+// The store's side of the cache is in the store contract (test/store/store-contract.test.ts), on both engines.

@@ -33,6 +33,24 @@ describe.each(ENGINES)('$name store', (engine) => {
   afterEach(() => engine.closeAll());
   afterAll(() => engine.dispose());
 
+  describe('parse cache', () => {
+    it('saves changed pages, forgets removed ones, and reads them back', async () => {
+      const store = await open();
+      const page = JSON.stringify({ warnings: [], skipped: { reason: 'list-page', detail: 'x' } });
+      await store.saveParsedPages(
+        [
+          { path: '/a.md', size: 1, mtimeMs: 1.5, hash: 'h1', key: 'k', page },
+          { path: '/b.md', size: 2, mtimeMs: 2, hash: 'h2', key: 'k', page },
+        ],
+        [],
+      );
+      await store.saveParsedPages([{ path: '/a.md', size: 3, mtimeMs: 1764590000123.25, hash: 'h3', key: 'k2', page: `${page} ` }], ['/b.md']);
+      expect(await store.parsedPages()).toEqual([{ path: '/a.md', size: 3, mtimeMs: 1764590000123.25, hash: 'h3', key: 'k2', page: `${page} ` }]);
+      await store.saveParsedPages([], ['/a.md']);
+      expect(await store.parsedPages()).toEqual([]);
+    });
+  });
+
   describe('ledger', () => {
     it('applies migrations once, even when opened again', async () => {
       const a = await open();

@@ -256,6 +256,22 @@ export const pgMigrations: PgMigration[] = [
       ALTER TABLE subscribers ADD COLUMN alerts BOOLEAN NOT NULL DEFAULT FALSE;
     `,
   },
+  {
+    version: 9,
+    name: 'parse cache',
+    sql: `
+      -- Each content file's parsed page, so a scan re-reads only the files that changed (see the
+      -- SQLite migration 9). Only a cache: deleting rows is safe.
+      CREATE TABLE parse_cache (
+        path TEXT PRIMARY KEY,
+        size BIGINT NOT NULL,
+        mtime_ms DOUBLE PRECISION NOT NULL,
+        hash TEXT NOT NULL,
+        parse_key TEXT NOT NULL,
+        page TEXT NOT NULL
+      );
+    `,
+  },
   // ── PostgreSQL only: what several processes share ──────────────────────
   {
     version: 1001,

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { Article } from '../../content/article.ts';
+import type { CachedPage } from '../../content/parse-cache.ts';
 import { isSuppressed } from '../subscriber-status.ts';
 import type {
   Actor,
@@ -374,6 +375,35 @@ export class PostgresStore implements Store {
 
   async listArticles(): Promise<StoredArticle[]> {
     return (await this.sql`SELECT * FROM articles ORDER BY id COLLATE "C"`).map(toStoredArticle);
+  }
+
+  async parsedPages(): Promise<CachedPage[]> {
+    return (await this.sql`SELECT * FROM parse_cache`).map((r) => ({
+      path: r.path as string,
+      size: Number(r.size),
+      mtimeMs: Number(r.mtime_ms),
+      hash: r.hash as string,
+      key: r.parse_key as string,
+      page: r.page as string,
+    }));
+  }
+
+  async saveParsedPages(changed: CachedPage[], removed: string[]): Promise<void> {
+    if (changed.length === 0 && removed.length === 0) return;
+    await this.tx(async (q) => {
+      // In slices: one statement per thousand pages keeps each parameter array moderate.
+      for (let i = 0; i < changed.length; i += 1000) {
+        const part = changed.slice(i, i + 1000);
+        await q`
+          INSERT INTO parse_cache (path, size, mtime_ms, hash, parse_key, page)
+          SELECT * FROM unnest(${this.texts(part.map((c) => c.path))}::text[], ${this.bigints(part.map((c) => c.size))}::bigint[],
+                               ${this.sql.array(part.map((c) => c.mtimeMs), 701)}::float8[], ${this.texts(part.map((c) => c.hash))}::text[],
+                               ${this.texts(part.map((c) => c.key))}::text[], ${this.texts(part.map((c) => c.page))}::text[])
+          ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime_ms = EXCLUDED.mtime_ms, hash = EXCLUDED.hash,
+            parse_key = EXCLUDED.parse_key, page = EXCLUDED.page`;
+      }
+      if (removed.length > 0) await q`DELETE FROM parse_cache WHERE path = ANY(${this.texts(removed)}::text[])`;
+    });
   }
 
   // ── channels, decisions, digests ──────────────────────────────────────
