@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Article } from '../../content/article.ts';
 import type { CachedPage } from '../../content/parse-cache.ts';
+import { assignArticleIds, type IdentityRow, sourceKey } from '../article-ids.ts';
 import type {
   Actor,
   Approval,
@@ -119,11 +120,6 @@ function toBounceEvent(r: Row): BounceEvent {
     unmatched: opt(r.unmatched),
     applied: opt(r.applied),
   };
-}
-
-/** The identity of an article's row: its language and its file. */
-function sourceKey(a: Pick<Article, 'file' | 'language'>): string {
-  return JSON.stringify([a.language, a.file]);
 }
 
 function toDigest(r: Row): Digest {
@@ -251,55 +247,7 @@ export class SqliteStore implements Store {
     const rows = this.stmt(
       "SELECT id, source_key, CASE WHEN source_key IS NULL THEN json_extract(data, '$.file') END AS file, CASE WHEN source_key IS NULL THEN json_extract(data, '$.url') END AS url FROM articles",
     ).all() as Row[];
-    const byKey = new Map<string, string>();
-    const legacyByFile = new Map<string, string[]>();
-    const legacyByUrl = new Map<string, string[]>();
-    const taken = new Map<string, string | null>();
-    for (const r of rows) {
-      taken.set(r.id as string, (r.source_key as string | null) ?? null);
-      if (r.source_key) byKey.set(r.source_key as string, r.id as string);
-      else {
-        legacyByFile.set(r.file as string, [...(legacyByFile.get(r.file as string) ?? []), r.id as string]);
-        if (r.url) legacyByUrl.set(r.url as string, [...(legacyByUrl.get(r.url as string) ?? []), r.id as string]);
-      }
-    }
-    const ids = new Map<string, string>();
-    const assigned = new Set<string>();
-    const claim = (list: string[] | undefined): string | undefined => {
-      while (list && list.length > 0) {
-        const id = list.shift() as string;
-        if (!assigned.has(id)) return id;
-      }
-      return undefined;
-    };
-    // The default language's articles claim a row from before first: that was the only language then.
-    const order = [...articles].sort((a, b) => Number(b.language === defaultLanguage) - Number(a.language === defaultLanguage));
-    const pending: typeof articles = [];
-    // A row from before is matched by its file, else (the content folder moved) by its link.
-    for (const pass of ['key', 'file', 'url'] as const) {
-      const rest: typeof articles = [];
-      for (const a of pass === 'key' ? order : pending.splice(0)) {
-        const key = sourceKey(a);
-        const id = pass === 'key' ? byKey.get(key) : pass === 'file' ? claim(legacyByFile.get(a.file)) : a.url ? claim(legacyByUrl.get(a.url)) : undefined;
-        if (id === undefined) {
-          rest.push(a);
-          continue;
-        }
-        taken.set(id, key);
-        assigned.add(id);
-        if (id !== a.id) ids.set(a.id, id);
-      }
-      pending.push(...rest);
-    }
-    for (const a of pending) {
-      const key = sourceKey(a);
-      let id = a.id;
-      // Someone else's id (another file's row, or one given out in this scan): add a suffix.
-      for (let n = 2; assigned.has(id) || (taken.has(id) && taken.get(id) !== key); n++) id = `${a.id}~${n}`;
-      assigned.add(id);
-      if (id !== a.id) ids.set(a.id, id);
-    }
-    return ids;
+    return assignArticleIds(rows as unknown as IdentityRow[], articles, defaultLanguage);
   }
 
   private toStoredArticle(r: Row): StoredArticle {

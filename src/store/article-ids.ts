@@ -1,0 +1,76 @@
+/**
+ * Which ledger row each scanned article is (Store.identifyArticles), the same on every engine:
+ * the engines only read the rows, this decides.
+ */
+import type { Article } from '../content/article.ts';
+
+/** The identity of an article's row: its language and its file. */
+export function sourceKey(a: Pick<Article, 'file' | 'language'>): string {
+  return JSON.stringify([a.language, a.file]);
+}
+
+/** An article row as identification needs it; `file` and `url` only for rows from before identities (no source_key). */
+export interface IdentityRow {
+  id: string;
+  source_key: string | null;
+  file: string | null;
+  url: string | null;
+}
+
+export type ArticleToIdentify = Pick<Article, 'id' | 'file' | 'language'> & { url?: string };
+
+/**
+ * The ids that differ from the articles' own: a row from before identities is claimed by the
+ * same file, else (the content folder moved) by the same link; anything else that would take
+ * someone else's id gets a suffix. `rows` in the order they were first seen.
+ */
+export function assignArticleIds(rows: Iterable<IdentityRow>, articles: readonly ArticleToIdentify[], defaultLanguage?: string): Map<string, string> {
+  const byKey = new Map<string, string>();
+  const legacyByFile = new Map<string, string[]>();
+  const legacyByUrl = new Map<string, string[]>();
+  const taken = new Map<string, string | null>();
+  for (const r of rows) {
+    taken.set(r.id, r.source_key ?? null);
+    if (r.source_key) byKey.set(r.source_key, r.id);
+    else {
+      legacyByFile.set(r.file as string, [...(legacyByFile.get(r.file as string) ?? []), r.id]);
+      if (r.url) legacyByUrl.set(r.url, [...(legacyByUrl.get(r.url) ?? []), r.id]);
+    }
+  }
+  const ids = new Map<string, string>();
+  const assigned = new Set<string>();
+  const claim = (list: string[] | undefined): string | undefined => {
+    while (list && list.length > 0) {
+      const id = list.shift() as string;
+      if (!assigned.has(id)) return id;
+    }
+    return undefined;
+  };
+  // The default language's articles claim a row from before first: that was the only language then.
+  const order = [...articles].sort((a, b) => Number(b.language === defaultLanguage) - Number(a.language === defaultLanguage));
+  const pending: ArticleToIdentify[] = [];
+  for (const pass of ['key', 'file', 'url'] as const) {
+    const rest: ArticleToIdentify[] = [];
+    for (const a of pass === 'key' ? order : pending.splice(0)) {
+      const key = sourceKey(a);
+      const id = pass === 'key' ? byKey.get(key) : pass === 'file' ? claim(legacyByFile.get(a.file)) : a.url ? claim(legacyByUrl.get(a.url)) : undefined;
+      if (id === undefined) {
+        rest.push(a);
+        continue;
+      }
+      taken.set(id, key);
+      assigned.add(id);
+      if (id !== a.id) ids.set(a.id, id);
+    }
+    pending.push(...rest);
+  }
+  for (const a of pending) {
+    const key = sourceKey(a);
+    let id = a.id;
+    // Someone else's id (another file's row, or one given out in this scan): add a suffix.
+    for (let n = 2; assigned.has(id) || (taken.has(id) && taken.get(id) !== key); n++) id = `${a.id}~${n}`;
+    assigned.add(id);
+    if (id !== a.id) ids.set(a.id, id);
+  }
+  return ids;
+}
