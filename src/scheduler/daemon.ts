@@ -11,7 +11,6 @@
  * `herald worker` (role 'worker') never leads and never scans: it only sends.
  */
 import { watch } from 'chokidar';
-import { fetchBounces } from '../bounces/mailbox.ts';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import cron from 'node-cron';
 import { articleStatus } from '../content/article.ts';
@@ -186,6 +185,8 @@ export async function runDaemon(h: Herald, opts: DaemonOptions): Promise<void> {
     if (fetching || signal.aborted || !leader) return;
     fetching = (async () => {
       try {
+        // Loaded when a mailbox is read: imapflow and mailparser stay out of every other start-up.
+        const { fetchBounces } = await import('../bounces/mailbox.ts');
         const r = await fetchBounces(h);
         if (r.reports > 0) h.log.info(`bounce mailbox: ${r.reports} report(s), ${r.recorded} event(s) recorded, ${r.suppressed} address(es) stopped, ${r.unmatched} unmatched`);
         for (const p of r.problems) h.log.warn(`bounce mailbox: ${p}`);

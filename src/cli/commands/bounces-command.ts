@@ -1,6 +1,6 @@
 /** herald bounces [--json] | herald bounces fetch: the recorded bounces and complaints, and one read of the bounce mailbox. */
 import type { Command } from 'commander';
-import { fetchBounces } from '../../bounces/mailbox.ts';
+import type { fetchBounces } from '../../bounces/mailbox.ts';
 import type { BounceEvent } from '../../store/types.ts';
 import { errorMessage } from '../../util/secrets.ts';
 import { act, EXIT } from '../exit.ts';
@@ -50,7 +50,9 @@ export function registerBouncesCommand(program: Command, g: () => GlobalOptions)
           }
           let r: Awaited<ReturnType<typeof fetchBounces>>;
           try {
-            r = await fetchBounces(h);
+            // Loaded here: imapflow and mailparser would otherwise load with every command (--help included).
+            const { fetchBounces: fetch } = await import('../../bounces/mailbox.ts');
+            r = await fetch(h);
           } catch (e) {
             console.error(`herald: ${errorMessage(e)}`);
             return EXIT.failed;
