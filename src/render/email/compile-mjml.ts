@@ -51,7 +51,11 @@ function startWorker(): Worker {
   const url = import.meta.url.endsWith('.ts') ? new URL('./mjml-worker-entry.mjs', import.meta.url) : new URL('./mjml-worker.js', import.meta.url);
   // A small young generation: the compile makes little that lives long, and V8's default
   // (3 × 16 MB semi-spaces) was ~20 MB of the fan-out's peak RSS, at no measurable speed gain.
-  const w = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: MJML_YOUNG_GENERATION_MB } });
+  const w = new Worker(url, {
+    resourceLimits: { maxYoungGenerationSizeMb: MJML_YOUNG_GENERATION_MB },
+    // The process's own flags, except one a worker refuses (`node --input-type=module -e …`).
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+  });
   w.on('message', (m: { id: number; outcome: MjmlOutcome }) => {
     const p = pending.get(m.id);
     pending.delete(m.id);
