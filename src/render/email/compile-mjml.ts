@@ -1,5 +1,9 @@
-import type mjml2html from 'mjml';
+import { Worker } from 'node:worker_threads';
 import { TemplateError } from '../template-engine.ts';
+import type { MjmlOutcome } from './mjml-to-html.ts';
+import type { MjmlJob } from './mjml-worker.ts';
+
+export { dropInvalidImageHeights, minifyEmailHtml } from './mjml-to-html.ts';
 
 /**
  * MJML → HTML. Validation runs in 'soft' mode (MJML renders and reports), and any
@@ -8,55 +12,84 @@ import { TemplateError } from '../template-engine.ts';
  * only the transformations that keep email HTML intact: see `minifyEmailHtml`), rather
  * than with MJML's own htmlnano step, which can rewrite attribute values and conditional
  * comments.
+ *
+ * The compile runs in a worker thread that ends shortly after its last job: MJML and the
+ * minifiers take ~60 MB once loaded, which otherwise stayed in the process for a whole
+ * fan-out or an idle `herald run` (measured in the commits that made it so).
  */
 export async function compileMjml(source: string, templateName: string): Promise<string> {
-  // Loaded when an email is first compiled (MJML is large): other commands never pay for it.
-  const { default: compile } = await import('mjml');
-  let result: Awaited<ReturnType<typeof mjml2html>>;
-  try {
-    result = await compile(source, {
-      validationLevel: 'soft',
-      // No web fonts: the default list would add Google Fonts <link>s for some font names.
-      fonts: {},
-      keepComments: false,
-      minify: false,
-      beautify: false,
-    });
-  } catch (e) {
-    throw new TemplateError(templateName, `MJML could not compile the rendered template: ${(e as Error).message}`, e);
+  const outcome = await inWorker(source);
+  if ('thrown' in outcome) {
+    throw new TemplateError(templateName, `MJML could not compile the rendered template: ${outcome.thrown}`, new Error(outcome.thrown));
   }
-  if (result.errors.length > 0) {
-    const details = result.errors
-      .slice(0, 5)
-      .map((err) => `line ${err.line}: ${err.message}`)
-      .join('; ');
-    const more = result.errors.length > 5 ? ` (and ${result.errors.length - 5} more)` : '';
+  if ('errors' in outcome) {
+    const details = outcome.errors.map((err) => `line ${err.line}: ${err.message}`).join('; ');
+    const more = outcome.count > 5 ? ` (and ${outcome.count - 5} more)` : '';
     throw new TemplateError(templateName, `invalid MJML (line numbers refer to the rendered MJML): ${details}${more}`);
   }
-  return minifyEmailHtml(dropInvalidImageHeights(result.html));
+  return outcome.html;
 }
 
-/**
- * Whitespace collapsed to single spaces (never removed: inline text keeps its gaps),
- * comments dropped except Outlook's conditional comments, CSS in <style> and style=""
- * minified. Attribute quotes, closing slashes, attribute values and the per-recipient
- * placeholders are left as they are. Gmail clips messages over ~102 KB.
- */
-export async function minifyEmailHtml(html: string): Promise<string> {
-  // Loaded on first use (terser and clean-css take ~200 ms to load): commands that render no email never pay for it.
-  const { minify } = await import('html-minifier-terser');
-  // collapseWhitespace leaves <pre> and <textarea> as they are.
-  return minify(html, {
-    collapseWhitespace: true,
-    conservativeCollapse: true,
-    removeComments: true,
-    minifyCSS: true,
-    caseSensitive: true,
-    keepClosingSlash: true,
+/** The worker's young generation (V8's default is 48 MB); see startWorker. */
+const MJML_YOUNG_GENERATION_MB = 6;
+
+/** How long the worker waits for another job before it ends (renders come in bursts). */
+const IDLE_MS = 100;
+
+let worker: Worker | undefined;
+let nextId = 0;
+let idleTimer: NodeJS.Timeout | undefined;
+const pending = new Map<number, { resolve: (o: MjmlOutcome) => void; reject: (e: Error) => void }>();
+
+function failAll(e: Error): void {
+  for (const p of pending.values()) p.reject(e);
+  pending.clear();
+}
+
+function startWorker(): Worker {
+  // From the sources the worker needs tsx registered first; the build (dist/) has it compiled.
+  const url = import.meta.url.endsWith('.ts') ? new URL('./mjml-worker-entry.mjs', import.meta.url) : new URL('./mjml-worker.js', import.meta.url);
+  // A small young generation: the compile makes little that lives long, and V8's default
+  // (3 × 16 MB semi-spaces) was ~20 MB of the fan-out's peak RSS, at no measurable speed gain.
+  const w = new Worker(url, {
+    resourceLimits: { maxYoungGenerationSizeMb: MJML_YOUNG_GENERATION_MB },
+    // The process's own flags, except one a worker refuses (`node --input-type=module -e …`).
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
   });
+  w.on('message', (m: { id: number; outcome: MjmlOutcome }) => {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    p?.resolve(m.outcome);
+    if (pending.size === 0) {
+      // Idle, it never keeps the process alive; while a caller waits it does.
+      w.unref();
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        if (pending.size > 0 || worker !== w) return;
+        worker = undefined;
+        void w.terminate();
+      }, IDLE_MS);
+      idleTimer.unref();
+    }
+  });
+  w.on('error', (e) => {
+    if (worker === w) worker = undefined;
+    failAll(e);
+  });
+  w.on('exit', (code) => {
+    if (worker === w) worker = undefined;
+    if (pending.size > 0) failAll(new Error(`MJML worker exited with code ${code}`));
+  });
+  return w;
 }
 
-/** MJML writes height="auto" on images, which is not a valid height attribute (the inline style already says height:auto). */
-export function dropInvalidImageHeights(html: string): string {
-  return html.replace(/(<img\b[^>]*?)\s+height="auto"/gi, '$1');
+function inWorker(source: string): Promise<MjmlOutcome> {
+  clearTimeout(idleTimer);
+  worker ??= startWorker();
+  worker.ref();
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    worker!.postMessage({ id, source } satisfies MjmlJob);
+  });
 }
