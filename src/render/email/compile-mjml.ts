@@ -36,17 +36,17 @@ const MJML_YOUNG_GENERATION_MB = 6;
 /** How long the worker waits for another job before it ends (renders come in bursts). */
 const IDLE_MS = 100;
 
-let worker: Worker | undefined;
-let nextId = 0;
-let idleTimer: NodeJS.Timeout | undefined;
-const pending = new Map<number, { resolve: (o: MjmlOutcome) => void; reject: (e: Error) => void }>();
-
-function failAll(e: Error): void {
-  for (const p of pending.values()) p.reject(e);
-  pending.clear();
+/** A worker and the jobs it owes: each worker answers for its own (one that ends fails only those). */
+interface Running {
+  w: Worker;
+  pending: Map<number, { resolve: (o: MjmlOutcome) => void; reject: (e: Error) => void }>;
+  idleTimer?: NodeJS.Timeout;
 }
 
-function startWorker(): Worker {
+let current: Running | undefined;
+let nextId = 0;
+
+function startWorker(): Running {
   // From the sources the worker needs tsx registered first; the build (dist/) has it compiled.
   const url = import.meta.url.endsWith('.ts') ? new URL('./mjml-worker-entry.mjs', import.meta.url) : new URL('./mjml-worker.js', import.meta.url);
   // A small young generation: the compile makes little that lives long, and V8's default
@@ -56,40 +56,46 @@ function startWorker(): Worker {
     // The process's own flags, except one a worker refuses (`node --input-type=module -e …`).
     execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
   });
+  const r: Running = { w, pending: new Map() };
+  const failAll = (e: Error) => {
+    for (const p of r.pending.values()) p.reject(e);
+    r.pending.clear();
+  };
   w.on('message', (m: { id: number; outcome: MjmlOutcome }) => {
-    const p = pending.get(m.id);
-    pending.delete(m.id);
+    const p = r.pending.get(m.id);
+    r.pending.delete(m.id);
     p?.resolve(m.outcome);
-    if (pending.size === 0) {
+    if (r.pending.size === 0) {
       // Idle, it never keeps the process alive; while a caller waits it does.
       w.unref();
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => {
-        if (pending.size > 0 || worker !== w) return;
-        worker = undefined;
+      clearTimeout(r.idleTimer);
+      r.idleTimer = setTimeout(() => {
+        if (r.pending.size > 0 || current !== r) return;
+        current = undefined;
         void w.terminate();
       }, IDLE_MS);
-      idleTimer.unref();
+      r.idleTimer.unref();
     }
   });
   w.on('error', (e) => {
-    if (worker === w) worker = undefined;
+    if (current === r) current = undefined;
     failAll(e);
   });
   w.on('exit', (code) => {
-    if (worker === w) worker = undefined;
-    if (pending.size > 0) failAll(new Error(`MJML worker exited with code ${code}`));
+    if (current === r) current = undefined;
+    if (r.pending.size > 0) failAll(new Error(`MJML worker exited with code ${code}`));
   });
-  return w;
+  return r;
 }
 
 function inWorker(source: string): Promise<MjmlOutcome> {
-  clearTimeout(idleTimer);
-  worker ??= startWorker();
-  worker.ref();
+  current ??= startWorker();
+  const r = current;
+  clearTimeout(r.idleTimer);
+  r.w.ref();
   const id = nextId++;
   return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker!.postMessage({ id, source } satisfies MjmlJob);
+    r.pending.set(id, { resolve, reject });
+    r.w.postMessage({ id, source } satisfies MjmlJob);
   });
 }
