@@ -15,6 +15,7 @@ import postgres from 'postgres';
 import type { Article } from '../../content/article.ts';
 import type { CachedPage } from '../../content/parse-cache.ts';
 import { assignArticleIds, type IdentityRow, sourceKey } from '../article-ids.ts';
+import { type Row, opt, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber } from '../rows.ts';
 import { isSuppressed } from '../subscriber-status.ts';
 import type {
   Actor,
@@ -33,7 +34,6 @@ import type {
   ConfirmOutcome,
   ConsentContext,
   ConsentEvent,
-  ConsentSource,
   Decision,
   Delivery,
   DeliveryCounts,
@@ -58,97 +58,10 @@ import { type Names, namesFor } from './keys.ts';
 import { pgMigrations } from './migrations.ts';
 import { createPgCluster } from './pg-cluster.ts';
 
-type Row = Record<string, unknown>;
 /** A pool or a transaction: private helpers run in their caller's transaction. */
 type Q = postgres.ISql;
 const iso = (d: Date) => d.toISOString();
-const opt = <T>(v: unknown) => (v === null || v === undefined ? undefined : (v as T));
 
-
-function toDelivery(r: Row): Delivery {
-  return {
-    id: r.id as number,
-    channelId: r.channel_id as string,
-    kind: r.kind as Delivery['kind'],
-    articleId: opt(r.article_id),
-    digestId: opt(r.digest_id),
-    subscriberId: opt(r.subscriber_id),
-    recipient: r.recipient as string,
-    variant: opt(r.variant),
-    status: r.status as Delivery['status'],
-    attempts: r.attempts as number,
-    nextAttemptAt: r.next_attempt_at as string,
-    lastError: opt(r.last_error),
-    providerMessageId: opt(r.provider_message_id),
-    messageId: opt(r.message_id),
-    manual: r.manual === true,
-    createdAt: r.created_at as string,
-    sentAt: opt(r.sent_at),
-    claimedBy: opt(r.claimed_by),
-  };
-}
-
-function toSubscriber(r: Row): Subscriber {
-  return {
-    id: r.id as number,
-    publicId: r.public_id as string,
-    email: r.email as string,
-    name: opt(r.name),
-    topics: JSON.parse(r.topics as string) as string[],
-    language: opt(r.language),
-    status: r.status as SubscriberStatus,
-    paused: r.paused === true,
-    alerts: r.alerts === true,
-    confirmSentAt: opt(r.confirm_sent_at),
-    confirmedAt: opt(r.confirmed_at),
-    unsubscribedAt: opt(r.unsubscribed_at),
-    unsubscribeSource: opt(r.unsubscribe_source),
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function toConsentEvent(r: Row): ConsentEvent {
-  return {
-    id: r.id as number,
-    subscriberId: r.subscriber_id as number,
-    email: opt(r.email),
-    at: r.at as string,
-    from: opt<SubscriberStatus>(r.from_status),
-    to: r.to_status as SubscriberStatus,
-    source: r.source as ConsentSource,
-    ip: opt(r.ip),
-    detail: opt(r.detail),
-  };
-}
-
-function toDigest(r: Row): Digest {
-  return {
-    id: r.id as number,
-    channelId: r.channel_id as string,
-    createdAt: r.created_at as string,
-    articleIds: JSON.parse(r.article_ids as string) as string[],
-    status: r.status as Digest['status'],
-    ...(typeof r.shown === 'string' ? { shown: JSON.parse(r.shown) as Record<string, PostShown> } : {}),
-  };
-}
-
-function toBounceEvent(r: Row): BounceEvent {
-  return {
-    id: r.id as number,
-    at: r.at as string,
-    source: r.source as BounceEvent['source'],
-    type: r.type as BounceEvent['type'],
-    code: opt(r.code),
-    diagnostic: opt(r.diagnostic),
-    recipient: opt(r.recipient),
-    deliveryId: opt(r.delivery_id),
-    channelId: opt(r.channel_id),
-    subscriberId: opt(r.subscriber_id),
-    unmatched: opt(r.unmatched),
-    applied: opt(r.applied),
-  };
-}
 
 function toRevision(r: Row): PostRevision {
   return {
