@@ -212,7 +212,9 @@ describe('preview and send for chat channels', () => {
     expect(tg.messages).toHaveLength(1);
     const again = await herald(['send', 'posts/europe-ai', '--channel', 'tg'], { cwd: site.dir, env: site.env(T) });
     expect(again.code).toBe(1);
-    expect((await herald(['send', 'posts/europe-ai', '--channel', 'tg', '--force'], { cwd: site.dir, env: site.env(T) })).code).toBe(0);
-    expect(tg.messages).toHaveLength(2);
+    const forced = await herald(['send', 'posts/europe-ai', '--channel', 'tg', '--force'], { cwd: site.dir, env: site.env(T) });
+    expect(forced.code, forced.stdout + forced.stderr).toBe(0);
+    // What the command said goes with a failure: it has been seen, rarely and only in a full run, to leave the post pending.
+    expect(tg.messages, forced.stdout + forced.stderr).toHaveLength(2);
   });
 });
