@@ -50,17 +50,7 @@ function firstParagraphOfPrefix(source: string): string | undefined {
 
 /** As firstParagraph, but only a paragraph that another token follows at the same level. */
 function firstClosedParagraph(tokens: Token[]): string | undefined {
-  for (const [i, token] of tokens.entries()) {
-    if (i === tokens.length - 1) return undefined;
-    if (token.type === 'paragraph') {
-      const text = inlineText((token as Tokens.Paragraph).tokens);
-      if (text.trim() !== '') return text;
-    } else if (token.type === 'blockquote') {
-      const text = firstParagraph((token as Tokens.Blockquote).tokens);
-      if (text !== undefined) return text;
-    }
-  }
-  return undefined;
+  return firstParagraph(tokens.slice(0, -1));
 }
 
 /**

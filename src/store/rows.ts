@@ -2,7 +2,7 @@
  * Ledger rows → the store's types, the same for every engine. SQLite gives flags as 0/1,
  * PostgreSQL as booleans; everything else arrives alike (times and JSON as text).
  */
-import type { BounceEvent, ConsentEvent, ConsentSource, Delivery, Digest, PostShown, Subscriber, SubscriberStatus } from './types.ts';
+import type { Actor, Approval, ApprovalCardRef, ApprovalEvent, BounceEvent, ConsentEvent, ConsentSource, Delivery, Digest, PostShown, Subscriber, SubscriberStatus } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -96,3 +96,30 @@ export function toDigest(r: Row): Digest {
   };
 }
 
+
+export function toApprovalEvent(e: Row): ApprovalEvent {
+  return {
+    at: e.at as string,
+    action: e.action as ApprovalEvent['action'],
+    actor: { name: e.actor as string, via: e.via as Actor['via'], ...(e.actor_id ? { id: e.actor_id as string } : {}) },
+  };
+}
+
+/** An approval row with its events (oldest first), read by the engine as it can best. */
+export function toApproval(r: Row, events: ApprovalEvent[]): Approval {
+  const kind = r.kind as Approval['kind'];
+  return {
+    id: r.id as number,
+    channelId: r.channel_id as string,
+    kind,
+    ...(kind === 'post' ? { articleId: r.ref as string } : { scheduledAt: r.ref as string }),
+    status: r.status as Approval['status'],
+    createdAt: r.created_at as string,
+    releaseAt: opt(r.release_at),
+    plannedAt: opt(r.planned_at),
+    digestId: opt(r.digest_id),
+    cardState: r.card_state as Approval['cardState'],
+    cards: JSON.parse(r.cards as string) as ApprovalCardRef[],
+    events,
+  };
+}

@@ -15,7 +15,7 @@ import postgres from 'postgres';
 import type { Article } from '../../content/article.ts';
 import type { CachedPage } from '../../content/parse-cache.ts';
 import { assignArticleIds, type IdentityRow, sourceKey } from '../article-ids.ts';
-import { type Row, opt, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber } from '../rows.ts';
+import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber } from '../rows.ts';
 import { isSuppressed } from '../subscriber-status.ts';
 import type {
   Actor,
@@ -660,30 +660,10 @@ export class PostgresStore implements Store {
     const events = new Map<number, ApprovalEvent[]>();
     for (const e of await q`SELECT * FROM approval_events WHERE approval_id = ANY(${this.bigints(rows.map((r) => r.id as number))}::bigint[]) ORDER BY id`) {
       const list = events.get(e.approval_id as number) ?? [];
-      list.push({
-        at: e.at as string,
-        action: e.action as ApprovalEvent['action'],
-        actor: { name: e.actor as string, via: e.via as Actor['via'], ...(e.actor_id ? { id: e.actor_id as string } : {}) },
-      });
+      list.push(toApprovalEvent(e));
       events.set(e.approval_id as number, list);
     }
-    return rows.map((r) => {
-      const kind = r.kind as Approval['kind'];
-      return {
-        id: r.id as number,
-        channelId: r.channel_id as string,
-        kind,
-        ...(kind === 'post' ? { articleId: r.ref as string } : { scheduledAt: r.ref as string }),
-        status: r.status as Approval['status'],
-        createdAt: r.created_at as string,
-        releaseAt: opt(r.release_at),
-        plannedAt: opt(r.planned_at),
-        digestId: opt(r.digest_id),
-        cardState: r.card_state as Approval['cardState'],
-        cards: JSON.parse(r.cards as string) as ApprovalCardRef[],
-        events: events.get(r.id as number) ?? [],
-      };
-    });
+    return rows.map((r) => toApproval(r, events.get(r.id as number) ?? []));
   }
 
   private async approvalById(q: Q, id: number): Promise<Approval | undefined> {

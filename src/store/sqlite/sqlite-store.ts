@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { Article } from '../../content/article.ts';
 import type { CachedPage } from '../../content/parse-cache.ts';
 import { assignArticleIds, type IdentityRow, sourceKey } from '../article-ids.ts';
-import { type Row, opt, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber } from '../rows.ts';
+import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber } from '../rows.ts';
 import type {
   Actor,
   Approval,
@@ -592,29 +592,9 @@ export class SqliteStore implements Store {
   // ── approvals ─────────────────────────────────────────────────────────
 
   private toApproval(r: Row): Approval {
-    const events = (this.stmt('SELECT * FROM approval_events WHERE approval_id = ? ORDER BY id').all(r.id) as Row[]).map(
-      (e): ApprovalEvent => ({
-        at: e.at as string,
-        action: e.action as ApprovalEvent['action'],
-        actor: { name: e.actor as string, via: e.via as Actor['via'], ...(e.actor_id ? { id: e.actor_id as string } : {}) },
-      }),
-    );
-    const kind = r.kind as Approval['kind'];
-    return {
-      id: r.id as number,
-      channelId: r.channel_id as string,
-      kind,
-      ...(kind === 'post' ? { articleId: r.ref as string } : { scheduledAt: r.ref as string }),
-      status: r.status as Approval['status'],
-      createdAt: r.created_at as string,
-      releaseAt: opt(r.release_at),
-      plannedAt: opt(r.planned_at),
-      digestId: opt(r.digest_id),
-      cardState: r.card_state as Approval['cardState'],
-      cards: JSON.parse(r.cards as string) as ApprovalCardRef[],
-      events,
-    };
+    return toApproval(r, (this.stmt('SELECT * FROM approval_events WHERE approval_id = ? ORDER BY id').all(r.id) as Row[]).map(toApprovalEvent));
   }
+
 
   private addEvent(approvalId: number, t: string, action: ApprovalEvent['action'], actor: Actor): void {
     this
