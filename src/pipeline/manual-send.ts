@@ -4,6 +4,7 @@
  * unless forced, and plan it as a manual delivery. Both callers then deliver the
  * channel, so either path sees in the ledger what the other did.
  */
+import { randomUUID } from 'node:crypto';
 import { type Article, type ArticleStatus, articleStatus } from '../content/article.ts';
 import type { Actor } from '../store/types.ts';
 import { settleCards } from './approval.ts';
@@ -40,7 +41,9 @@ export async function planManualSend(h: Herald, channel: ChannelConfig, articleR
   const inDigest = decision?.digestId !== undefined ? await h.store.deliverySummary(channel.id, { digestId: decision.digestId }) : undefined;
   if ((before.sent > 0 || (inDigest?.sent ?? 0) > 0) && !force) return { outcome: 'already-sent', article, at: before.lastSentAt ?? inDigest?.lastSentAt };
   const now = h.now();
-  const key = `manual:${channel.id}:${article.id}:${now.getTime()}`;
+  // Each manual send is a send of its own: two in one millisecond (two processes, two clicks, or
+  // HERALD_NOW clocks started at one instant) must not share a key and be taken for one.
+  const key = `manual:${channel.id}:${article.id}:${now.getTime()}:${randomUUID()}`;
   // Readers get the version in their language; forced, even those who had another version already.
   const readers = channelKind(channel).audience === 'subscribers' ? await readerContext(h, channel, [article], scan.articles) : undefined;
   const { deliveries, fanouts } = articleDeliveries(h, channel, article, key, true, readers, { ignoreReached: force });
