@@ -1,18 +1,15 @@
-import { createRequire } from 'node:module';
-import type nodemailer from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { transient } from '../errors.ts';
 import type { ChannelAdapter, EmailPayload, SendResult } from '../types.ts';
-import { installFastDotStuffing } from './fast-dot-stuffing.ts';
 import { mapSmtpError, type SmtpErrorContext } from './smtp-errors.ts';
+import { SmtpPool } from './smtp-pool.ts';
 import { noDelaySocketFactory } from './smtp-socket.ts';
 import { parseSmtpUrl } from './smtp-url.ts';
 
 /**
- * Sends prepared raw messages over a pooled SMTP connection (nodemailer).
- * The adapter never builds or changes a message: `payload.raw` goes out as is,
- * with the envelope given (one recipient per message). Dot-stuffing is done by
- * nodemailer's SMTP client (with a faster loop: fast-dot-stuffing.ts).
+ * Sends prepared raw messages over pooled SMTP connections (smtp-pool.ts: nodemailer's
+ * SMTPConnection, with MAIL/RCPT/DATA pipelined when the server offers PIPELINING).
+ * The adapter never builds or changes a message: `payload.raw` goes out as is (dot-stuffed),
+ * with the envelope given (one recipient per message).
  */
 export interface SmtpAdapterOptions {
   channelId: string;
@@ -48,8 +45,7 @@ export function createSmtpAdapter(opts: SmtpAdapterOptions): SmtpAdapter {
   const ctx: SmtpErrorContext = { channelId: opts.channelId, server: target.display, host: target.host, secrets: target.secrets, timeouts };
   const rateLimit = opts.pool?.rateLimit ?? 0;
 
-  const transportOptions: SMTPPool.Options = {
-    pool: true,
+  const pool = new SmtpPool({
     host: target.host,
     port: target.port,
     secure: target.secure,
@@ -57,24 +53,13 @@ export function createSmtpAdapter(opts: SmtpAdapterOptions): SmtpAdapter {
     maxConnections: opts.pool?.maxConnections ?? 5,
     // nodemailer's default (100) reconnects often; most servers allow far more per session.
     maxMessages: opts.pool?.maxMessages ?? 1000,
-    ...(rateLimit > 0 ? { rateDelta: 1000, rateLimit } : {}),
+    rateLimit,
     connectionTimeout: timeouts.connectionMs,
     greetingTimeout: timeouts.greetingMs,
     socketTimeout: timeouts.socketMs,
-    dnsTimeout: timeouts.connectionMs,
     tls: { rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true, servername: target.host },
     getSocket: noDelaySocketFactory(target.host, target.port, timeouts.connectionMs),
-    logger: false,
-    debug: false,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  };
-  // Loaded when an SMTP channel first sends: commands that send no email never load nodemailer's transports.
-  const { createTransport } = createRequire(import.meta.url)('nodemailer') as typeof nodemailer;
-  installFastDotStuffing();
-  const transport = createTransport(transportOptions);
-  // Pool-level errors are reported per message through sendMail; keep them from crashing the process.
-  transport.on('error', () => {});
+  });
 
   const inFlight = new Set<Promise<unknown>>();
   let closed = false;
@@ -85,16 +70,11 @@ export function createSmtpAdapter(opts: SmtpAdapterOptions): SmtpAdapter {
     preview: false,
     async send(payload: EmailPayload): Promise<SendResult> {
       if (closed) throw transient(`${opts.channelId}: SMTP adapter is closed`, { connection: true });
-      const attempt = transport.sendMail({
-        envelope: { from: payload.envelope.from, to: [payload.envelope.to] },
-        raw: payload.raw,
-        // Otherwise nodemailer generates a random id per message for its logs (the raw message is not parsed).
-        messageId: payload.messageId,
-      });
+      const attempt = pool.send(payload.envelope, payload.raw);
       inFlight.add(attempt);
       try {
-        const info = await attempt;
-        const m = QUEUE_ID_RE.exec(info.response ?? '');
+        const reply = await attempt;
+        const m = QUEUE_ID_RE.exec(reply);
         const queueId = m?.[1] ?? m?.[2];
         return { providerMessageId: queueId ?? payload.messageId };
       } catch (e) {
@@ -105,7 +85,7 @@ export function createSmtpAdapter(opts: SmtpAdapterOptions): SmtpAdapter {
     },
     async verify() {
       try {
-        await transport.verify();
+        await pool.verify();
       } catch (e) {
         throw mapSmtpError(e, ctx);
       }
@@ -113,7 +93,7 @@ export function createSmtpAdapter(opts: SmtpAdapterOptions): SmtpAdapter {
     async close() {
       closed = true;
       await Promise.allSettled([...inFlight]);
-      transport.close();
+      pool.close();
     },
   };
 }

@@ -1,0 +1,125 @@
+/**
+ * One message over an open nodemailer SMTPConnection with SMTP PIPELINING (RFC 2920):
+ * MAIL FROM, RCPT TO and DATA go out in one write, their three replies are read together,
+ * then the dot-stuffed body and its terminator go out in one more write. nodemailer's own
+ * `send` waits for each reply before the next command (MAIL, RCPT, DATA, body: four round
+ * trips and four writes per message, and it pipes the body through a stream).
+ *
+ * nodemailer still does everything around it: the socket, TLS and STARTTLS with certificate
+ * checks, EHLO, AUTH, the reply parser, timeouts and closing. This file only queues reply
+ * handlers on the connection (`_responseActions`, the queue nodemailer's parser calls one
+ * handler per reply from) and writes to its socket, and it builds its errors with
+ * nodemailer's `_formatError`, so a refusal looks exactly as it did from `send`
+ * (smtp-errors.ts maps both). Those are private members: the nodemailer version is pinned in
+ * package-lock.json and test/channels/email covers this path against a real server.
+ */
+import type { Socket } from 'node:net';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import { fastDotStuffing, fastDotStuffingFlush } from './fast-dot-stuffing.ts';
+
+/** The members of nodemailer's SMTPConnection this file relies on (nodemailer 7). */
+export interface ConnectionInternals {
+  _socket: Socket;
+  _responseActions: Array<(reply: string) => void>;
+  _supportedExtensions: string[];
+  _destroyed: boolean;
+  _formatError(message: string, code: string, response: string | false, command: string): Error;
+}
+
+export function internals(conn: SMTPConnection): ConnectionInternals {
+  return conn as unknown as ConnectionInternals;
+}
+
+/** Whether the server said PIPELINING in its EHLO reply (nodemailer records it). */
+export function offersPipelining(conn: SMTPConnection): boolean {
+  return internals(conn)._supportedExtensions.includes('PIPELINING');
+}
+
+/**
+ * The message as it goes on the wire after DATA: dot-stuffed, bare LFs made CRLF, ended by
+ * "." on a line of its own. The same loop as nodemailer's DataStream (with Herald's faster
+ * loop, fast-dot-stuffing.ts), run once over the whole message instead of through a stream.
+ */
+export function dataBlock(raw: Buffer): Buffer[] {
+  const pieces: Buffer[] = [];
+  const state = { inByteCount: 0, outByteCount: 0, lastByte: false as number | false, heraldHeld: undefined as Buffer | undefined, push: (b: Buffer) => pieces.push(b) };
+  const noop = () => {};
+  // Both only read the fields above and call push: no stream is needed.
+  fastDotStuffing.call(state as never, raw, 'binary', noop);
+  fastDotStuffingFlush.call(state as never, noop);
+  return pieces;
+}
+
+/**
+ * Sends `raw` to one recipient. `done(null, reply)` gets the server's reply to the end of
+ * data (with its queue id); `done(error)` a nodemailer-shaped error (code, response,
+ * responseCode, command) after the server refused the sender, the recipient, DATA or the
+ * message. A dropped connection is reported by the connection's own 'error' event instead;
+ * `pending()` then tells the refusal already received, if any (a 421 before the close).
+ */
+export function sendPipelined(conn: SMTPConnection, envelope: { from: string; to: string }, raw: Buffer, done: (err: Error | null, reply?: string) => void): { pending(): Error | undefined } {
+  const c = internals(conn);
+  const from = envelope.from.trim();
+  const to = envelope.to.trim();
+  let refused: Error | undefined;
+  const state = { pending: () => refused };
+  // The same checks and the same errors as nodemailer's _setEnvelope.
+  if (!to) {
+    done(c._formatError('No recipients defined', 'EENVELOPE', false, 'API'));
+    return state;
+  }
+  if (from && /[\r\n<>]/.test(from)) {
+    done(c._formatError(`Invalid sender ${JSON.stringify(from)}`, 'EENVELOPE', false, 'API'));
+    return state;
+  }
+  if (/[\r\n<>]/.test(to)) {
+    done(c._formatError(`Invalid recipient ${JSON.stringify(to)}`, 'EENVELOPE', false, 'API'));
+    return state;
+  }
+  const utf8 = /[\x80-\uFFFF]/.test(from) || /[\x80-\uFFFF]/.test(to);
+  const smtputf8 = utf8 && c._supportedExtensions.includes('SMTPUTF8');
+
+  c._responseActions.push(
+    (reply) => {
+      if (reply.charAt(0) !== '2') {
+        const message = smtputf8 && /^550 /.test(reply) && /[\x80-\uFFFF]/.test(from) ? 'Internationalized mailbox name not allowed' : 'Mail command failed';
+        refused = c._formatError(message, 'EENVELOPE', reply, 'MAIL FROM');
+      }
+    },
+    (reply) => {
+      if (reply.charAt(0) !== '2' && !refused) refused = c._formatError("Can't send mail - all recipients were rejected", 'EENVELOPE', reply, 'RCPT TO');
+    },
+    (reply) => {
+      const accepted = /^[23]/.test(reply);
+      if (refused) {
+        // A server that takes DATA after refusing the envelope gets an empty message to end it;
+        // the connection is closed after any refusal anyway.
+        if (accepted) {
+          c._responseActions.push(() => {});
+          c._socket.write('.\r\n');
+        }
+        done(refused);
+        return;
+      }
+      if (!accepted) {
+        refused = c._formatError('Data command failed', 'EENVELOPE', reply, 'DATA');
+        done(refused);
+        return;
+      }
+      c._responseActions.push((end) => {
+        if (end.charAt(0) === '2') done(null, end);
+        else {
+          refused = c._formatError('Message failed', 'EMESSAGE', end, 'DATA');
+          done(refused);
+        }
+      });
+      const socket = c._socket;
+      // One writev for the body and its terminator.
+      socket.cork();
+      for (const piece of dataBlock(raw)) socket.write(piece);
+      socket.uncork();
+    },
+  );
+  c._socket.write(`MAIL FROM:<${from}>${smtputf8 ? ' SMTPUTF8' : ''}\r\nRCPT TO:<${to}>\r\nDATA\r\n`);
+  return state;
+}
