@@ -50,76 +50,86 @@ export function dataBlock(raw: Buffer): Buffer[] {
   return pieces;
 }
 
-/**
- * Sends `raw` to one recipient. `done(null, reply)` gets the server's reply to the end of
- * data (with its queue id); `done(error)` a nodemailer-shaped error (code, response,
- * responseCode, command) after the server refused the sender, the recipient, DATA or the
- * message. A dropped connection is reported by the connection's own 'error' event instead;
- * `pending()` then tells the refusal already received, if any (a 421 before the close).
- */
-export function sendPipelined(conn: SMTPConnection, envelope: { from: string; to: string }, raw: Buffer, done: (err: Error | null, reply?: string) => void): { pending(): Error | undefined } {
+export interface PipelinedMessage {
+  envelope: { from: string; to: string };
+  raw: Buffer;
+  /** `(null, reply)`: the server's reply to the end of data (with its queue id); or a nodemailer-shaped error. */
+  done: (err: Error | null, reply?: string) => void;
+  /** The server's refusal, once read (a 421 before a close is then what the message failed with). */
+  refused?: Error;
+}
+
+/** The same checks and the same errors as nodemailer's _setEnvelope, before anything is written. */
+export function envelopeProblem(conn: SMTPConnection, envelope: { from: string; to: string }): Error | undefined {
   const c = internals(conn);
   const from = envelope.from.trim();
   const to = envelope.to.trim();
-  let refused: Error | undefined;
-  const state = { pending: () => refused };
-  // The same checks and the same errors as nodemailer's _setEnvelope.
-  if (!to) {
-    done(c._formatError('No recipients defined', 'EENVELOPE', false, 'API'));
-    return state;
-  }
-  if (from && /[\r\n<>]/.test(from)) {
-    done(c._formatError(`Invalid sender ${JSON.stringify(from)}`, 'EENVELOPE', false, 'API'));
-    return state;
-  }
-  if (/[\r\n<>]/.test(to)) {
-    done(c._formatError(`Invalid recipient ${JSON.stringify(to)}`, 'EENVELOPE', false, 'API'));
-    return state;
-  }
-  const utf8 = /[\x80-\uFFFF]/.test(from) || /[\x80-\uFFFF]/.test(to);
-  const smtputf8 = utf8 && c._supportedExtensions.includes('SMTPUTF8');
+  if (!to) return c._formatError('No recipients defined', 'EENVELOPE', false, 'API');
+  if (from && /[\r\n<>]/.test(from)) return c._formatError(`Invalid sender ${JSON.stringify(from)}`, 'EENVELOPE', false, 'API');
+  if (/[\r\n<>]/.test(to)) return c._formatError(`Invalid recipient ${JSON.stringify(to)}`, 'EENVELOPE', false, 'API');
+  return undefined;
+}
 
+/**
+ * Sends a message (its envelope checked with envelopeProblem) to one recipient: MAIL FROM,
+ * RCPT TO and DATA in one write; after the 354, the body and its terminator in one write.
+ * `next()` may hand over the connection's next message: its MAIL/RCPT/DATA then go out in
+ * that same write, right after this message's end of data (RFC 2920 allows commands after
+ * the end of data in one group), so each message costs one write and one round trip. A
+ * refusal is reported through `done`; a dropped connection through the connection's 'error'.
+ */
+export function sendPipelined(conn: SMTPConnection, msg: PipelinedMessage, next: () => PipelinedMessage | undefined): void {
+  const c = internals(conn);
+  c._socket.write(queueEnvelope(c, msg, next));
+}
+
+/** Queues the handlers for the three envelope replies and returns the commands to write. */
+function queueEnvelope(c: ConnectionInternals, msg: PipelinedMessage, next: () => PipelinedMessage | undefined): string {
+  const from = msg.envelope.from.trim();
+  const to = msg.envelope.to.trim();
+  const smtputf8 = (/[\x80-\uFFFF]/.test(from) || /[\x80-\uFFFF]/.test(to)) && c._supportedExtensions.includes('SMTPUTF8');
   c._responseActions.push(
     (reply) => {
       if (reply.charAt(0) !== '2') {
         const message = smtputf8 && /^550 /.test(reply) && /[\x80-\uFFFF]/.test(from) ? 'Internationalized mailbox name not allowed' : 'Mail command failed';
-        refused = c._formatError(message, 'EENVELOPE', reply, 'MAIL FROM');
+        msg.refused = c._formatError(message, 'EENVELOPE', reply, 'MAIL FROM');
       }
     },
     (reply) => {
-      if (reply.charAt(0) !== '2' && !refused) refused = c._formatError("Can't send mail - all recipients were rejected", 'EENVELOPE', reply, 'RCPT TO');
+      if (reply.charAt(0) !== '2' && !msg.refused) msg.refused = c._formatError("Can't send mail - all recipients were rejected", 'EENVELOPE', reply, 'RCPT TO');
     },
     (reply) => {
       const accepted = /^[23]/.test(reply);
-      if (refused) {
+      if (msg.refused) {
         // A server that takes DATA after refusing the envelope gets an empty message to end it;
-        // the connection is closed after any refusal anyway.
+        // the pool closes the connection after a refusal anyway.
         if (accepted) {
           c._responseActions.push(() => {});
           c._socket.write('.\r\n');
         }
-        done(refused);
+        msg.done(msg.refused);
         return;
       }
       if (!accepted) {
-        refused = c._formatError('Data command failed', 'EENVELOPE', reply, 'DATA');
-        done(refused);
+        msg.refused = c._formatError('Data command failed', 'EENVELOPE', reply, 'DATA');
+        msg.done(msg.refused);
         return;
       }
       c._responseActions.push((end) => {
-        if (end.charAt(0) === '2') done(null, end);
+        if (end.charAt(0) === '2') msg.done(null, end);
         else {
-          refused = c._formatError('Message failed', 'EMESSAGE', end, 'DATA');
-          done(refused);
+          msg.refused = c._formatError('Message failed', 'EMESSAGE', end, 'DATA');
+          msg.done(msg.refused);
         }
       });
       const socket = c._socket;
-      // One writev for the body and its terminator.
+      // One writev: the body, its terminator and the next message's envelope.
       socket.cork();
-      for (const piece of dataBlock(raw)) socket.write(piece);
+      for (const piece of dataBlock(msg.raw)) socket.write(piece);
+      const following = next();
+      if (following) socket.write(queueEnvelope(c, following, next));
       socket.uncork();
     },
   );
-  c._socket.write(`MAIL FROM:<${from}>${smtputf8 ? ' SMTPUTF8' : ''}\r\nRCPT TO:<${to}>\r\nDATA\r\n`);
-  return state;
+  return `MAIL FROM:<${from}>${smtputf8 ? ' SMTPUTF8' : ''}\r\nRCPT TO:<${to}>\r\nDATA\r\n`;
 }

@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { installFastDotStuffing } from './fast-dot-stuffing.ts';
-import { internals, offersPipelining, sendPipelined } from './pipelined-transaction.ts';
+import { envelopeProblem, internals, offersPipelining, type PipelinedMessage, sendPipelined } from './pipelined-transaction.ts';
 import type { GetSocket } from './smtp-socket.ts';
 
 export interface SmtpPoolOptions {
@@ -43,9 +43,7 @@ export interface SmtpPoolOptions {
   getSocket: GetSocket;
 }
 
-interface Job {
-  envelope: { from: string; to: string };
-  raw: Buffer;
+interface Job extends PipelinedMessage {
   resolve: (reply: string) => void;
   reject: (err: unknown) => void;
 }
@@ -53,10 +51,12 @@ interface Job {
 interface Slot {
   conn?: SMTPConnection;
   ready: boolean;
-  messages: number;
-  job?: Job;
-  /** A refusal already read for the job in flight (e.g. a 421 before the server closed). */
-  refusal?: () => Error | undefined;
+  /** Messages given to this connection so far (for maxMessages). */
+  assigned: number;
+  /** Sent or being sent, oldest first: with pipelining, one message's end and the next one's envelope. */
+  inFlight: Job[];
+  /** After a refusal: takes no more messages and is closed once inFlight is empty. */
+  draining: boolean;
 }
 
 type ConnectionClass = new (options: Record<string, unknown>) => SMTPConnection;
@@ -78,7 +78,7 @@ export class SmtpPool {
   /** Sends one message; resolves with the server's reply to its end of data. */
   send(envelope: { from: string; to: string }, raw: Buffer): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ envelope, raw, resolve, reject });
+      this.queue.push({ envelope, raw, resolve, reject, done: () => {} });
       this.pump();
     });
   }
@@ -107,22 +107,39 @@ export class SmtpPool {
       if (!this.rateAllows()) return;
       let slot: Slot | undefined;
       for (const s of this.slots) {
-        if (s.ready && !s.job) {
+        if (s.ready && s.inFlight.length === 0 && !s.draining) {
           slot = s;
           break;
         }
       }
       if (!slot) {
         if (this.slots.size >= this.opts.maxConnections) return;
-        slot = { ready: false, messages: 0 };
+        slot = { ready: false, assigned: 0, inFlight: [], draining: false };
         this.slots.add(slot);
       }
       const job = this.queue.shift() as Job;
-      slot.job = job;
-      if (this.opts.rateLimit > 0) this.rate.count++;
+      this.assign(slot, job);
       if (slot.ready) this.transmit(slot, job);
       else this.connect(slot, job);
     }
+  }
+
+  private assign(slot: Slot, job: Job): void {
+    slot.inFlight.push(job);
+    slot.assigned++;
+    if (this.opts.rateLimit > 0) this.rate.count++;
+    job.done = (err, reply) => this.finish(slot, job, err, reply);
+  }
+
+  /** The connection's next message, to pipeline after the end of the current one, if one is waiting. */
+  private nextFor(slot: Slot): Job | undefined {
+    const job = this.queue[0];
+    if (!job || this.closed || slot.draining || slot.assigned >= this.opts.maxMessages || !slot.conn) return undefined;
+    // One nodemailer would refuse before writing is left for a connection of its own.
+    if (envelopeProblem(slot.conn, job.envelope) || !this.rateAllows()) return undefined;
+    this.queue.shift();
+    this.assign(slot, job);
+    return job;
   }
 
   /** nodemailer's pool: at most rateLimit messages per 1 s window. */
@@ -148,7 +165,7 @@ export class SmtpPool {
     this.open((err, conn) => {
       if (err || !conn) {
         this.slots.delete(slot);
-        slot.job = undefined;
+        slot.inFlight = [];
         job.reject(err);
         // As nodemailer's pool: a short pause before the next connection attempt.
         setTimeout(() => this.pump(), 100);
@@ -160,7 +177,7 @@ export class SmtpPool {
       conn.once('error', (e: Error) => this.lost(slot, e));
       conn.once('end', () => this.lost(slot, Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' })));
       if (this.closed) {
-        slot.job = undefined;
+        slot.inFlight = [];
         job.reject(Object.assign(new Error('Connection pool was closed'), { code: 'ECONNECTION' }));
         this.retire(slot, true);
         return;
@@ -219,37 +236,40 @@ export class SmtpPool {
 
   private transmit(slot: Slot, job: Job): void {
     const conn = slot.conn as SMTPConnection;
-    const done = (err: Error | null, reply?: string) => {
-      if (slot.job !== job) return; // already failed by a dropped connection
-      slot.job = undefined;
-      slot.refusal = undefined;
-      slot.messages++;
-      if (err) {
-        // As nodemailer's pool: a connection is not reused after a refusal.
-        this.retire(slot, false);
-        job.reject(err);
-      } else {
-        if (slot.messages >= this.opts.maxMessages) this.retire(slot, true);
-        job.resolve(reply ?? '');
-      }
-      this.pump();
-    };
     if (offersPipelining(conn)) {
-      slot.refusal = sendPipelined(conn, job.envelope, job.raw, done).pending;
+      const problem = envelopeProblem(conn, job.envelope);
+      if (problem) job.done(problem);
+      else sendPipelined(conn, job, () => this.nextFor(slot));
     } else {
-      conn.send({ from: job.envelope.from, to: [job.envelope.to] }, job.raw, (err, info) => done(err ?? null, info?.response));
+      conn.send({ from: job.envelope.from, to: [job.envelope.to] }, job.raw, (err, info) => job.done(err ?? null, info?.response));
     }
   }
 
-  /** A connection failed or closed: fail its message, if any, and forget it. */
+  private finish(slot: Slot, job: Job, err: Error | null, reply?: string): void {
+    const i = slot.inFlight.indexOf(job);
+    if (i < 0) return; // already failed by a dropped connection
+    slot.inFlight.splice(i, 1);
+    if (err) {
+      // As nodemailer's pool: a connection is not reused after a refusal.
+      slot.draining = true;
+      job.reject(err);
+    } else job.resolve(reply ?? '');
+    if (slot.inFlight.length === 0 && this.slots.has(slot)) {
+      if (slot.draining) this.retire(slot, false);
+      else if (slot.assigned >= this.opts.maxMessages) this.retire(slot, true);
+    }
+    this.pump();
+  }
+
+  /** A connection failed or closed: fail its messages in flight, if any, and forget it. */
   private lost(slot: Slot, err: Error): void {
     if (!this.slots.has(slot)) return;
     this.slots.delete(slot);
-    const job = slot.job;
-    slot.job = undefined;
-    if (job) job.reject(slot.refusal?.() ?? err);
+    const jobs = slot.inFlight;
+    slot.inFlight = [];
+    for (const job of jobs) job.reject(job.refused ?? err);
     slot.conn?.close();
-    if (!this.closed) setTimeout(() => this.pump(), job ? 100 : 0);
+    if (!this.closed) setTimeout(() => this.pump(), jobs.length > 0 ? 100 : 0);
   }
 
   private retire(slot: Slot, politely: boolean): void {
