@@ -16,7 +16,7 @@
  * requires those credentials (and `url` includes them); without, AUTH is optional and
  * any credentials are accepted. `delayMs` delays each 250 reply to DATA. `discard: true` drains bodies without keeping them
  * (for throughput tests); `messages` then only holds envelopes and empty raws. `discard: 'body'` keeps only each
- * message's header block (Message-ID and the rest) in `raw`.
+ * message's header block (Message-ID and the rest) in `raw`. `pipelining: false` leaves PIPELINING out of the EHLO reply.
  */
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -35,6 +35,8 @@ export interface TestSmtpServerOptions {
   queueId?: (n: number) => string;
   /** TLS certificate and key (PEM) instead of smtp-server's built-in self-signed one. */
   certificate?: { key: string | Buffer; cert: string | Buffer };
+  /** false: do not offer PIPELINING in the EHLO reply (default: offered). */
+  pipelining?: boolean;
 }
 
 export interface ReceivedMessage {
@@ -84,6 +86,7 @@ export async function startSmtpServer(opts: TestSmtpServerOptions = {}): Promise
     secure: opts.tls === 'implicit',
     ...(opts.certificate ? { key: opts.certificate.key, cert: opts.certificate.cert } : {}),
     disabledCommands: opts.tls === 'starttls' || opts.tls === 'implicit' ? [] : ['STARTTLS'],
+    hidePIPELINING: opts.pipelining === false,
     authOptional: opts.auth === undefined,
     allowInsecureAuth: true,
     logger: false,

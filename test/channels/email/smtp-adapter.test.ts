@@ -99,6 +99,88 @@ describe('SMTP adapter against a real server', () => {
     expect(new Set(server.messages.map((m) => m.envelope.to[0])).size).toBe(40);
   });
 
+  it('pipelines messages one after another on a connection: each refusal stays with its recipient, nothing is lost or sent twice, maxMessages reconnects', async () => {
+    server = await startSmtpServer();
+    const to = Array.from({ length: 40 }, (_, i) => `p${i}@example.com`);
+    for (let i = 0; i < 40; i += 7) server.rejectRecipient(to[i] as string, 550, '5.1.1 user unknown');
+    server.rejectRecipient(to[10] as string, 450, '4.2.1 mailbox busy');
+    adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 2, maxMessages: 5 } });
+    const payloads = await Promise.all(to.map((a, i) => payload(a, i)));
+    const results = await Promise.allSettled(payloads.map((p) => adapter?.send(p)));
+    const refused = (i: number) => i % 7 === 0 || i === 10;
+    results.forEach((r, i) => {
+      expect(r.status, to[i]).toBe(refused(i) ? 'rejected' : 'fulfilled');
+      if (r.status === 'rejected') {
+        expect(r.reason.message).toBe(i === 10 ? 'email-main: recipient temporarily rejected (450 4.2.1 mailbox busy)' : 'email-main: recipient rejected (550 5.1.1 user unknown)');
+      }
+    });
+    // Every address was tried exactly once, and every accepted message arrived once, unchanged.
+    expect([...server.rcptTo].sort()).toEqual([...to].sort());
+    const accepted = to.filter((_, i) => !refused(i));
+    expect(server.messages.map((m) => m.envelope.to[0]).sort()).toEqual([...accepted].sort());
+    for (const m of server.messages) expect(m.raw.equals(payloads[to.indexOf(m.envelope.to[0] as string)]?.raw as Buffer)).toBe(true);
+  });
+
+  it('sends one command at a time to a server that does not offer PIPELINING', async () => {
+    server = await startSmtpServer({ pipelining: false });
+    server.rejectRecipient('gone@example.com', 550, '5.1.1 user unknown');
+    adapter = createSmtpAdapter({ channelId: 'email-main', url: server.url, pool: { maxConnections: 2 } });
+    const addresses = ['a@example.com', 'gone@example.com', 'b@example.com', 'c@example.com', 'd@example.com'];
+    const payloads = await Promise.all(addresses.map((a, i) => payload(a, i)));
+    const results = await Promise.allSettled(payloads.map((p) => adapter?.send(p)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(((results[1] as PromiseRejectedResult).reason as DeliveryError).kind).toBe('permanent');
+    expect(server.messages.map((m) => m.envelope.to[0]).sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com']);
+    expect(server.messages.every((m) => m.raw.equals(payloads[addresses.indexOf(m.envelope.to[0] as string)]?.raw as Buffer))).toBe(true);
+  });
+
+  it('writes MAIL FROM, RCPT TO and DATA together, and the next envelope with the end of data, when PIPELINING is offered', async () => {
+    // A scripted server that records what each read from the socket held.
+    const reads: string[] = [];
+    rawServer = createServer((socket) => {
+      let inData = false;
+      let pending = '';
+      let queued = 0;
+      socket.write('220 scripted ESMTP\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        reads.push(chunk.toString('latin1'));
+        pending += chunk.toString('latin1');
+        const replies: string[] = [];
+        for (;;) {
+          if (inData) {
+            const end = pending.indexOf('\r\n.\r\n');
+            if (end < 0) break;
+            pending = pending.slice(end + 5);
+            inData = false;
+            replies.push(`250 OK: queued as S${++queued}`);
+            continue;
+          }
+          const eol = pending.indexOf('\r\n');
+          if (eol < 0) break;
+          const line = pending.slice(0, eol);
+          pending = pending.slice(eol + 2);
+          if (/^EHLO/i.test(line)) replies.push('250-scripted\r\n250 PIPELINING');
+          else if (/^DATA/i.test(line)) {
+            replies.push('354 go ahead');
+            inData = true;
+          } else if (/^QUIT/i.test(line)) replies.push('221 bye');
+          else replies.push('250 OK');
+        }
+        if (replies.length > 0) socket.write(`${replies.join('\r\n')}\r\n`);
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => rawServer?.listen(0, '127.0.0.1', () => r()));
+    const port = (rawServer.address() as { port: number }).port;
+    adapter = createSmtpAdapter({ channelId: 'email-main', url: `smtp://127.0.0.1:${port}`, pool: { maxConnections: 1 } });
+    const payloads = await Promise.all(['a@example.com', 'b@example.com', 'c@example.com'].map((a, i) => payload(a, i)));
+    const results = await Promise.all(payloads.map((p) => adapter?.send(p)));
+    expect(results.map((r) => r?.providerMessageId)).toEqual(['S1', 'S2', 'S3']);
+    expect(reads.some((r) => /^MAIL FROM:<news@example\.com>\r\nRCPT TO:<a@example\.com>\r\nDATA\r\n$/.test(r))).toBe(true);
+    expect(reads.some((r) => r.endsWith('\r\n.\r\nMAIL FROM:<news@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n'))).toBe(true);
+    expect(reads.some((r) => r.endsWith('\r\n.\r\nMAIL FROM:<news@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n'))).toBe(true);
+  });
+
   it('maps 450 on RCPT to a transient recipient error', async () => {
     server = await startSmtpServer();
     server.rejectRecipient('busy@example.com', 450, '4.2.1 mailbox busy');
