@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Transform } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { fastDotStuffing, fastDotStuffingFlush, installFastDotStuffing } from '../../../src/channels/email/fast-dot-stuffing.ts';
+import { dataBlock } from '../../../src/channels/email/pipelined-transaction.ts';
 
 type DataStreamClass = new () => Transform & { inByteCount: number; outByteCount: number };
 const DataStream = createRequire(import.meta.url)('nodemailer/lib/smtp-connection/data-stream.js') as DataStreamClass & { prototype: { _transform: unknown; _flush: unknown } };
@@ -66,6 +67,18 @@ describe("fast dot-stuffing gives nodemailer's bytes", () => {
       expect(b.out).toEqual(a.out);
       expect([b.inBytes, b.outBytes]).toEqual([a.inBytes, a.outBytes]);
       expect(b.pushes).toEqual([a.out.length]);
+    }
+  });
+
+  it('for a whole message at once (the pipelined path), without copying it', async () => {
+    const texts = ['', '.', '.\n.', '\n', '\r', '\r\n.', 'a\n..b\r\n.\r\n', 'no line end', 'a\r\nb\r\n'];
+    for (let seed = 1; seed <= 300; seed++) texts.push(sample(seed, 50 + (seed % 7) * 40).toString());
+    for (const text of texts) {
+      const raw = Buffer.from(text);
+      const pieces = dataBlock(raw);
+      expect(Buffer.concat(pieces), JSON.stringify(text)).toEqual((await run([raw], original)).out);
+      // A message without dots at line starts or bare LFs goes out as itself plus the terminator.
+      if (text !== '' && !/(^|\n)\.|(^|[^\r])\n/.test(text)) expect(pieces[0]).toBe(raw);
     }
   });
 
