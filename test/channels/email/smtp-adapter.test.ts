@@ -60,6 +60,53 @@ afterEach(async () => {
   adapter = server = rawServer = undefined;
 });
 
+/**
+ * A scripted SMTP server that offers PIPELINING, accepts everything, records what each read from
+ * a socket held, and (dropAt) closes the connection, without a reply, once that many messages
+ * (counted over all connections) have been received.
+ */
+async function scriptedServer(opts: { reads?: string[]; dropAt?: number } = {}): Promise<Server> {
+  let received = 0;
+  const s = createServer((socket) => {
+    let inData = false;
+    let pending = '';
+    socket.write('220 scripted ESMTP\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      opts.reads?.push(chunk.toString('latin1'));
+      pending += chunk.toString('latin1');
+      const replies: string[] = [];
+      for (;;) {
+        if (inData) {
+          const end = pending.indexOf('\r\n.\r\n');
+          if (end < 0) break;
+          pending = pending.slice(end + 5);
+          inData = false;
+          if (++received === opts.dropAt) {
+            socket.destroy();
+            return;
+          }
+          replies.push(`250 OK: queued as S${received}`);
+          continue;
+        }
+        const eol = pending.indexOf('\r\n');
+        if (eol < 0) break;
+        const line = pending.slice(0, eol);
+        pending = pending.slice(eol + 2);
+        if (/^EHLO/i.test(line)) replies.push('250-scripted\r\n250 PIPELINING');
+        else if (/^DATA/i.test(line)) {
+          replies.push('354 go ahead');
+          inData = true;
+        } else if (/^QUIT/i.test(line)) replies.push('221 bye');
+        else replies.push('250 OK');
+      }
+      if (replies.length > 0) socket.write(`${replies.join('\r\n')}\r\n`);
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  return s;
+}
+
 describe('SMTP adapter against a real server', () => {
   it('sends the raw message unchanged with the given envelope', async () => {
     server = await startSmtpServer();
@@ -135,42 +182,8 @@ describe('SMTP adapter against a real server', () => {
   });
 
   it('writes MAIL FROM, RCPT TO and DATA together, and the next envelope with the end of data, when PIPELINING is offered', async () => {
-    // A scripted server that records what each read from the socket held.
     const reads: string[] = [];
-    rawServer = createServer((socket) => {
-      let inData = false;
-      let pending = '';
-      let queued = 0;
-      socket.write('220 scripted ESMTP\r\n');
-      socket.on('data', (chunk: Buffer) => {
-        reads.push(chunk.toString('latin1'));
-        pending += chunk.toString('latin1');
-        const replies: string[] = [];
-        for (;;) {
-          if (inData) {
-            const end = pending.indexOf('\r\n.\r\n');
-            if (end < 0) break;
-            pending = pending.slice(end + 5);
-            inData = false;
-            replies.push(`250 OK: queued as S${++queued}`);
-            continue;
-          }
-          const eol = pending.indexOf('\r\n');
-          if (eol < 0) break;
-          const line = pending.slice(0, eol);
-          pending = pending.slice(eol + 2);
-          if (/^EHLO/i.test(line)) replies.push('250-scripted\r\n250 PIPELINING');
-          else if (/^DATA/i.test(line)) {
-            replies.push('354 go ahead');
-            inData = true;
-          } else if (/^QUIT/i.test(line)) replies.push('221 bye');
-          else replies.push('250 OK');
-        }
-        if (replies.length > 0) socket.write(`${replies.join('\r\n')}\r\n`);
-      });
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((r) => rawServer?.listen(0, '127.0.0.1', () => r()));
+    rawServer = await scriptedServer({ reads });
     const port = (rawServer.address() as { port: number }).port;
     adapter = createSmtpAdapter({ channelId: 'email-main', url: `smtp://127.0.0.1:${port}`, pool: { maxConnections: 1 } });
     const payloads = await Promise.all(['a@example.com', 'b@example.com', 'c@example.com'].map((a, i) => payload(a, i)));
@@ -179,6 +192,22 @@ describe('SMTP adapter against a real server', () => {
     expect(reads.some((r) => /^MAIL FROM:<news@example\.com>\r\nRCPT TO:<a@example\.com>\r\nDATA\r\n$/.test(r))).toBe(true);
     expect(reads.some((r) => r.endsWith('\r\n.\r\nMAIL FROM:<news@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n'))).toBe(true);
     expect(reads.some((r) => r.endsWith('\r\n.\r\nMAIL FROM:<news@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n'))).toBe(true);
+  });
+
+  it('fails the messages in flight when the connection drops, as connection errors, and sends the rest on a new connection', async () => {
+    // The server takes message 2 and closes without answering: message 2 and the message
+    // pipelined behind it (3) are in flight; 4 and 5 wait for a connection.
+    rawServer = await scriptedServer({ dropAt: 2 });
+    const port = (rawServer.address() as { port: number }).port;
+    adapter = createSmtpAdapter({ channelId: 'email-main', url: `smtp://127.0.0.1:${port}`, pool: { maxConnections: 1 } });
+    const payloads = await Promise.all([1, 2, 3, 4, 5].map((n) => payload(`r${n}@example.com`, n)));
+    const results = await Promise.allSettled(payloads.map((p) => adapter?.send(p)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    for (const r of [results[1], results[2]] as PromiseRejectedResult[]) {
+      expect(r.reason.connection).toBe(true);
+      expect(r.reason.kind).toBe('transient');
+    }
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value?.providerMessageId : undefined))).toEqual(['S1', undefined, undefined, 'S3', 'S4']);
   });
 
   it('maps 450 on RCPT to a transient recipient error', async () => {
