@@ -87,8 +87,10 @@ export class SmtpPool {
   verify(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.open((err, conn) => {
-        if (err) return reject(err);
-        conn?.quit();
+        if (err || !conn) return reject(err);
+        // Whatever happens while it says QUIT no longer matters (and must not go unhandled).
+        conn.on('error', () => {});
+        conn.quit();
         resolve();
       });
     });
