@@ -46,7 +46,7 @@ const sourcesAt = newestSource();
 mkdirSync(out, { recursive: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { herald: 'src/cli/main.ts', 'send-worker': 'src/pipeline/send-worker.ts', 'mjml-worker': 'src/render/email/mjml-worker.ts' },
+  entryPoints: { herald: 'src/cli/main.ts', 'send-worker': 'src/pipeline/send-worker.ts', 'mjml-worker': 'src/render/email/mjml-worker.ts', 'parse-worker': 'src/content/parse-worker.ts' },
   outdir: out,
   bundle: true,
   splitting: true,

@@ -1,6 +1,7 @@
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { type Document, parseDocument, type Tags, type YAMLError } from 'yaml';
 import { ArticleParseError } from './errors.ts';
+import { readSimpleYaml } from './simple-yaml.ts';
 
 export type FrontMatterFormat = 'yaml' | 'toml' | 'json' | 'org';
 
@@ -203,7 +204,7 @@ const psychTimestamps = (tags: Tags): Tags => [
     resolve: (text: string) => new YamlTimestamp(text),
   } as Tags[number],
 ];
-const YAML_OPTIONS = { schema: 'yaml-1.1', customTags: withoutTimestamps, merge: true, logLevel: 'error', prettyErrors: true } as const;
+export const YAML_OPTIONS = { schema: 'yaml-1.1', customTags: withoutTimestamps, merge: true, logLevel: 'error', prettyErrors: true } as const;
 const PSYCH_OPTIONS = { ...YAML_OPTIONS, customTags: psychTimestamps };
 
 interface BlockWarning {
@@ -213,6 +214,9 @@ interface BlockWarning {
 
 /** Line numbers here count from the block's first line. */
 function parseYamlBlock(block: string, options: typeof YAML_OPTIONS | typeof PSYCH_OPTIONS): { value: unknown; warnings: BlockWarning[] } {
+  // Hugo's simple front matter without the library (Psych's differs: unquoted dates are timestamps there).
+  const simple = options === YAML_OPTIONS ? readSimpleYaml(block) : undefined;
+  if (simple) return { value: simple, warnings: [] };
   const strict = parseDocument(block, { ...options, uniqueKeys: true });
   if (strict.errors.length === 0) return { value: strict.toJS(), warnings: [] };
 

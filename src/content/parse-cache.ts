@@ -69,6 +69,21 @@ export class ParseCache {
     return JSON.parse(hit.page) as ParsedPage;
   }
 
+  /**
+   * Whether the file must be read to know (a page cached under the same key whose size or time
+   * changed: unchanged bytes keep it); otherwise only a fresh parse will do (see `fresh`).
+   */
+  hasEntry(path: string, key: string): boolean {
+    return this.known.get(path)?.key === key;
+  }
+
+  /** A page parsed afresh (nothing usable cached), with the sha256 of its bytes and its JSON: recorded. */
+  fresh(path: string, key: string, info: Pick<Stats, 'size' | 'mtimeMs'>, hash: string, page: string): void {
+    this.seen.add(path);
+    this.stats.read++;
+    this.remember({ path, size: info.size, mtimeMs: info.mtimeMs, hash, key, page });
+  }
+
   /** After reading the bytes: the cached page when they hash the same, else the freshly parsed one (recorded). */
   parsed(path: string, key: string, info: Pick<Stats, 'size' | 'mtimeMs'>, bytes: Uint8Array, parse: () => ParsedPage): ParsedPage {
     this.seen.add(path);
