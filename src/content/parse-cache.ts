@@ -45,7 +45,7 @@ export class ParseCache {
     this.known = new Map([...entries].map((e) => [e.path, e]));
   }
 
-  /** The key of one file: the stamp plus where the walk found it (section, bundle, cascade, language…). */
+  /** The key of one file: the stamp plus where the walk found it (its source: section, bundle, cascade, language…). */
   keyFor(candidate: unknown): string {
     // Plain JSON (the walk builds candidates the same way each time; other code is another stamp).
     return `${this.stamp} ${JSON.stringify(candidate, regExpAsText)}`;

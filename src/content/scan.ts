@@ -178,8 +178,9 @@ async function readAll(candidates: Candidate[], content: ContentSettings, site: 
       }
       infos[i] = info;
       if (cache) {
-        const { absolute, stats: _stats, ...where } = c as Candidate & { stats?: unknown };
-        const key = cache.keyFor(where);
+        const absolute = c.absolute;
+        // Where the walk found it; its language's settings are the stamp's (and a third of the key's length).
+        const key = cache.keyFor(c.src);
         const known = cache.unchanged(absolute, key, info);
         if (known) {
           outcomes[i] = known;
