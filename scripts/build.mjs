@@ -26,6 +26,8 @@ function newestSource(dir = path.join(root, 'src')) {
   return newest;
 }
 
+const LUXON_ESM = path.join(root, 'node_modules/luxon/build/es6/luxon.mjs');
+
 const BUNDLED = new Set(['zod', 'smol-toml', 'yaml', 'luxon', 'marked', 'commander', 'dotenv', 'cron-parser']);
 
 /** Every npm package external (loaded from node_modules at run time) except those named. */
@@ -34,6 +36,9 @@ function externalExcept(bundled) {
     name: 'external-except',
     setup(b) {
       b.onResolve({ filter: /^[^./]/ }, (args) => {
+        // cron-parser require()s luxon, which would bundle luxon's CommonJS build beside the ES
+        // module build Herald imports: two copies (~250 KB each) loaded by every command.
+        if (args.path === 'luxon' && args.kind === 'require-call') return { path: LUXON_ESM };
         const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
         return bundled.has(name) ? undefined : { path: args.path, external: true };
       });
@@ -46,7 +51,7 @@ const sourcesAt = newestSource();
 mkdirSync(out, { recursive: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { herald: 'src/cli/main.ts', 'send-worker': 'src/pipeline/send-worker.ts', 'mjml-worker': 'src/render/email/mjml-worker.ts' },
+  entryPoints: { herald: 'src/cli/main.ts', 'send-worker': 'src/pipeline/send-worker.ts', 'mjml-worker': 'src/render/email/mjml-worker.ts', 'parse-worker': 'src/content/parse-worker.ts' },
   outdir: out,
   bundle: true,
   splitting: true,

@@ -2,7 +2,7 @@
  * `editors:`: who may steer Herald from Telegram and Discord, and where approval cards go.
  * A platform whose token is empty (e.g. `${TELEGRAM_TOKEN:-}` unset) is off.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { discordIdValue } from '../channels/discord/discord-config.ts';
 import { TELEGRAM_TOKEN, telegramChat } from '../channels/telegram/telegram-config.ts';
 import { httpUrl } from '../config/fields.ts';

@@ -2,7 +2,7 @@
  * `bounces:` in herald.yaml: the VERP return path, the bounce mailbox read over IMAP, the
  * providers' webhooks and the policy that turns bounces into a suppressed address.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration } from '../config/fields.ts';
 import type { BouncePolicy } from '../store/types.ts';
 

@@ -1,6 +1,6 @@
 /** Zod building blocks shared by the config schema and each channel's own schema. */
 import { CronExpressionParser } from 'cron-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from './duration.ts';
 
 export const duration = (example: string) =>

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { editorsSchema } from '../bots/editors-config.ts';
 import { channelSchemas } from '../channels/channel-schemas.ts';
 import { bouncesSchema } from '../bounces/bounce-config.ts';

@@ -35,11 +35,12 @@ export function readTaxonomies(data: Record<string, unknown>, extra: readonly st
   return { taxonomies, topics: uniqueTexts(names.flatMap((name) => taxonomies[name] ?? [])) };
 }
 
-/** Front matter `summary`/`description`, else from the body (HTML files: their text). */
-export function readSummary(data: Record<string, unknown>, body: string, ext: string): string {
+/** Front matter `summary`/`description`, else from the body (HTML files: their text); a function body is called only then. */
+export function readSummary(data: Record<string, unknown>, body: string | (() => string), ext: string): string {
   const field = getField(data, 'summary', 'description');
   if (field) return summaryFromText(asText(field));
-  return ext === 'html' || ext === 'htm' ? summaryFromHtml(body) : summaryFromBody(body);
+  const text = typeof body === 'string' ? body : body();
+  return ext === 'html' || ext === 'htm' ? summaryFromHtml(text) : summaryFromBody(text);
 }
 
 export function resolveField(field: Field, base: string, siteUrl: string): string {

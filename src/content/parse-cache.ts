@@ -45,7 +45,7 @@ export class ParseCache {
     this.known = new Map([...entries].map((e) => [e.path, e]));
   }
 
-  /** The key of one file: the stamp plus where the walk found it (section, bundle, cascade, language…). */
+  /** The key of one file: the stamp plus where the walk found it (its source: section, bundle, cascade, language…). */
   keyFor(candidate: unknown): string {
     // Plain JSON (the walk builds candidates the same way each time; other code is another stamp).
     return `${this.stamp} ${JSON.stringify(candidate, regExpAsText)}`;
@@ -67,6 +67,21 @@ export class ParseCache {
     if (this.now() - info.mtimeMs < RACY_MS) return undefined;
     this.stats.reused++;
     return JSON.parse(hit.page) as ParsedPage;
+  }
+
+  /**
+   * Whether the file must be read to know (a page cached under the same key whose size or time
+   * changed: unchanged bytes keep it); otherwise only a fresh parse will do (see `fresh`).
+   */
+  hasEntry(path: string, key: string): boolean {
+    return this.known.get(path)?.key === key;
+  }
+
+  /** A page parsed afresh (nothing usable cached), with the sha256 of its bytes and its JSON: recorded. */
+  fresh(path: string, key: string, info: Pick<Stats, 'size' | 'mtimeMs'>, hash: string, page: string): void {
+    this.seen.add(path);
+    this.stats.read++;
+    this.remember({ path, size: info.size, mtimeMs: info.mtimeMs, hash, key, page });
   }
 
   /** After reading the bytes: the cached page when they hash the same, else the freshly parsed one (recorded). */

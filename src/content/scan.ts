@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Article, ArticleProblem, ScanResult, ScanWarning, SkippedFile } from './article.ts';
 import { assertValidZone } from './dates.ts';
@@ -5,20 +6,24 @@ import { ArticleParseError } from './errors.ts';
 import { type ParsedPage, parseHugoPage } from './hugo/page.ts';
 import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
 import { type JekyllCandidate, parseJekyllPage, unknownJekyllPlaceholders, walkJekyll } from './jekyll/page.ts';
+import { cloneable, PARALLEL_PARSE_MIN, parseInParallel, parseThreads, type WorkerParse } from './parallel-parse.ts';
 import type { ParseCache } from './parse-cache.ts';
 import { unknownPermalinkTokens } from './permalink.ts';
 import { type ContentSettings, defaultLanguageCode, type SiteSettings } from './site.ts';
 import { describeTooLarge, MAX_ARTICLE_BYTES } from './source-text.ts';
 import { assertSiteUrl } from './urls.ts';
 
-/** How many files are read at once: enough to hide latency, few enough to stay clear of EMFILE. */
-const READ_CONCURRENCY = 16;
-
 export interface ScanOptions {
   /** Also list files that are not content at all (images, data) as skipped. */
   all?: boolean;
   /** Pages parsed before: only new and changed files are read (see parse-cache.ts). */
   cache?: ParseCache;
+  /**
+   * Threads that parse when there are at least `parallelMin` pages to parse (default: one per
+   * core, at most four; from PARALLEL_PARSE_MIN pages). 1: this thread only.
+   */
+  threads?: number;
+  parallelMin?: number;
 }
 
 /** A file the walk found to be a page, with where it was found. */
@@ -56,7 +61,7 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
     problems.push(...walk.problems);
   }
 
-  const outcomes = await mapLimited(candidates, READ_CONCURRENCY, async (c) => readOne(c, content, site, opts.cache));
+  const outcomes = await readAll(candidates, content, site, opts);
 
   const articles: Article[] = [];
   const warnings: ScanWarning[] = [];
@@ -129,39 +134,103 @@ function assertUsableSettings(content: ContentSettings, site: SiteSettings): voi
   }
 }
 
-function readOne(c: Candidate, content: ContentSettings, site: SiteSettings, cache?: ParseCache): ParsedPage | ArticleProblem {
-  const file = c.src.file;
+type Outcome = ParsedPage | ArticleProblem;
+
+function problemOf(file: string, err: unknown): ArticleProblem {
+  if (err instanceof ArticleParseError) return { file, reason: err.reason };
+  return { file, reason: `cannot read file: ${(err as Error).message}` };
+}
+
+/** One file read and parsed (no cache): the page and the bytes it came from, or why it is no page. */
+export function parseFile(c: Candidate, content: ContentSettings, site: SiteSettings): { page: ParsedPage; bytes: Uint8Array } | ArticleProblem {
   try {
     // Synchronous on purpose: small local files, where a thread-pool round trip per call
     // cost more than the read itself (measured: 2,000 files).
-    const info = ('stats' in c && c.stats) || statSync(c.absolute);
-    // Checked before reading so a stray video renamed .md is never loaded into memory.
-    if (info.size > MAX_ARTICLE_BYTES) return { file, reason: describeTooLarge(info.size) };
-    if (cache) {
-      const { absolute, stats: _stats, ...where } = c as Candidate & { stats?: unknown };
-      const key = cache.keyFor(where);
-      const known = cache.unchanged(absolute, key, info);
-      if (known) return known;
-      const bytes = readFileSync(absolute);
-      return cache.parsed(absolute, key, info, bytes, () => parseCandidate(c, bytes, site, content));
-    }
     const bytes = readFileSync(c.absolute);
-    return parseCandidate(c, bytes, site, content);
+    return { page: parseCandidate(c, bytes, site, content), bytes };
   } catch (err) {
-    if (err instanceof ArticleParseError) return { file, reason: err.reason };
-    return { file, reason: `cannot read file: ${(err as Error).message}` };
+    return problemOf(c.src.file, err);
   }
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
+/** sha256 of a parsed page's bytes (an article carries it already: not computed twice). */
+function bytesHash(page: ParsedPage, bytes: Uint8Array): string {
+  return page.article?.contentHash ?? createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Every candidate's outcome, in candidate order: from the cache when the file is unchanged,
+ * else read and parsed, by several threads when there are many to parse (parallel-parse.ts).
+ */
+async function readAll(candidates: Candidate[], content: ContentSettings, site: SiteSettings, opts: ScanOptions): Promise<Outcome[]> {
+  const cache = opts.cache;
+  const outcomes = new Array<Outcome>(candidates.length);
+  const infos = new Array<{ size: number; mtimeMs: number }>(candidates.length);
+  const keys = new Array<string>(candidates.length);
+  const toParse: number[] = [];
+  for (const [i, c] of candidates.entries()) {
+    try {
+      const info = ('stats' in c && c.stats) || statSync(c.absolute);
+      // Checked before reading so a stray video renamed .md is never loaded into memory.
+      if (info.size > MAX_ARTICLE_BYTES) {
+        outcomes[i] = { file: c.src.file, reason: describeTooLarge(info.size) };
+        continue;
+      }
+      infos[i] = info;
+      if (cache) {
+        const absolute = c.absolute;
+        // Where the walk found it; its language's settings are the stamp's (and a third of the key's length).
+        const key = cache.keyFor(c.src);
+        const known = cache.unchanged(absolute, key, info);
+        if (known) {
+          outcomes[i] = known;
+          continue;
+        }
+        if (cache.hasEntry(absolute, key)) {
+          // Touched, maybe unchanged: its bytes decide (rare; on this thread).
+          const bytes = readFileSync(absolute);
+          outcomes[i] = cache.parsed(absolute, key, info, bytes, () => parseCandidate(c, bytes, site, content));
+          continue;
+        }
+        keys[i] = key;
+      }
+      toParse.push(i);
+    } catch (err) {
+      outcomes[i] = problemOf(c.src.file, err);
     }
+  }
+
+  const parseHere = (i: number) => {
+    const c = candidates[i] as Candidate;
+    const parsed = parseFile(c, content, site);
+    if (!('page' in parsed)) {
+      outcomes[i] = parsed;
+      return;
+    }
+    outcomes[i] = parsed.page;
+    cache?.fresh(c.absolute, keys[i] as string, infos[i] as { size: number; mtimeMs: number }, bytesHash(parsed.page, parsed.bytes), JSON.stringify(parsed.page));
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  const take = (i: number, parsed: WorkerParse) => {
+    const c = candidates[i] as Candidate;
+    if (!('json' in parsed)) {
+      outcomes[i] = parsed;
+      return;
+    }
+    outcomes[i] = JSON.parse(parsed.json) as ParsedPage;
+    cache?.fresh(c.absolute, keys[i] as string, infos[i] as { size: number; mtimeMs: number }, parsed.hash, parsed.json);
+  };
+  const threads = opts.threads ?? parseThreads();
+  if (threads > 1 && toParse.length >= (opts.parallelMin ?? PARALLEL_PARSE_MIN) && cloneable({ content, site }) && toParse.every((i) => cloneable(candidates[i]))) {
+    await parseInParallel(toParse, candidates, threads, { content, site }, parseHere, take);
+  } else {
+    for (const i of toParse) parseHere(i);
+  }
+  return outcomes;
+}
+
+/** The parse of one page on a worker thread (parse-worker.ts): its JSON and hash, or the problem. */
+export function parseFileForWorker(c: Candidate, content: ContentSettings, site: SiteSettings): WorkerParse {
+  const parsed = parseFile(c, content, site);
+  if (!('page' in parsed)) return parsed;
+  return { json: JSON.stringify(parsed.page), hash: bytesHash(parsed.page, parsed.bytes) };
 }

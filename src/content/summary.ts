@@ -38,7 +38,7 @@ const REFERENCE_DEFINITION = /^ {0,3}\[[^\]\n]+\]:/m;
  */
 function firstParagraphOfPrefix(source: string): string | undefined {
   if (source.length < 4096 || REFERENCE_DEFINITION.test(source)) return undefined;
-  for (let size = 2048; size < source.length / 2; size *= 4) {
+  for (let size = 512; size < source.length / 2; size *= 4) {
     const cut = source.indexOf('\n\n', size);
     if (cut < 0) return undefined;
     const tokens = new Lexer().lex(source.slice(0, cut + 1));

@@ -12,7 +12,7 @@ import { sendsAlerts } from './breaking.ts';
 import { finished } from 'node:stream/promises';
 import { parse as parseCsvStream } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
-import { z } from 'zod';
+import * as z from 'zod';
 import { siteLanguages } from '../content/site.ts';
 import { isSuppressed, SUBSCRIBER_STATUSES } from '../store/subscriber-status.ts';
 import type { ConsentContext, SubscriberStatus, SubscriberUpsert } from '../store/types.ts';

@@ -46,13 +46,15 @@ export function assignArticleIds(rows: Iterable<IdentityRow>, articles: readonly
     }
     return undefined;
   };
+  // Each article's key, made once (JSON text: thousands of articles, up to three passes).
+  const keys = new Map(articles.map((a) => [a, sourceKey(a)]));
   // The default language's articles claim a row from before first: that was the only language then.
   const order = [...articles].sort((a, b) => Number(b.language === defaultLanguage) - Number(a.language === defaultLanguage));
   const pending: ArticleToIdentify[] = [];
   for (const pass of ['key', 'file', 'url'] as const) {
     const rest: ArticleToIdentify[] = [];
     for (const a of pass === 'key' ? order : pending.splice(0)) {
-      const key = sourceKey(a);
+      const key = keys.get(a) as string;
       const id = pass === 'key' ? byKey.get(key) : pass === 'file' ? claim(legacyByFile.get(a.file)) : a.url ? claim(legacyByUrl.get(a.url)) : undefined;
       if (id === undefined) {
         rest.push(a);
@@ -65,7 +67,7 @@ export function assignArticleIds(rows: Iterable<IdentityRow>, articles: readonly
     pending.push(...rest);
   }
   for (const a of pending) {
-    const key = sourceKey(a);
+    const key = keys.get(a) as string;
     let id = a.id;
     // Someone else's id (another file's row, or one given out in this scan): add a suffix.
     for (let n = 2; assigned.has(id) || (taken.has(id) && taken.get(id) !== key); n++) id = `${a.id}~${n}`;

@@ -1,6 +1,7 @@
+import { DateTime } from 'luxon';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { assertValidZone, parseDateField, toUtcIso } from '../../src/content/dates.ts';
+import { assertValidZone, parseDateField, parseDateText, toUtcIso } from '../../src/content/dates.ts';
 import { ArticleParseError } from '../../src/content/errors.ts';
 
 const SH = 'Asia/Shanghai';
@@ -70,5 +71,26 @@ describe('assertValidZone', () => {
   it('accepts IANA zones and rejects others', () => {
     expect(() => assertValidZone('Asia/Shanghai')).not.toThrow();
     expect(() => assertValidZone('Mars/Olympus')).toThrow('site timezone "Mars/Olympus" is not a valid IANA time zone');
+  });
+});
+
+describe('parseDateText with an offset (made from the instant)', () => {
+  it('gives what luxon reads from the same ISO text, invalid dates included', () => {
+    const show = (d: DateTime | undefined) =>
+      d === undefined ? 'none' : d.isValid ? `${d.toISO()} ${d.zoneName} ${d.offset} ${d.toMillis()} ${d.toFormat('yyyy LLL dd EEE HH:mm:ss.SSS')}` : `invalid ${d.invalidReason}`;
+    const texts = [
+      '2024-01-01T00:00:00+08:00', '2024-02-29T23:59:59-05:30', '2023-02-29T10:00:00+08:00', '2024-13-01T00:00:00Z',
+      '2024-04-31T00:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T23:60:00Z', '2024-01-01T23:00:60Z', '2024-01-01 8:05:03 -5',
+      '0999-01-01T00:00:00Z', '1000-01-01T00:00:00+14:00', '2024-06-30T12:00:00-00:30', '2024-06-30T12:00:00+0530',
+      '2024-06-30T12:00:00+25:00', '1900-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '2024-01-01T20:00:00.000+08:00',
+      '2024-01-01T20:00:00.9999+08:00', '2024-01-01T20:00:00,5Z', '2024-01-01 00:00:00 +08',
+    ];
+    for (const text of texts) {
+      const m = /^(\d{4}-\d{2}-\d{2})(?:[Tt]|\s+)(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|z|([+-])(\d{1,2}):?(\d{2})?)$/.exec(text);
+      if (!m) throw new Error(`test input ${text}`);
+      const offset = m[6] === 'Z' || m[6] === 'z' ? 'Z' : `${m[7]}${(m[8] as string).padStart(2, '0')}:${m[9] ?? '00'}`;
+      const iso = `${m[1]}T${(m[2] as string).padStart(2, '0')}:${m[3]}:${m[4]}${m[5] ? `.${m[5]}` : ''}${offset}`;
+      expect(show(parseDateText(text, 'Asia/Shanghai')), text).toBe(show(DateTime.fromISO(iso, { setZone: true })));
+    }
   });
 });

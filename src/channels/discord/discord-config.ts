@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelBase, httpUrl, postLife } from '../../config/fields.ts';
 import { DISCORD_API_ROOT, parseWebhookUrl } from './webhook-url.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelBase, cron } from '../../config/fields.ts';
 import type { DkimKey } from '../../render/email/dkim.ts';
 

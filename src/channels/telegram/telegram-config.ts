@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelBase, httpUrl, postLife } from '../../config/fields.ts';
 
 // BotFather tokens look like 123456789:AAE…; the check only catches paste mistakes

@@ -6,12 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { Article, SkipReason } from '../article.ts';
 import { parseDateText, toUtcIso } from '../dates.ts';
-import { type FrontMatterWarning, readFrontMatter } from '../front-matter.ts';
+import { type FrontMatterWarning, readHugoFrontMatter } from '../front-matter.ts';
 import { findImage, readAuthors, readDate, readEditorial, readSummary, readTaxonomies, readTitle, resolveField } from '../page-fields.ts';
 import { type HugoSource, hugoPagePath, hugoTranslationKey } from '../paths.ts';
 import { expandPermalink } from '../permalink.ts';
 import type { ContentSettings, SiteLanguage, SiteSettings } from '../site.ts';
-import { decodeSourceText } from '../source-text.ts';
 import { pageHref } from '../urls.ts';
 import { asBoolean, asText, getField } from '../values.ts';
 import { DEFAULT_PATH_RULES } from './path-rules.ts';
@@ -83,8 +82,7 @@ export function hugoArticleId(src: HugoSource, defaultLanguage: string): string 
 
 export function parseHugoPage(src: HugoSource, bytes: Uint8Array, site: SiteSettings, content: ContentSettings, lang: SiteLanguage, defaultLanguage: string): ParsedPage {
   const dateKeys = content.dateKeys;
-  const text = decodeSourceText(bytes);
-  const fm = readFrontMatter(text, 'hugo');
+  const fm = readHugoFrontMatter(bytes);
   const data = withCascade(fm.data, src.cascade);
   const warnings = fm.warnings;
 

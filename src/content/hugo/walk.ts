@@ -4,7 +4,7 @@
  * (which make nested folders sections and may `cascade` front matter), `ignoreFiles`.
  * Finds the pages to read; reads only the small `_index` files itself.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArticleProblem, SkippedFile } from '../article.ts';
 import { ArticleParseError } from '../errors.ts';
@@ -19,7 +19,7 @@ export interface HugoCandidate {
   src: HugoSource;
   absolute: string;
   lang: SiteLanguage;
-  /** Size and modification time as the walk found them (so the scan need not stat again). */
+  /** Size and modification time when the walk had them (a symlinked file); else the scan stats the file. */
   stats?: { size: number; mtimeMs: number };
 }
 
@@ -79,7 +79,7 @@ export async function walkHugo(content: ContentSettings, site: SiteSettings, opt
     firstDir = false;
     const otherRoots = new Set(allDirs.filter((d) => d !== root));
     const state = { owner, known, disabled, byCode, ignore, opts, out, otherRoots, seen: new Set([root]) };
-    await walkFolder(state, dir, '', { sections: [], auto: false, cascades: new Map() });
+    await walkFolder(state, dir, '', { sections: [], auto: false, cascades: new Map() }, root);
   }
   // One page per path and language: like Hugo, the last one found wins (files come before
   // the folders beside them, so a bundle wins over a page of the same name).
@@ -121,27 +121,43 @@ interface Entry {
   absolute: string;
   rel: string;
   isDir: boolean;
-  size: number;
-  mtimeMs: number;
+  /** A folder's real path, when known without asking (no symlink on the way from the walked root). */
+  real?: string;
+  /** Size and time when the entry had to be stat'ed anyway (a symlink); files are stat'ed by the scan. */
+  stats?: { size: number; mtimeMs: number };
 }
 
-async function listFolder(state: WalkState, absolute: string, rel: string): Promise<Entry[] | undefined> {
-  let names: string[];
+/**
+ * The folder's entries. Their types come with the listing: only symlinks (and entries of
+ * unknown type) are stat'ed here, and only pages are stat'ed later (by the scan), so a
+ * bundle's resources and the folders cost no call of their own.
+ */
+async function listFolder(state: WalkState, absolute: string, rel: string, real: string | undefined): Promise<Entry[] | undefined> {
+  let dirents: Dirent[];
   try {
-    names = readdirSync(absolute).sort(compareText);
+    dirents = readdirSync(absolute, { withFileTypes: true }).sort((a, b) => compareText(a.name, b.name));
   } catch (err) {
     if (rel === '') throw new Error(`content folder ${absolute} cannot be read: ${(err as Error).message}`);
     state.out.problems.push({ file: rel, reason: `cannot read folder: ${(err as Error).message}` });
     return undefined;
   }
   const entries: Entry[] = [];
-  for (const name of names) {
+  for (const d of dirents) {
+    const name = d.name;
     if (isHiddenName(name)) continue;
     const abs = join(absolute, name);
     const entryRel = rel === '' ? name : `${rel}/${name}`;
+    if (d.isDirectory()) {
+      entries.push({ name, absolute: abs, rel: entryRel, isDir: true, real: real === undefined ? undefined : join(real, name) });
+      continue;
+    }
+    if (d.isFile()) {
+      entries.push({ name, absolute: abs, rel: entryRel, isDir: false });
+      continue;
+    }
     try {
       const info = statSync(abs);
-      entries.push({ name, absolute: abs, rel: entryRel, isDir: info.isDirectory(), size: info.size, mtimeMs: info.mtimeMs });
+      entries.push({ name, absolute: abs, rel: entryRel, isDir: info.isDirectory(), stats: { size: info.size, mtimeMs: info.mtimeMs } });
     } catch (err) {
       state.out.problems.push({ file: entryRel, reason: `cannot read file: ${(err as Error).message}` });
     }
@@ -149,20 +165,20 @@ async function listFolder(state: WalkState, absolute: string, rel: string): Prom
   return entries;
 }
 
-/** A folder reached again through a symlink (or another language's folder) is not walked twice. */
-async function enterFolder(state: WalkState, absolute: string): Promise<boolean> {
-  const real = realOr(absolute);
-  if (state.seen.has(real) || state.otherRoots.has(real)) return false;
+/** A folder reached again through a symlink (or another language's folder) is not walked twice. Its real path, or undefined: skip it. */
+async function enterFolder(state: WalkState, e: Entry): Promise<string | undefined> {
+  const real = e.real ?? realOr(e.absolute);
+  if (state.seen.has(real) || state.otherRoots.has(real)) return undefined;
   state.seen.add(real);
-  return true;
+  return real;
 }
 
 function languageOf(state: WalkState, suffix: string | undefined): string {
   return suffix ?? state.owner.code;
 }
 
-async function walkFolder(state: WalkState, absolute: string, rel: string, parent: FolderContext): Promise<void> {
-  const entries = await listFolder(state, absolute, rel);
+async function walkFolder(state: WalkState, absolute: string, rel: string, parent: FolderContext, real: string | undefined): Promise<void> {
+  const entries = await listFolder(state, absolute, rel, real);
   if (!entries) return;
   const files = entries.filter((e) => !e.isDir);
   const named = files.map((e) => ({ e, split: splitContentFileName(e.name, state.known) }));
@@ -203,8 +219,9 @@ async function walkFolder(state: WalkState, absolute: string, rel: string, paren
   }
   for (const e of entries) {
     if (!e.isDir) continue;
-    if (!(await enterFolder(state, e.absolute))) continue;
-    await walkFolder(state, e.absolute, e.rel, ctx);
+    const entered = await enterFolder(state, e);
+    if (entered === undefined) continue;
+    await walkFolder(state, e.absolute, e.rel, ctx, entered);
   }
 }
 
@@ -237,7 +254,7 @@ function addPage(state: WalkState, e: Entry, suffix: string | undefined, dir: st
   };
   const cascade = resolveCascade(ctx.cascades.get(language), src);
   if (cascade) src.cascade = cascade;
-  state.out.candidates.push({ src, absolute: e.absolute, lang, stats: { size: e.size, mtimeMs: e.mtimeMs } });
+  state.out.candidates.push(e.stats ? { src, absolute: e.absolute, lang, stats: e.stats } : { src, absolute: e.absolute, lang });
 }
 
 async function listResources(state: WalkState, e: Entry, owner: string): Promise<void> {
@@ -247,8 +264,9 @@ async function listResources(state: WalkState, e: Entry, owner: string): Promise
     else if (state.opts.all) state.out.skipped.push({ file: e.rel, reason: 'not-content', detail: `a resource of the page bundle ${owner}` });
     return;
   }
-  if (!(await enterFolder(state, e.absolute))) return;
-  const entries = await listFolder(state, e.absolute, e.rel);
+  const entered = await enterFolder(state, e);
+  if (entered === undefined) return;
+  const entries = await listFolder(state, e.absolute, e.rel, entered);
   for (const child of entries ?? []) await listResources(state, child, owner);
 }
 

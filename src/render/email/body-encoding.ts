@@ -1,6 +1,11 @@
-import qp from 'nodemailer/lib/qp/index.js';
+import { createRequire } from 'node:module';
+import type Qp from 'nodemailer/lib/qp/index.js';
 import { PLACEHOLDER_RE, type PlaceholderKey, placeholderKey } from '../placeholders.ts';
 import { relaxedBody } from './dkim.ts';
+
+// Loaded on first use (see mime-headers.ts).
+let loadedQp: typeof Qp | undefined;
+const qpOf = (): typeof Qp => (loadedQp ??= createRequire(import.meta.url)('nodemailer/lib/qp/index.js') as typeof Qp);
 
 /**
  * Content-Transfer-Encoding of one body part with per-recipient splicing.
@@ -72,6 +77,7 @@ const chunkOf = (raw: Buffer, canonical = true): Chunk => ({ raw, canon: canonic
  */
 export function qpSegment(s: string, last: boolean): string {
   if (s === '') return '';
+  const qp = qpOf();
   const encoded = qp.wrap(qp.encode(Buffer.from(s, 'utf8')), 75);
   if (last || encoded.endsWith('\r\n')) return encoded;
   return encoded + SOFT_BREAK;

@@ -1,5 +1,11 @@
 import { domainToASCII } from 'node:url';
-import mimeFuncs from 'nodemailer/lib/mime-funcs/index.js';
+import { createRequire } from 'node:module';
+import type MimeFuncs from 'nodemailer/lib/mime-funcs/index.js';
+
+// Loaded on first use: every command builds the channel kinds, few write an email (and its
+// MIME type table is ~100 KB to load).
+let loaded: typeof MimeFuncs | undefined;
+const mimeFuncs = (): typeof MimeFuncs => (loaded ??= createRequire(import.meta.url)('nodemailer/lib/mime-funcs/index.js') as typeof MimeFuncs);
 
 /**
  * RFC 5322 header building: every value is checked for CR/LF (header injection),
@@ -36,12 +42,12 @@ function wordEncoding(value: string): 'Q' | 'B' {
 export function encodeText(value: string): string {
   // A literal "=?" could be misread as an encoded word by the receiver, so encode that too.
   if (/^[\x20-\x7e]*$/.test(value) && !value.includes('=?')) return value;
-  return mimeFuncs.encodeWord(value, wordEncoding(value), 52);
+  return mimeFuncs().encodeWord(value, wordEncoding(value), 52);
 }
 
 /** `Name: value`, folded to 76-character lines, CRLF-terminated. */
 export function headerLine(name: string, value: string): string {
-  return `${mimeFuncs.foldLines(`${name}: ${value}`, 76)}\r\n`;
+  return `${mimeFuncs().foldLines(`${name}: ${value}`, 76)}\r\n`;
 }
 
 export function textHeader(name: string, value: string): string {
@@ -85,7 +91,7 @@ export function formatAddress(what: string, input: string | MailAddress): string
 function encodeDisplayName(name: string): string {
   if (/^[\w ]*$/.test(name)) return name;
   if (/^[\x20-\x7e]*$/.test(name) && !name.includes('=?')) return `"${name.replace(/([\\"])/g, '\\$1')}"`;
-  return mimeFuncs.encodeWord(name, wordEncoding(name), 52);
+  return mimeFuncs().encodeWord(name, wordEncoding(name), 52);
 }
 
 /** RFC 5322 date-time in UTC, e.g. "Fri, 03 May 2024 01:00:00 +0000". */

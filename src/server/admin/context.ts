@@ -1,6 +1,6 @@
 /** What every dashboard route shares: the Herald context, sessions, cookie policy, and page rendering. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Herald } from '../../pipeline/herald.ts';
 import { formatLocalDate } from '../../render/filters.ts';
 import type { MessageParams } from '../../render/i18n.ts';

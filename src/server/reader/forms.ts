@@ -3,7 +3,7 @@
  * see only clean values or a per-field error key (an i18n key).
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkName } from '../../pipeline/subscriber-name.ts';
 import { TOKEN_RE } from './links.ts';
 

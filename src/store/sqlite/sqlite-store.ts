@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Article } from '../../content/article.ts';
@@ -51,12 +52,26 @@ const FANOUT_PAGE = 1000;
 const FANOUT_BATCH = 100;
 const FANOUT_COLUMNS = 11;
 
+/**
+ * The addon where npm builds it, given directly: otherwise better-sqlite3 asks the `bindings`
+ * package, which inspects a stack trace and tries a dozen paths at every start. Not there (a
+ * build of its own elsewhere): that search.
+ */
+const NATIVE_BINDING = (() => {
+  try {
+    const file = path.join(path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build/Release/better_sqlite3.node');
+    return existsSync(file) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 export class SqliteStore implements Store {
   readonly db: Database.Database;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file, { timeout: 15_000 });
+    this.db = new Database(file, { timeout: 15_000, ...(NATIVE_BINDING ? { nativeBinding: NATIVE_BINDING } : {}) });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');

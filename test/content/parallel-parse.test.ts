@@ -1,0 +1,74 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TomlDate } from 'smol-toml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateHugoSite } from '../../bench/site.ts';
+import { cloneable, parseInParallel, type WorkerParse } from '../../src/content/parallel-parse.ts';
+import { ParseCache } from '../../src/content/parse-cache.ts';
+import { type Candidate, scanContent } from '../../src/content/scan.ts';
+import { walkHugo } from '../../src/content/hugo/walk.ts';
+import type { ContentSettings, SiteSettings } from '../../src/content/site.ts';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/content/site/', import.meta.url));
+const site: SiteSettings = { title: 'Example', url: 'https://example.com/', language: 'zh-CN', timezone: 'Asia/Shanghai' };
+
+describe('parsing on several threads', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'herald-parallel-parse-'));
+    // Generated articles (CJK and English, bundles, YAML and TOML) next to the fixtures' broken and skipped files.
+    generateHugoSite(dir, 90);
+    cpSync(FIXTURES, join(dir, 'content'), { recursive: true });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const content = (): ContentSettings => ({ dir: join(dir, 'content'), permalink: '/:section/:filename/' });
+
+  it('gives the same scan, problems and warnings included, as one thread', async () => {
+    const one = await scanContent(content(), site, { threads: 1 });
+    const two = await scanContent(content(), site, { threads: 2, parallelMin: 1 });
+    expect(one.articles.length).toBeGreaterThan(80);
+    expect(one.problems.length).toBeGreaterThan(0);
+    expect(JSON.stringify(two)).toBe(JSON.stringify(one));
+  });
+
+  it('fills the parse cache with the same entries as one thread', async () => {
+    const a = new ParseCache('s');
+    a.begin();
+    const one = await scanContent(content(), site, { cache: a, threads: 1 });
+    const b = new ParseCache('s');
+    b.begin();
+    const two = await scanContent(content(), site, { cache: b, threads: 3, parallelMin: 1 });
+    expect(JSON.stringify(two)).toBe(JSON.stringify(one));
+    const byPath = (c: ParseCache) => [...c.changed].sort((x, y) => (x.path < y.path ? -1 : 1));
+    expect(byPath(b)).toEqual(byPath(a));
+    expect(b.stats).toEqual(a.stats);
+    // And those entries serve the next scan as well.
+    b.begin();
+    expect(JSON.stringify(await scanContent(content(), site, { cache: b, threads: 2, parallelMin: 1 }))).toBe(JSON.stringify(one));
+  });
+
+  it('has each page parsed once, by this thread or a worker, each answer at its own index', async () => {
+    const walk = await walkHugo(content(), site);
+    const candidates: Candidate[] = walk.candidates.map((c) => ({ kind: 'hugo', ...c }));
+    const items = candidates.map((_, i) => i);
+    const here: number[] = [];
+    const there = new Map<number, WorkerParse>();
+    await parseInParallel(items, candidates, 2, { content: content(), site }, (i) => here.push(i), (i, parsed) => there.set(i, parsed));
+    // The worker is given its first pages as it starts, so it always parses some.
+    expect(there.size).toBeGreaterThan(0);
+    expect([...here, ...there.keys()].sort((a, b) => a - b)).toEqual(items);
+    for (const [i, parsed] of there) {
+      const c = candidates[i] as Candidate;
+      if ('json' in parsed) expect((JSON.parse(parsed.json) as { article?: { file: string } }).article?.file ?? c.src.file).toBe(c.src.file);
+      else expect(parsed.file).toBe(c.src.file);
+    }
+  });
+
+  it('sends a worker only plain data (a TOML date in a cascade is parsed on this thread)', () => {
+    expect(cloneable({ a: [1, 'x', null, { b: true, c: undefined }] })).toBe(true);
+    expect(cloneable({ cascade: { date: new TomlDate('2025-07-02T08:00:00') } })).toBe(false);
+    expect(cloneable({ when: new Date(0) })).toBe(false);
+  });
+});
