@@ -320,6 +320,10 @@ export class PostgresStore implements Store {
     }>,
   ): Promise<number> {
     if (rows.length === 0) return 0;
+    const checks = [
+      this.lockReferenced(q, 'subscribers', rows.map((r) => r.subscriberId ?? null)),
+      this.lockReferenced(q, 'digests', rows.map((r) => r.digestId ?? null)),
+    ];
     const text = (k: 'dedupeKey' | 'channelId' | 'kind' | 'articleId' | 'recipient' | 'variant' | 'messageId') => this.texts(rows.map((r) => r[k] ?? null));
     const ids = (k: 'digestId' | 'subscriberId') => this.bigints(rows.map((r) => r[k] ?? null));
     const r = await q`
@@ -329,7 +333,28 @@ export class PostgresStore implements Store {
                   ${ids('digestId')}::bigint[], ${ids('subscriberId')}::bigint[], ${text('recipient')}::text[], ${text('variant')}::text[],
                   ${text('messageId')}::text[], ${this.sql.array(rows.map((x) => x.manual === true), 16)}::boolean[]) AS v(k, c, kd, a, dg, s, rc, v, m, mn)
       ON CONFLICT (dedupe_key) DO NOTHING`;
+    await Promise.all(checks);
     return r.count;
+  }
+
+  /**
+   * What the foreign keys of deliveries did (migration 1003), for a set of rows at once: every
+   * subscriber or digest named is locked FOR KEY SHARE until commit (so it cannot be deleted, nor
+   * its id changed, under a delivery being written), and a missing one fails the transaction. One
+   * statement for many ids instead of a trigger query per delivery.
+   */
+  private lockReferenced(q: Q, table: 'subscribers' | 'digests', ids: readonly (number | null)[]): Promise<void> {
+    const wanted = [...new Set(ids.filter((id): id is number => id !== null))];
+    if (wanted.length === 0) return Promise.resolve();
+    const locked =
+      table === 'subscribers'
+        ? q`SELECT count(*)::int AS n FROM (SELECT 1 FROM subscribers WHERE id = ANY(${this.bigints(wanted)}::bigint[]) FOR KEY SHARE) l`
+        : q`SELECT count(*)::int AS n FROM (SELECT 1 FROM digests WHERE id = ANY(${this.bigints(wanted)}::bigint[]) FOR KEY SHARE) l`;
+    const done = locked.then(([r]) => {
+      if (r?.n !== wanted.length) throw new Error(`deliveries name ${wanted.length - (r?.n as number)} ${table === 'subscribers' ? 'subscriber(s)' : 'digest(s)'} that do not exist (removed meanwhile?): nothing was written`);
+    });
+    done.catch(() => undefined); // awaited by the caller; a failure is reported there, not as unhandled
+    return done;
   }
 
   /** The body of applyPlan, inside its transaction; returns how many deliveries were written. */
@@ -366,6 +391,7 @@ export class PostgresStore implements Store {
     const page = (after: number) => q`SELECT * FROM subscribers WHERE status = 'active' AND NOT paused AND id > ${after} ORDER BY id LIMIT ${FANOUT_PAGE}`;
     let planned = 0;
     let writing: Promise<number> = Promise.resolve(0);
+    const checks: Promise<void>[] = [this.lockReferenced(q, 'digests', [f.digestId ?? null])];
     let next = page(0);
     for (;;) {
       const rows = await next;
@@ -386,6 +412,7 @@ export class PostgresStore implements Store {
         messageIds.push(f.messageId(s));
       }
       planned += await writing;
+      checks.push(this.lockReferenced(q, 'subscribers', ids));
       writing =
         keys.length === 0
           ? Promise.resolve(0)
@@ -396,7 +423,9 @@ export class PostgresStore implements Store {
       writing.catch(() => undefined); // awaited below; a failure is reported there, not as unhandled
       if (rows.length < FANOUT_PAGE) break;
     }
-    return planned + (await writing);
+    planned += await writing;
+    await Promise.all(checks);
+    return planned;
   }
 
   async createDigest(channelId: string, articleIds: string[], now: Date, shown?: Record<string, PostShown>): Promise<Digest | undefined> {
