@@ -7,7 +7,8 @@
  * rows another process holds (FOR UPDATE SKIP LOCKED), checks-then-writes lock the row they check
  * (FOR UPDATE), inserts that may race use ON CONFLICT, and a scan takes a transaction advisory lock
  * so two processes never give one file two ids. Planning writes a page of deliveries per statement
- * (unnest), and every commit that adds work notifies `herald_work` (LISTEN/NOTIFY) so idle senders
+ * (unnest) and locks what they name (subscribers, digests: the foreign keys' work, one statement
+ * per page instead of a trigger query per row; migration 1003), and every commit that adds work notifies `herald_work` (LISTEN/NOTIFY) so idle senders
  * wake at once.
  */
 import { randomBytes } from 'node:crypto';
@@ -298,6 +299,12 @@ export class PostgresStore implements Store {
     );
   }
 
+  /**
+   * One transaction: all of a plan or none of it. It commits with the server's synchronous_commit
+   * (normally on), on purpose: the WAL of a large plan is written while it runs, so the commit
+   * waits for one flush of what is left (milliseconds, measured against a 10 s plan), and `off`
+   * would let a crash forget a plan `herald digest` had already reported as planned.
+   */
   async applyPlan(plan: ChannelPlan, now: Date): Promise<{ planned: number }> {
     return this.tx(async (q) => ({ planned: await this.writePlan(q, plan, iso(now)) }));
   }
@@ -385,7 +392,7 @@ export class PostgresStore implements Store {
   /**
    * One delivery per active, unpaused reader the match accepts. Keyset pages of readers; each
    * page's deliveries in one statement (what is the same for all of them sent once, not per row),
-   * and the next page read while that statement runs.
+   * its readers locked in one more (lockReferenced), and the next page read while they run.
    */
   private async fanout(q: Q, f: SubscriberFanout, t: string): Promise<number> {
     const page = (after: number) => q`SELECT * FROM subscribers WHERE status = 'active' AND NOT paused AND id > ${after} ORDER BY id LIMIT ${FANOUT_PAGE}`;
