@@ -8,8 +8,8 @@
  * (FOR UPDATE), inserts that may race use ON CONFLICT, and a scan takes a transaction advisory lock
  * so two processes never give one file two ids. Planning writes a page of deliveries per statement
  * (unnest) and locks what they name (subscribers, digests: the foreign keys' work, one statement
- * per page instead of a trigger query per row; migration 1003), and every commit that adds work notifies `herald_work` (LISTEN/NOTIFY) so idle senders
- * wake at once.
+ * per page instead of a trigger query per row; migration 1003), and every commit that adds work
+ * notifies `herald_work` (LISTEN/NOTIFY) so idle senders wake at once.
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
@@ -302,8 +302,8 @@ export class PostgresStore implements Store {
   /**
    * One transaction: all of a plan or none of it. It commits with the server's synchronous_commit
    * (normally on), on purpose: the WAL of a large plan is written while it runs, so the commit
-   * waits for one flush of what is left (milliseconds, measured against a 10 s plan), and `off`
-   * would let a crash forget a plan `herald digest` had already reported as planned.
+   * waits for one flush of what is left (under 10 ms measured after a million deliveries), and
+   * `off` would let a crash forget a plan `herald digest` had already reported as planned.
    */
   async applyPlan(plan: ChannelPlan, now: Date): Promise<{ planned: number }> {
     return this.tx(async (q) => ({ planned: await this.writePlan(q, plan, iso(now)) }));
