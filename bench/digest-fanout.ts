@@ -1,7 +1,8 @@
 /**
  * npm run bench:fanout [-- --subscribers 20000 --connections 8 --articles 12]
  * (`npm run bench` runs the whole-command part of it with every other target: bench/run.ts)
- * npm run bench -- --store postgres://… [--plan 1000000]: SQLite and PostgreSQL compared (bench/store-compare.ts)
+ * npm run bench -- --store postgres://… [--plan 1000000] [--only one,two,plan] [--engines sqlite,postgres]:
+ * SQLite and PostgreSQL compared (bench/store-compare.ts)
  *
  * Fans one digest out to N subscribers into a local SMTP sink on loopback (Postfix's
  * smtp-sink when installed, else a minimal sink of ours), with DKIM off and on (RSA-2048):
@@ -45,6 +46,9 @@ const { values } = parseArgs({
     articles: { type: 'string', default: '12' },
     store: { type: 'string' },
     plan: { type: 'string', default: '1000000' },
+    // With --store: which parts (one,two,plan) and which engines (sqlite,postgres); all by default.
+    only: { type: 'string', default: 'one,two,plan' },
+    engines: { type: 'string', default: 'sqlite,postgres' },
   },
 });
 export const N = Number(values.subscribers);
@@ -321,7 +325,7 @@ async function main() {
   if (values.store) {
     try {
       const { compareStores } = await import('./store-compare.ts');
-      await compareStores(String(values.store), { subscribers: N, plan: Number(values.plan), connections: CONNECTIONS ?? 8, articles: ARTICLES, sinkPort: sink.port, sinkKind: sink.kind });
+      await compareStores(String(values.store), { subscribers: N, plan: Number(values.plan), connections: CONNECTIONS ?? 8, articles: ARTICLES, sinkPort: sink.port, sinkKind: sink.kind, parts: String(values.only).split(','), engines: String(values.engines).split(',') });
     } finally {
       await sink.close();
     }

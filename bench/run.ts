@@ -36,7 +36,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     // Fan-out with DKIM off, on, or both (a 1,000,000-subscriber run takes a while per mode).
     dkim: { type: 'string', default: 'off,on' },
-    // `--store postgres://…` [--plan 1000000]: SQLite and PostgreSQL compared instead (bench/store-compare.ts).
+    // `--store postgres://…` [--plan 1000000] [--only one,two,plan] [--engines sqlite,postgres]: SQLite and PostgreSQL
+    // compared instead (bench/store-compare.ts; there --only names its parts).
     store: { type: 'string' },
   },
 });

@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
@@ -199,37 +199,50 @@ async function planning(e: Engine, configFile: string, n: number): Promise<{ sec
   }
 }
 
-export async function compareStores(pgUrl: string, opts: { subscribers: number; plan: number; connections: number; articles: number; sinkPort: number; sinkKind: string }): Promise<void> {
+export async function compareStores(pgUrl: string, opts: { subscribers: number; plan: number; connections: number; articles: number; sinkPort: number; sinkKind: string; parts?: string[]; engines?: string[] }): Promise<void> {
   const site = siteDir(opts.articles, opts.sinkPort, opts.connections);
   const schema = `herald_bench_${randomBytes(4).toString('hex')}`;
   const sqlite = sqliteEngine(site.dir, site.config);
   const pg = postgresEngine(pgUrl, schema, site.config);
+  const parts = new Set(opts.parts ?? ['one', 'two', 'plan']);
+  const wanted = new Set(opts.engines ?? ['sqlite', 'postgres']);
+  const engines = [sqlite, pg].filter((e) => wanted.has(e === sqlite ? 'sqlite' : 'postgres'));
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
   const shown = pgUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   try {
     console.log(`Herald stores: SQLite (reference) and PostgreSQL ${shown} (schema ${schema}), ${opts.subscribers} subscribers, ${opts.articles} articles, ${opts.connections} SMTP connections per process`);
     console.log(`  sink: ${opts.sinkKind} on 127.0.0.1:${opts.sinkPort}`);
     const rates: Record<string, Record<string, number>> = { SQLite: {}, PostgreSQL: {} };
 
-    console.log('\n  One sending process: `herald digest news` (start-up, planning, sending)');
-    for (const e of [sqlite, pg]) {
-      const r = await oneProcess(e, site.config(e.url), opts.subscribers);
-      (rates[e.name] as Record<string, number>).one = r.sent / r.seconds;
-      console.log(`    ${e.name.padEnd(11)} ${r.seconds.toFixed(2)} s for ${r.sent} emails = ${(r.sent / r.seconds).toFixed(0)} emails/s`);
-    }
-    console.log(`    PostgreSQL / SQLite: ${(((rates.PostgreSQL?.one as number) / (rates.SQLite?.one as number)) * 100).toFixed(0)}%`);
+    const ratio = (k: 'one' | 'two') =>
+      engines.length === 2 && console.log(`    PostgreSQL / SQLite: ${(((rates.PostgreSQL?.[k] as number) / (rates.SQLite?.[k] as number)) * 100).toFixed(0)}%`);
 
-    console.log('\n  Two sending processes: `herald worker` waiting, then `herald digest news`; until every email is sent');
-    for (const e of [sqlite, pg]) {
-      const r = await twoProcesses(e, site.config(e.url), opts.subscribers);
-      (rates[e.name] as Record<string, number>).two = r.sent / r.seconds;
-      console.log(`    ${e.name.padEnd(11)} ${r.seconds.toFixed(2)} s for ${r.sent} emails = ${(r.sent / r.seconds).toFixed(0)} emails/s (the worker sent ${r.byWorker})`);
+    if (parts.has('one')) {
+      console.log('\n  One sending process: `herald digest news` (start-up, planning, sending)');
+      for (const e of engines) {
+        const r = await oneProcess(e, site.config(e.url), opts.subscribers);
+        (rates[e.name] as Record<string, number>).one = r.sent / r.seconds;
+        console.log(`    ${e.name.padEnd(11)} ${r.seconds.toFixed(2)} s for ${r.sent} emails = ${(r.sent / r.seconds).toFixed(0)} emails/s (load average ${load()})`);
+      }
+      ratio('one');
     }
-    console.log(`    PostgreSQL / SQLite: ${(((rates.PostgreSQL?.two as number) / (rates.SQLite?.two as number)) * 100).toFixed(0)}%`);
 
-    console.log(`\n  Planning: one digest for ${opts.plan} subscribers (deliveries written; in process, after start-up)`);
-    for (const e of [sqlite, pg]) {
-      const r = await planning(e, site.config(e.url), opts.plan);
-      console.log(`    ${e.name.padEnd(11)} ${r.seconds.toFixed(2)} s for ${r.planned} deliveries = ${(r.planned / r.seconds).toFixed(0)} deliveries/s`);
+    if (parts.has('two')) {
+      console.log('\n  Two sending processes: `herald worker` waiting, then `herald digest news`; until every email is sent');
+      for (const e of engines) {
+        const r = await twoProcesses(e, site.config(e.url), opts.subscribers);
+        (rates[e.name] as Record<string, number>).two = r.sent / r.seconds;
+        console.log(`    ${e.name.padEnd(11)} ${r.seconds.toFixed(2)} s for ${r.sent} emails = ${(r.sent / r.seconds).toFixed(0)} emails/s (the worker sent ${r.byWorker}; load average ${load()})`);
+      }
+      ratio('two');
+    }
+
+    if (parts.has('plan')) {
+      console.log(`\n  Planning: one digest for ${opts.plan} subscribers (deliveries written; in process, after start-up)`);
+      for (const e of engines) {
+        const r = await planning(e, site.config(e.url), opts.plan);
+        console.log(`    ${e.name.padEnd(11)} ${r.seconds.toFixed(2)} s for ${r.planned} deliveries = ${(r.planned / r.seconds).toFixed(0)} deliveries/s (load average ${load()})`);
+      }
     }
   } finally {
     const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });

@@ -2,11 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import postgres from 'postgres';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pgMigrations } from '../../src/store/postgres/migrations.ts';
 import { migrations } from '../../src/store/sqlite/migrations.ts';
 import { openStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { NewDelivery, Store, SubscriberFanout } from '../../src/store/types.ts';
 import { ENGINES } from '../helpers/store-engines.ts';
 
 const now = new Date('2025-07-01T00:00:00Z');
@@ -151,6 +152,61 @@ describe.each(ENGINES)('$name store', (engine) => {
       expect(r.planned).toBe(1);
       const [d] = await s.claim('e', 'me', now, 10);
       expect(d).toMatchObject({ recipient: 'a@x.com', variant: '["a"]', kind: 'digest' });
+    });
+
+    it('a plan naming a subscriber or digest that does not exist writes nothing', async () => {
+      const s = await open();
+      const { subscriber } = await s.upsertSubscriber({ email: 'a@x.com' }, now);
+      const ok = { channelId: 'c', kind: 'post' as const, recipient: 'a@x.com', subscriberId: subscriber.id, dedupeKey: 'ok' };
+      const plan = (deliveries: NewDelivery[], fanouts: SubscriberFanout[] = []) =>
+        s.applyPlan({ channelId: 'c', createChannelAt: now.toISOString(), decisions: [{ articleId: 'p1', status: 'planned' }], deliveries, fanouts }, now);
+      await expect(plan([ok, { ...ok, subscriberId: subscriber.id + 99, dedupeKey: 'bad' }])).rejects.toThrow();
+      await expect(plan([ok, { ...ok, kind: 'digest', digestId: 99, dedupeKey: 'bad' }])).rejects.toThrow();
+      const fanout: SubscriberFanout = { channelId: 'c', kind: 'digest', digestId: 99, dedupePrefix: 'digest:99', match: () => '["p1"]', messageId: (x) => `<${x.id}@t>` };
+      await expect(plan([ok], [fanout])).rejects.toThrow();
+      expect(await engine.count(s, 'deliveries')).toBe(0);
+      expect(await engine.count(s, 'decisions')).toBe(0);
+      expect(await s.getChannel('c')).toBeUndefined();
+    });
+
+    // PostgreSQL: the store locks what a new delivery names (migration 1003), as a foreign key did.
+    it.runIf(engine.name === 'postgres')('a subscriber removed while a fan-out is written: the plan waits for the removal, then writes nothing', async () => {
+      const s = await open();
+      const a = await s.upsertSubscriber({ email: 'a@x.com' }, now);
+      await s.upsertSubscriber({ email: 'b@x.com' }, now);
+      const other = postgres(engine.url(s), { max: 2, onnotice: () => {} });
+      try {
+        // A removal under way in another process: the row locked and deleted, not committed yet.
+        let commit!: () => void;
+        const committing = new Promise<void>((r) => (commit = r));
+        let removing!: (pid: number) => void;
+        const removed = new Promise<number>((r) => (removing = r));
+        const removal = other.begin(async (q) => {
+          const [{ pid }] = (await q`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }];
+          await q`SELECT id FROM subscribers WHERE id = ${a.subscriber.id} FOR UPDATE`;
+          await q`DELETE FROM subscribers WHERE id = ${a.subscriber.id}`;
+          removing(pid);
+          await committing;
+        });
+        const pid = await removed;
+        const planning = s.applyPlan(
+          { channelId: 'e', decisions: [], deliveries: [], fanouts: [{ channelId: 'e', kind: 'digest', dedupePrefix: 'd1', match: () => '["a"]', messageId: (x) => `<${x.id}@t>` }] },
+          now,
+        );
+        planning.catch(() => undefined);
+        // The plan read both readers and now waits for the removal's lock on a@.
+        for (let i = 0; i < 500; i++) {
+          const [w] = await other`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${pid}::int = ANY(pg_blocking_pids(pid))`;
+          if (w?.n) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        commit();
+        await removal;
+        await expect(planning).rejects.toThrow(/do not exist/);
+        expect(await engine.count(s, 'deliveries')).toBe(0);
+      } finally {
+        await other.end();
+      }
     });
 
     it('an editor’s retry makes failed and deferred deliveries due now, but never a reader who left', async () => {

@@ -311,4 +311,21 @@ export const pgMigrations: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 1003,
+    name: 'planning: deliveries reference subscribers and digests under the store\'s row locks',
+    sql: `
+      -- A foreign key check is a query and a row lock per inserted delivery: half the time of
+      -- planning a large fan-out. The store takes the same lock (FOR KEY SHARE) on every
+      -- subscriber and digest a new delivery names, one statement per page of deliveries, and
+      -- refuses the plan when one is missing, as the constraint did (pg-store.ts, lockReferenced).
+      -- Nothing else sets these columns but to NULL (removeSubscriber, under the subscriber's lock).
+      ALTER TABLE deliveries DROP CONSTRAINT IF EXISTS deliveries_subscriber_id_fkey;
+      ALTER TABLE deliveries DROP CONSTRAINT IF EXISTS deliveries_digest_id_fkey;
+      -- Set when a delivery is sent, looked up by equality only: planning no longer writes a
+      -- NULL entry per delivery.
+      DROP INDEX deliveries_provider_message_id;
+      CREATE INDEX deliveries_provider_message_id ON deliveries(provider_message_id) WHERE provider_message_id IS NOT NULL;
+    `,
+  },
 ];
