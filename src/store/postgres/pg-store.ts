@@ -392,10 +392,12 @@ export class PostgresStore implements Store {
   /**
    * One delivery per active, unpaused reader the match accepts. Keyset pages of readers; each
    * page's deliveries in one statement (what is the same for all of them sent once, not per row),
-   * its readers locked in one more (lockReferenced), and the next page read while they run.
+   * its readers locked by the read itself, and the next page read while they run.
    */
   private async fanout(q: Q, f: SubscriberFanout, t: string): Promise<number> {
-    const page = (after: number) => q`SELECT * FROM subscribers WHERE status = 'active' AND NOT paused AND id > ${after} ORDER BY id LIMIT ${FANOUT_PAGE}`;
+    // Each page's readers are locked as they are read (what deliveries' foreign key did, see
+    // lockReferenced): a reader being removed meanwhile is waited for, then left out.
+    const page = (after: number) => q`SELECT * FROM subscribers WHERE status = 'active' AND NOT paused AND id > ${after} ORDER BY id LIMIT ${FANOUT_PAGE} FOR KEY SHARE`;
     let planned = 0;
     let writing: Promise<number> = Promise.resolve(0);
     const checks: Promise<void>[] = [this.lockReferenced(q, 'digests', [f.digestId ?? null])];
@@ -419,7 +421,6 @@ export class PostgresStore implements Store {
         messageIds.push(f.messageId(s));
       }
       planned += await writing;
-      checks.push(this.lockReferenced(q, 'subscribers', ids));
       writing =
         keys.length === 0
           ? Promise.resolve(0)
