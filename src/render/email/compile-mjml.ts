@@ -33,6 +33,9 @@ export async function compileMjml(source: string, templateName: string): Promise
 /** The worker's young generation (V8's default is 48 MB); see startWorker. */
 const MJML_YOUNG_GENERATION_MB = 6;
 
+/** V8 heap-size flags, which a worker's execArgv may not carry (ERR_WORKER_INVALID_EXEC_ARGV). */
+const HEAP_FLAG = /^--(max|min)[-_](semi|old)[-_]space[-_]size\b|^--max[-_]heap[-_]size\b/;
+
 /** How long the worker waits for another job before it ends (renders come in bursts). */
 const IDLE_MS = 100;
 
@@ -53,8 +56,9 @@ function startWorker(): Running {
   // (3 × 16 MB semi-spaces) was ~20 MB of the fan-out's peak RSS, at no measurable speed gain.
   const w = new Worker(url, {
     resourceLimits: { maxYoungGenerationSizeMb: MJML_YOUNG_GENERATION_MB },
-    // The process's own flags, except one a worker refuses (`node --input-type=module -e …`).
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    // The process's own flags, except those a worker refuses (`node --input-type=module -e …`, and
+    // heap sizes such as `node --max-semi-space-size=4 bin/herald`: the worker has its own above).
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && !HEAP_FLAG.test(a)),
   });
   const r: Running = { w, pending: new Map() };
   const failAll = (e: Error) => {
