@@ -174,13 +174,15 @@ async function renderEmailBodyNow(h: Herald, c: EmailChannelConfig, content: Ema
  * what planning a million deliveries holds. A failure here is left for the send to report.
  */
 export async function prerenderDigest(h: Herald, c: EmailChannelConfig, digestId: number): Promise<void> {
-  try {
-    await emailBody(h, c, { kind: 'digest', digestId });
-  } catch {
-    // The same render runs again for the first email, which reports it as usual.
-  } finally {
-    await endIdleMjmlWorker();
-  }
+  await phase('render', async () => {
+    try {
+      await emailBody(h, c, { kind: 'digest', digestId });
+    } catch {
+      // The same render runs again for the first email, which reports it as usual.
+    } finally {
+      await endIdleMjmlWorker();
+    }
+  });
 }
 
 async function emailBody(h: Herald, c: EmailChannelConfig, d: Pick<Delivery, 'kind' | 'digestId' | 'variant' | 'articleId'>, language?: string): Promise<Body> {
