@@ -15,6 +15,7 @@ import { readerContext } from './plan.ts';
 import { articlesForReader, keyOf, type ReaderContext } from './translations.ts';
 import { isBreaking, sendsAlerts } from './breaking.ts';
 import { shownOf } from './post-shown.ts';
+import { prerenderDigest } from './payloads/email-kind.ts';
 
 export interface DigestSummary {
   channelId: string;
@@ -214,6 +215,8 @@ export async function planDigest(
   const digest = await h.store.createDigest(channel.id, ids, now, Object.fromEntries(articles.map((a) => [a.id, shownOf(a)])));
   if (approval) await h.store.markApprovalPlanned(approval.id, now, digest?.id);
   if (!digest) return { channelId: channel.id, skipped: 'no-articles', articles: [], recipients: 0 };
+  // Rendered first, while the process is small (see prerenderDigest).
+  await prerenderDigest(h, channel, digest.id);
   const recipients = await fanout(h, channel, digest);
   return { channelId: channel.id, digest, articles: digest.articleIds, recipients, ...(approval ? { approval } : {}) };
 }

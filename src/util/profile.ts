@@ -4,12 +4,39 @@
  * phase started inside another (render inside send) counts for the inner one only. Off by
  * default; then `phase` only calls through.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 const totals = new Map<string, number>();
 const stack: { name: string; resumedAt: number }[] = [];
 let enabled = false;
 
 export function enableProfile(): void {
   enabled = true;
+  if (process.env.HERALD_PROFILE_MEMORY === '1') startMemorySampler();
+}
+
+/** Highest memory seen in each phase (HERALD_PROFILE_MEMORY=1): where a command's peak RSS comes from. */
+const memoryPeaks = new Map<string, { m: NodeJS.MemoryUsage; spaces: string }>();
+
+function startMemorySampler(): void {
+  const sample = () => {
+    const m = process.memoryUsage();
+    const name = stack.at(-1)?.name ?? 'other';
+    if ((memoryPeaks.get(name)?.m.rss ?? 0) >= m.rss) return;
+    const spaces = getHeapSpaceStatistics()
+      .filter((s) => s.space_size >= 1048576)
+      .map((s) => `${s.space_name.replace('_space', '')} ${Math.round(s.space_size / 1048576)}`)
+      .join(' ');
+    memoryPeaks.set(name, { m, spaces });
+  };
+  setInterval(sample, 10).unref();
+}
+
+function memoryReport(): string {
+  const mb = (n: number) => Math.round(n / 1048576);
+  const parts = [...memoryPeaks].map(
+    ([name, { m, spaces }]) => `${name} ${mb(m.rss)} MB (heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}: ${spaces}; external ${mb(m.external)}, buffers ${mb(m.arrayBuffers)})`,
+  );
+  return parts.length > 0 ? `\nherald profile memory: ${parts.join('; ')}` : '';
 }
 
 export function profiling(): boolean {
@@ -58,5 +85,5 @@ export function profileReport(totalMs: number): string {
   const other = totalMs - [...totals.values()].reduce((a, b) => a + b, 0);
   if (other >= 1) parts.push(`other ${ms(other)}`);
   const rss = process.resourceUsage().maxRSS / 1024;
-  return `herald profile: ${parts.join(', ')}; total ${ms(totalMs)}, peak RSS ${Math.round(rss)} MB`;
+  return `herald profile: ${parts.join(', ')}; total ${ms(totalMs)}, peak RSS ${Math.round(rss)} MB${memoryReport()}`;
 }

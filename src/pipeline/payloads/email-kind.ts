@@ -12,6 +12,7 @@ import type { EmailPayload } from '../../channels/types.ts';
 import { type Article, articleStatus } from '../../content/article.ts';
 import { defaultLanguageCode, siteForLanguage } from '../../content/site.ts';
 import { escapeHtml, type PrepareMessageInput, type PreparedMessage, prepareMessage } from '../../render/email/prepared-message.ts';
+import { endIdleMjmlWorker } from '../../render/email/compile-mjml.ts';
 import { fitWithin } from '../../render/email/fit-digest.ts';
 import { type DigestCorrection, type GreetingForms, type RenderedEmail, renderDigest, renderSingle } from '../../render/email/render-email.ts';
 import { fillPlaceholders, greetingLine } from '../../render/placeholders.ts';
@@ -166,7 +167,25 @@ async function renderEmailBodyNow(h: Herald, c: EmailChannelConfig, content: Ema
   return { ...fitted.value, articles: { kept: fitted.count, movedForSize: max - fitted.count } };
 }
 
-async function emailBody(h: Herald, c: EmailChannelConfig, d: Delivery, language?: string): Promise<Body> {
+/**
+ * Renders a digest's full edition (every article, the site's default language) before its
+ * fan-out is planned, and ends the MJML worker: the compile is then reused when the first
+ * email is built (compile-mjml.ts keeps the last few), so the worker's ~50 MB never adds to
+ * what planning a million deliveries holds. A failure here is left for the send to report.
+ */
+export async function prerenderDigest(h: Herald, c: EmailChannelConfig, digestId: number): Promise<void> {
+  await phase('render', async () => {
+    try {
+      await emailBody(h, c, { kind: 'digest', digestId });
+    } catch {
+      // The same render runs again for the first email, which reports it as usual.
+    } finally {
+      await endIdleMjmlWorker();
+    }
+  });
+}
+
+async function emailBody(h: Herald, c: EmailChannelConfig, d: Pick<Delivery, 'kind' | 'digestId' | 'variant' | 'articleId'>, language?: string): Promise<Body> {
   if (d.kind === 'digest') {
     const digest = d.digestId === undefined ? undefined : await h.store.getDigest(d.digestId);
     if (!digest) throw permanent(`${c.id}: digest ${d.digestId} is missing from the store`);

@@ -18,6 +18,8 @@ export { dropInvalidImageHeights, minifyEmailHtml } from './mjml-to-html.ts';
  * fan-out or an idle `herald run` (measured in the commits that made it so).
  */
 export async function compileMjml(source: string, templateName: string): Promise<string> {
+  const cached = recent.get(source);
+  if (cached !== undefined) return cached;
   const outcome = await inWorker(source);
   if ('thrown' in outcome) {
     throw new TemplateError(templateName, `MJML could not compile the rendered template: ${outcome.thrown}`, new Error(outcome.thrown));
@@ -27,11 +29,34 @@ export async function compileMjml(source: string, templateName: string): Promise
     const more = outcome.count > 5 ? ` (and ${outcome.count - 5} more)` : '';
     throw new TemplateError(templateName, `invalid MJML (line numbers refer to the rendered MJML): ${details}${more}`);
   }
+  recent.set(source, outcome.html);
+  if (recent.size > RECENT_COMPILES) recent.delete(recent.keys().next().value as string);
   return outcome.html;
+}
+
+/**
+ * The last few compiles, by MJML source (the output depends on nothing else): a digest
+ * rendered before its fan-out is planned (payloads/email-kind.ts, `prerenderDigest`) is not
+ * compiled again when its first email is built, so the worker is not alive, holding ~50 MB,
+ * on top of what planning a large fan-out holds. A few hundred KB at most.
+ */
+const recent = new Map<string, string>();
+const RECENT_COMPILES = 8;
+
+/** Ends the worker now if it has nothing to do (its idle timer cannot fire while a long synchronous step, such as planning, holds the thread). */
+export async function endIdleMjmlWorker(): Promise<void> {
+  const r = current;
+  if (!r || r.pending.size > 0) return;
+  current = undefined;
+  clearTimeout(r.idleTimer);
+  await r.w.terminate();
 }
 
 /** The worker's young generation (V8's default is 48 MB); see startWorker. */
 const MJML_YOUNG_GENERATION_MB = 6;
+
+/** V8 heap-size flags, which a worker's execArgv may not carry (ERR_WORKER_INVALID_EXEC_ARGV). */
+const HEAP_FLAG = /^--(max|min)[-_](semi|old)[-_]space[-_]size\b|^--max[-_]heap[-_]size\b/;
 
 /** How long the worker waits for another job before it ends (renders come in bursts). */
 const IDLE_MS = 100;
@@ -53,8 +78,9 @@ function startWorker(): Running {
   // (3 × 16 MB semi-spaces) was ~20 MB of the fan-out's peak RSS, at no measurable speed gain.
   const w = new Worker(url, {
     resourceLimits: { maxYoungGenerationSizeMb: MJML_YOUNG_GENERATION_MB },
-    // The process's own flags, except one a worker refuses (`node --input-type=module -e …`).
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    // The process's own flags, except those a worker refuses (`node --input-type=module -e …`, and
+    // heap sizes such as `node --max-semi-space-size=4 bin/herald`: the worker has its own above).
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && !HEAP_FLAG.test(a)),
   });
   const r: Running = { w, pending: new Map() };
   const failAll = (e: Error) => {

@@ -75,6 +75,10 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
+    // SQLite's own default page cache (2 MB) instead of better-sqlite3's 16 MB: a fan-out's
+    // inserts and claims filled all 16 MB (a tenth of the command's peak RSS) for no measurable
+    // speed (planning 200,000 deliveries took as long; the pages stay in the OS's file cache).
+    this.db.pragma('cache_size = -2000');
   }
 
   private readonly statements = new Map<string, Database.Statement>();
