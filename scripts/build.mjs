@@ -21,7 +21,9 @@ function newestSource(dir = path.join(root, 'src')) {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    // Code only, as bin/herald compares: a README under src/ is not part of the build.
+    else if (/\.(?:ts|mts|js|mjs|json)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
