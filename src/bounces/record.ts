@@ -6,7 +6,7 @@
  * or the recipient's address. What cannot be matched is recorded as unmatched, with why.
  */
 import type { Herald } from '../pipeline/herald.ts';
-import type { BounceEvent, BounceSource, BounceType, NewBounceEvent } from '../store/types.ts';
+import type { BounceEvent, NewBounceEvent } from '../store/types.ts';
 import { readVerp } from './verp.ts';
 
 export interface Match {
@@ -60,14 +60,8 @@ export async function matchReport(h: Herald, refs: ReportRefs): Promise<Match> {
   return { unmatched: 'no VERP return path and no Message-ID of an email Herald sent' };
 }
 
-export interface ReportInput {
-  key: string;
-  source: BounceSource;
-  type: BounceType;
-  code?: string;
-  diagnostic?: string;
-  recipient?: string;
-}
+/** What a report says, before it is matched to a delivery or subscriber. */
+export type ReportInput = Pick<NewBounceEvent, 'key' | 'source' | 'type' | 'code' | 'diagnostic' | 'recipient'>;
 
 /** Match, record and apply one report; logs what it changed. */
 export async function recordReport(h: Herald, input: ReportInput, match: Match): Promise<{ event: BounceEvent; duplicate: boolean }> {

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { ArticleProblem } from './article.ts';
 import type { Candidate } from './scan.ts';
 import type { ContentSettings, SiteSettings } from './site.ts';
+import { workerExecArgv } from '../util/worker-exec-argv.ts';
 
 export interface ParseWorkerData {
   content: ContentSettings;
@@ -93,8 +94,7 @@ export async function parseInParallel(
     const first = chunk();
     const w = new Worker(url, {
       workerData: { ...settings, first: jobOf(first) } satisfies ParseWorkerData,
-      // The process's own flags, except one a worker refuses (`node --input-type=module -e …`).
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+      execArgv: workerExecArgv(),
     });
     let resolve = () => {};
     const helper: Helper = {

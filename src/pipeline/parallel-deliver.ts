@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import { PROCESS_CLAIMANT } from '../util/claimant.ts';
+import { workerExecArgv } from '../util/worker-exec-argv.ts';
 import type { ChannelRunResult, DeliverOptions } from './deliver.ts';
 import type { Herald } from './herald.ts';
 import type { SendWorkerData, WorkerMessage } from './send-worker.ts';
@@ -43,7 +44,7 @@ export async function deliverInWorkers(h: Herald, channel: EmailChannelConfig, t
     { length: threads },
     () =>
       new Promise<ChannelRunResult>((resolve, reject) => {
-        const w = new Worker(url, { workerData: data });
+        const w = new Worker(url, { workerData: data, execArgv: workerExecArgv() });
         const onAbort = () => w.postMessage({ type: 'stop' });
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         let done = false;

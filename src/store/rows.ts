@@ -2,7 +2,7 @@
  * Ledger rows → the store's types, the same for every engine. SQLite gives flags as 0/1,
  * PostgreSQL as booleans; everything else arrives alike (times and JSON as text).
  */
-import type { Actor, Approval, ApprovalCardRef, ApprovalEvent, BounceEvent, ConsentEvent, ConsentSource, Delivery, Digest, PostShown, Subscriber, SubscriberStatus } from './types.ts';
+import type { Actor, Approval, ApprovalCardRef, ApprovalEvent, BounceEvent, ConsentEvent, ConsentSource, Delivery, Digest, PostRevision, PostShown, Subscriber, SubscriberStatus } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -122,4 +122,31 @@ export function toApproval(r: Row, events: ApprovalEvent[]): Approval {
     cards: JSON.parse(r.cards as string) as ApprovalCardRef[],
     events,
   };
+}
+
+export function toRevision(r: Row): PostRevision {
+  return {
+    id: r.id as number,
+    deliveryId: r.delivery_id as number,
+    channelId: r.channel_id as string,
+    articleId: opt(r.article_id),
+    action: r.action as PostRevision['action'],
+    shown: r.shown === null ? undefined : (JSON.parse(r.shown as string) as PostShown),
+    changes: r.changes === null ? undefined : (JSON.parse(r.changes as string) as string[]),
+    messageId: opt(r.message_id),
+    result: r.result as PostRevision['result'],
+    reason: opt(r.reason),
+    at: r.at as string,
+  };
+}
+
+/** Sent posts with their revisions (`revs` ordered by id), in the order of `deliveries`. */
+export function withRevisions(deliveries: readonly Row[], revs: readonly Row[]): { delivery: Delivery; revisions: PostRevision[] }[] {
+  const by = new Map<number, PostRevision[]>();
+  for (const r of revs) {
+    const list = by.get(r.delivery_id as number) ?? [];
+    list.push(toRevision(r));
+    by.set(r.delivery_id as number, list);
+  }
+  return deliveries.map((r) => ({ delivery: toDelivery(r), revisions: by.get(r.id as number) ?? [] }));
 }

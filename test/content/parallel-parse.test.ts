@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,5 +71,28 @@ describe('parsing on several threads', () => {
     expect(cloneable({ a: [1, 'x', null, { b: true, c: undefined }] })).toBe(true);
     expect(cloneable({ cascade: { date: new TomlDate('2025-07-02T08:00:00') } })).toBe(false);
     expect(cloneable({ when: new Date(0) })).toBe(false);
+  });
+});
+
+describe('parsing on several threads in a process started with V8 heap flags', () => {
+  // `node --max-semi-space-size=4 bin/herald articles` (the README's memory notes): the parse
+  // worker may not inherit that flag, or it refuses to start and the scan failed.
+  it('scans all the same', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-parallel-parse-flags-'));
+    try {
+      generateHugoSite(dir, 40);
+      const scan = fileURLToPath(new URL('../../src/content/scan.ts', import.meta.url));
+      const code = `import { scanContent } from ${JSON.stringify(scan)};
+const one = await scanContent(${JSON.stringify({ dir: join(dir, 'content'), permalink: '/:section/:filename/' })}, ${JSON.stringify(site)}, { threads: 1 });
+const two = await scanContent(${JSON.stringify({ dir: join(dir, 'content'), permalink: '/:section/:filename/' })}, ${JSON.stringify(site)}, { threads: 2, parallelMin: 1 });
+console.log(JSON.stringify({ one: one.articles.length, same: JSON.stringify(one.articles) === JSON.stringify(two.articles) }));`;
+      const r = spawnSync(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual({ one: expect.any(Number), same: true });
+      expect(JSON.parse(r.stdout).one).toBeGreaterThan(20);
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { TemplateError } from '../template-engine.ts';
+import { workerExecArgv } from '../../util/worker-exec-argv.ts';
 import type { MjmlOutcome } from './mjml-to-html.ts';
 import type { MjmlJob } from './mjml-worker.ts';
 
@@ -55,9 +56,6 @@ export async function endIdleMjmlWorker(): Promise<void> {
 /** The worker's young generation (V8's default is 48 MB); see startWorker. */
 const MJML_YOUNG_GENERATION_MB = 6;
 
-/** V8 heap-size flags, which a worker's execArgv may not carry (ERR_WORKER_INVALID_EXEC_ARGV). */
-const HEAP_FLAG = /^--(max|min)[-_](semi|old)[-_]space[-_]size\b|^--max[-_]heap[-_]size\b/;
-
 /** How long the worker waits for another job before it ends (renders come in bursts). */
 const IDLE_MS = 100;
 
@@ -78,9 +76,7 @@ function startWorker(): Running {
   // (3 × 16 MB semi-spaces) was ~20 MB of the fan-out's peak RSS, at no measurable speed gain.
   const w = new Worker(url, {
     resourceLimits: { maxYoungGenerationSizeMb: MJML_YOUNG_GENERATION_MB },
-    // The process's own flags, except those a worker refuses (`node --input-type=module -e …`, and
-    // heap sizes such as `node --max-semi-space-size=4 bin/herald`: the worker has its own above).
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && !HEAP_FLAG.test(a)),
+    execArgv: workerExecArgv(),
   });
   const r: Running = { w, pending: new Map() };
   const failAll = (e: Error) => {

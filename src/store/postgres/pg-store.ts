@@ -16,7 +16,7 @@ import postgres from 'postgres';
 import type { Article } from '../../content/article.ts';
 import type { CachedPage } from '../../content/parse-cache.ts';
 import { assignArticleIds, type IdentityRow, sourceKey } from '../article-ids.ts';
-import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber } from '../rows.ts';
+import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber, withRevisions } from '../rows.ts';
 import { isSuppressed } from '../subscriber-status.ts';
 import type {
   Actor,
@@ -62,23 +62,6 @@ import { createPgCluster } from './pg-cluster.ts';
 /** A pool or a transaction: private helpers run in their caller's transaction. */
 type Q = postgres.ISql;
 const iso = (d: Date) => d.toISOString();
-
-
-function toRevision(r: Row): PostRevision {
-  return {
-    id: r.id as number,
-    deliveryId: r.delivery_id as number,
-    channelId: r.channel_id as string,
-    articleId: opt(r.article_id),
-    action: r.action as PostRevision['action'],
-    shown: r.shown === null ? undefined : (JSON.parse(r.shown as string) as PostShown),
-    changes: r.changes === null ? undefined : (JSON.parse(r.changes as string) as string[]),
-    messageId: opt(r.message_id),
-    result: r.result as PostRevision['result'],
-    reason: opt(r.reason),
-    at: r.at as string,
-  };
-}
 
 function toStoredArticle(r: Row): StoredArticle {
   return {
@@ -621,13 +604,7 @@ export class PostgresStore implements Store {
             AND sent_at >= ${p.sentSince ?? ''} ORDER BY id`;
     if (rows.length === 0) return [];
     const revs = await this.sql`SELECT * FROM post_revisions WHERE delivery_id = ANY(${this.bigints(rows.map((r) => r.id as number))}::bigint[]) ORDER BY id`;
-    const by = new Map<number, PostRevision[]>();
-    for (const r of revs) {
-      const list = by.get(r.delivery_id as number) ?? [];
-      list.push(toRevision(r));
-      by.set(r.delivery_id as number, list);
-    }
-    return rows.map((r) => ({ delivery: toDelivery(r), revisions: by.get(r.id as number) ?? [] }));
+    return withRevisions(rows, revs);
   }
 
   async deliveriesForArticle(articleId: string): Promise<Delivery[]> {

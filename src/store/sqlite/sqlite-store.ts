@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import type { Article } from '../../content/article.ts';
 import type { CachedPage } from '../../content/parse-cache.ts';
 import { assignArticleIds, type IdentityRow, sourceKey } from '../article-ids.ts';
-import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber } from '../rows.ts';
+import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber, withRevisions } from '../rows.ts';
 import type {
   Actor,
   Approval,
@@ -515,25 +515,7 @@ export class SqliteStore implements Store {
     if (rows.length === 0) return [];
     const ids = JSON.stringify(rows.map((r) => r.id));
     const revs = this.stmt('SELECT * FROM post_revisions WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY id').all(ids) as Row[];
-    const by = new Map<number, PostRevision[]>();
-    for (const r of revs) {
-      const list = by.get(r.delivery_id as number) ?? [];
-      list.push({
-        id: r.id as number,
-        deliveryId: r.delivery_id as number,
-        channelId: r.channel_id as string,
-        articleId: opt(r.article_id),
-        action: r.action as PostRevision['action'],
-        shown: r.shown === null ? undefined : (JSON.parse(r.shown as string) as PostShown),
-        changes: r.changes === null ? undefined : (JSON.parse(r.changes as string) as string[]),
-        messageId: opt(r.message_id),
-        result: r.result as PostRevision['result'],
-        reason: opt(r.reason),
-        at: r.at as string,
-      });
-      by.set(r.delivery_id as number, list);
-    }
-    return rows.map((r) => ({ delivery: toDelivery(r), revisions: by.get(r.id as number) ?? [] }));
+    return withRevisions(rows, revs);
   }
 
   async deliveriesForArticle(articleId: string): Promise<Delivery[]> {
