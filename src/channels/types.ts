@@ -36,8 +36,11 @@ export interface EmailPayload {
   envelope: { from: string; to: string };
   /** Stable Message-ID, with angle brackets. */
   messageId: string;
-  /** The complete message, CRLF line endings. */
-  raw: Buffer;
+  /**
+   * The complete message, CRLF line endings: one Buffer, or its pieces in order (a digest's
+   * shared parts are the same Buffers for every recipient: never changed, never joined to send).
+   */
+  raw: Buffer | readonly Buffer[];
   /** The HTML body, decoded; only used by preview adapters to write a viewable .html file. */
   html?: string;
   subject?: string;

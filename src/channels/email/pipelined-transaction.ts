@@ -46,32 +46,82 @@ const END = Buffer.from('\r\n.\r\n');
 /**
  * The message as it goes on the wire after DATA: dot-stuffed, bare LFs made CRLF, ended by
  * "." on a line of its own; the same bytes as nodemailer's DataStream (the test compares them).
- * Slices of `raw` and a few constant pieces, for one writev: nothing is copied.
+ * Slices of the message and a few constant pieces, for one writev: nothing is copied.
+ *
+ * The message may come as its pieces in order (a digest's parts shared by every recipient
+ * with the few bytes of each recipient between them): then nothing is joined either, and a
+ * large piece's stuffing is worked out once and reused for every message that contains it.
  */
-export function dataBlock(raw: Buffer): Buffer[] {
+export function dataBlock(raw: Buffer | readonly Buffer[]): Buffer[] {
+  let pieces: Buffer[];
+  let lastByte: number | undefined;
+  if (Buffer.isBuffer(raw)) {
+    pieces = stuffChunk(raw, START);
+    lastByte = raw[raw.length - 1];
+  } else {
+    pieces = [];
+    let before: Before = START;
+    for (const chunk of raw) {
+      if (chunk.length === 0) continue;
+      for (const p of chunk.length >= CACHED_MIN ? cachedStuffing(chunk, before) : stuffChunk(chunk, before)) pieces.push(p);
+      lastByte = chunk[chunk.length - 1] as number;
+      before = lastByte === LF ? START : lastByte === CR ? AFTER_CR : MID_LINE;
+    }
+  }
+  pieces.push(lastByte === LF ? END_AFTER_LF : lastByte === CR ? END_AFTER_CR : END);
+  return pieces;
+}
+
+/** What came before a piece: the start of a line (or of the message), a CR, anything else. */
+const START = 0;
+const AFTER_CR = 1;
+const MID_LINE = 2;
+type Before = typeof START | typeof AFTER_CR | typeof MID_LINE;
+
+/** Pieces at least this long (a digest's shared parts) keep their stuffing, per what comes before them. */
+const CACHED_MIN = 512;
+const stuffings = new WeakMap<Buffer, Array<Buffer[] | undefined>>();
+
+function cachedStuffing(chunk: Buffer, before: Before): Buffer[] {
+  // Only the first byte depends on what came before (a dot at a line start, a bare LF).
+  const key: Before = chunk[0] === DOT || chunk[0] === LF ? before : MID_LINE;
+  let known = stuffings.get(chunk);
+  if (known === undefined) {
+    known = [];
+    stuffings.set(chunk, known);
+  }
+  let pieces = known[key];
+  if (pieces === undefined) {
+    pieces = stuffChunk(chunk, key);
+    known[key] = pieces;
+  }
+  return pieces;
+}
+
+/** One piece of the message, stuffed: itself when nothing needs changing, else slices and constants. */
+function stuffChunk(chunk: Buffer, before: Before): Buffer[] {
   const pieces: Buffer[] = [];
   let last = 0;
-  if (raw[0] === DOT) pieces.push(ONE_DOT);
-  for (let i = raw.indexOf(LF); i !== -1; i = raw.indexOf(LF, i + 1)) {
-    if (i === 0 || raw[i - 1] !== CR) {
-      if (i > last) pieces.push(raw.subarray(last, i));
+  if (chunk[0] === DOT && before === START) pieces.push(ONE_DOT);
+  for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
+    if (i === 0 ? before !== AFTER_CR : chunk[i - 1] !== CR) {
+      if (i > last) pieces.push(chunk.subarray(last, i));
       pieces.push(CRLF);
       last = i + 1;
     }
-    if (raw[i + 1] === DOT) {
-      pieces.push(raw.subarray(last, i + 2), ONE_DOT);
+    if (chunk[i + 1] === DOT) {
+      pieces.push(chunk.subarray(last, i + 2), ONE_DOT);
       last = i + 2;
     }
   }
-  if (last < raw.length) pieces.push(last === 0 ? raw : raw.subarray(last));
-  const lastByte = raw[raw.length - 1];
-  pieces.push(lastByte === LF ? END_AFTER_LF : lastByte === CR ? END_AFTER_CR : END);
+  if (last < chunk.length) pieces.push(last === 0 ? chunk : chunk.subarray(last));
   return pieces;
 }
 
 export interface PipelinedMessage {
   envelope: { from: string; to: string };
-  raw: Buffer;
+  /** The message (CRLF line endings, not dot-stuffed), whole or as its pieces in order. */
+  raw: Buffer | readonly Buffer[];
   /** `(null, reply)`: the server's reply to the end of data (with its queue id); or a nodemailer-shaped error. */
   done: (err: Error | null, reply?: string) => void;
   /** The server's refusal, once read (a 421 before a close is then what the message failed with). */

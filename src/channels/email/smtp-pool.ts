@@ -77,8 +77,8 @@ export class SmtpPool {
     installFastDotStuffing();
   }
 
-  /** Sends one message; resolves with the server's reply to its end of data. */
-  send(envelope: { from: string; to: string }, raw: Buffer): Promise<string> {
+  /** Sends one message (whole or as its pieces in order); resolves with the server's reply to its end of data. */
+  send(envelope: { from: string; to: string }, raw: Buffer | readonly Buffer[]): Promise<string> {
     return new Promise((resolve, reject) => {
       this.queue.push({ envelope, raw, resolve, reject, done: () => {} });
       this.pump();
@@ -245,7 +245,8 @@ export class SmtpPool {
       if (problem) job.done(problem);
       else sendPipelined(conn, job, () => this.nextFor(slot));
     } else {
-      conn.send({ from: job.envelope.from, to: [job.envelope.to] }, job.raw, (err, info) => job.done(err ?? null, info?.response));
+      const raw = Buffer.isBuffer(job.raw) ? job.raw : Buffer.concat(job.raw);
+      conn.send({ from: job.envelope.from, to: [job.envelope.to] }, raw, (err, info) => job.done(err ?? null, info?.response));
     }
   }
 

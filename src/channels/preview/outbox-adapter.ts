@@ -28,7 +28,7 @@ export function createOutboxAdapter(opts: { channelId: string; type: string; dir
       const email = payload as EmailPayload;
       if (email && email.kind === 'email') {
         const name = `${base}-${safe(email.envelope.to)}`;
-        writeFileSync(`${name}.eml`, email.raw);
+        writeFileSync(`${name}.eml`, Buffer.isBuffer(email.raw) ? email.raw : Buffer.concat(email.raw));
         if (email.html) writeFileSync(`${name}.html`, email.html);
         return { providerMessageId: `preview:${path.basename(name)}.eml` };
       }

@@ -4,6 +4,7 @@ import { channelRates, percent, type Rates } from '../../bounces/rates.ts';
 import type { ChannelState } from '../../pipeline/article-state.ts';
 import { clusterOf, HEARTBEAT_DEAD_MS } from '../../store/cluster.ts';
 import { act, EXIT } from '../exit.ts';
+import { printJsonArray } from '../print-json.ts';
 import { type GlobalOptions, openConfig, withHerald } from '../session.ts';
 
 export function registerInspectCommands(program: Command, g: () => GlobalOptions): void {
@@ -67,7 +68,7 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         const byFile = (x: { file: string; language?: string }, y: { file: string; language?: string }) =>
           x.file < y.file ? -1 : x.file > y.file ? 1 : (x.language ?? '') < (y.language ?? '') ? -1 : (x.language ?? '') > (y.language ?? '') ? 1 : 0;
         rows.sort(byFile);
-        if (o.json) console.log(JSON.stringify(rows, null, 2));
+        if (o.json) printJsonArray(rows);
         else
           for (const r of rows) {
             // The latest editor's decision, if any: "tg=held(@ann via telegram)".

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { SUBSCRIBER_STATUSES } from '../../store/subscriber-status.ts';
 import type { BounceEvent, Subscriber, SubscriberStatus } from '../../store/types.ts';
 import { act, EXIT, UsageError } from '../exit.ts';
+import { printJsonArray } from '../print-json.ts';
 import { type GlobalOptions, withHerald } from '../session.ts';
 
 /** What the commands run, loaded when one runs (`herald --help` loads none of it). */
@@ -126,7 +127,7 @@ export function registerSubscribersCommand(program: Command, g: () => GlobalOpti
           unsubscribeSource: s.unsubscribeSource ?? null,
           ...(reasons.has(s.id) ? { reason: reasonOf(reasons.get(s.id) as BounceEvent) } : {}),
         }));
-        if (o.json) console.log(JSON.stringify(rows, null, 2));
+        if (o.json) printJsonArray(rows);
         else {
           for (const r of rows) {
             console.log(`${r.status.padEnd(12)} ${r.email}${r.name ? ` (${r.name})` : ''}${r.language ? ` [${r.language}]` : ''}${r.topics.length ? `  topics: ${r.topics.join(', ')}` : ''}`);

@@ -238,7 +238,7 @@ function payloadBuilder(c: EmailChannelConfig, h: Herald): PayloadBuilder<EmailP
       const unsubscribe = unsubscribeUrl(h.config.server.publicUrl, h.secret, s.publicId);
       const preferences = preferencesUrl(h.config.server.publicUrl, h.secret, s.publicId);
       const name = displayName(s.name);
-      const raw = await b.prepared.build({
+      const raw = await b.prepared.buildParts({
         to: { address: s.email, name },
         messageId,
         unsubscribeUrl: unsubscribe,

@@ -25,7 +25,9 @@ import type { GreetingForms } from './render-email.ts';
  * The HTML/text is split at the PLACEHOLDERS and every static segment is encoded once
  * (quoted-printable or base64, whichever is smaller for that part; see body-encoding.ts);
  * per recipient only the short values (greeting, name, links) and four headers are
- * encoded, and `build` is one Buffer.concat over mostly precomputed Buffers.
+ * encoded. `buildParts` gives the message as those Buffers in order, the shared ones the same
+ * objects for every recipient (the SMTP pool writes them as they are: nothing is joined or
+ * copied per recipient); `build` joins them into one Buffer.
  *
  * With DKIM keys, each message is signed (relaxed/relaxed): the body hash starts from the
  * shared prefix (Hash.copy()) and runs over precomputed canonical chunks, and the private
@@ -78,6 +80,8 @@ export interface PartInfo {
 export interface PreparedMessage {
   /** The complete RFC 5322 message, DKIM-signed when keys were given; CRLF line endings, not dot-stuffed. */
   build(r: RecipientParts): Promise<Buffer>;
+  /** The same message as its pieces in order: shared pieces are reused across recipients and must not be changed. */
+  buildParts(r: RecipientParts): Promise<Buffer[]>;
   /** Bare From address (IDN domain in punycode), for the SMTP envelope's MAIL FROM. */
   readonly envelopeFrom: string;
   /** Bytes shared by every recipient (for sizing and benchmarks; DKIM-Signature headers not included). */
@@ -137,6 +141,28 @@ export function prepareMessage(input: PrepareMessageInput): PreparedMessage {
   // The body hash of everything before the first spliced value, computed once.
   const prefix: Hash | undefined = keys.length > 0 ? createHash('sha256').update(relaxedBody(latin1(bodyStart))) : undefined;
 
+  const buildParts = async (r: RecipientParts): Promise<Buffer[]> => {
+    const v = recipientValues(r, greeting);
+    const body: Chunk[] = [];
+    text.emit(v.text, body);
+    body.push(middle);
+    html.emit(v.html, body);
+    body.push(end);
+
+    const list: Buffer[] = [];
+    if (prefix !== undefined) {
+      const hash = prefix.copy();
+      for (const c of body) hash.update(c.canon);
+      const recipientFields = new Map(fields);
+      for (const line of v.headerLines) recipientFields.set(line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(0, -2));
+      const signed = canonicalSignedHeaders({ get: (name) => recipientFields.get(name) });
+      list.push(latin1(await signatureHeaders(keys, signed, hash.digest('base64'), signTime)));
+    }
+    list.push(headBuf, v.headers, afterBuf);
+    for (const c of body) list.push(c.raw);
+    return list;
+  };
+
   return {
     envelopeFrom: normalizeAddress('From', toMailAddress('From', input.from).address),
     staticBytes,
@@ -145,33 +171,8 @@ export function prepareMessage(input: PrepareMessageInput): PreparedMessage {
       text: { encoding: text.encoding, staticBytes: text.staticBytes, slots: text.slots },
       html: { encoding: html.encoding, staticBytes: html.staticBytes, slots: html.slots },
     },
-    async build(r) {
-      const v = recipientValues(r, greeting);
-      const body: Chunk[] = [];
-      text.emit(v.text, body);
-      body.push(middle);
-      html.emit(v.html, body);
-      body.push(end);
-
-      const list: Buffer[] = [];
-      let length = headBuf.length + v.headers.length + afterBuf.length;
-      if (prefix !== undefined) {
-        const hash = prefix.copy();
-        for (const c of body) hash.update(c.canon);
-        const recipientFields = new Map(fields);
-        for (const line of v.headerLines) recipientFields.set(line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(0, -2));
-        const signed = canonicalSignedHeaders({ get: (name) => recipientFields.get(name) });
-        const dkim = latin1(await signatureHeaders(keys, signed, hash.digest('base64'), signTime));
-        list.push(dkim);
-        length += dkim.length;
-      }
-      list.push(headBuf, v.headers, afterBuf);
-      for (const c of body) {
-        list.push(c.raw);
-        length += c.raw.length;
-      }
-      return Buffer.concat(list, length);
-    },
+    buildParts,
+    build: async (r) => Buffer.concat(await buildParts(r)),
   };
 }
 

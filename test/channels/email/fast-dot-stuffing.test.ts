@@ -82,6 +82,36 @@ describe("fast dot-stuffing gives nodemailer's bytes", () => {
     }
   });
 
+  it('for a message given as its pieces, shared pieces reused after any kind of byte, without joining them', async () => {
+    // Large pieces (their stuffing is kept) shared between messages, small ones per message.
+    const shared = Array.from({ length: 12 }, (_, i) => sample(1000 + i, 600 + i * 97));
+    for (const text of ['.', '\n', '\r', 'x', '\r\n', '..', '\n.']) shared.push(Buffer.concat([Buffer.from(text), sample(77, 700)]));
+    // As most of a digest is: lines of quoted-printable or base64, nothing to stuff.
+    for (const lead of ['', '.', '\n']) shared.push(Buffer.from(`${lead}${`${'q'.repeat(73)}=\r\n`.repeat(12)}`));
+    let x = 7;
+    const pick = (n: number) => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return (x >>> 8) % n;
+    };
+    let kept = 0;
+    for (let m = 0; m < 400; m++) {
+      const pieces: Buffer[] = [];
+      for (let k = pick(8); k >= 0; k--) pieces.push(pick(3) === 0 ? sample(m * 31 + k, pick(40)) : (shared[pick(shared.length)] as Buffer));
+      const whole = Buffer.concat(pieces);
+      const out = dataBlock(pieces);
+      expect(Buffer.concat(out), `message ${m}`).toEqual(Buffer.concat(dataBlock(whole)));
+      if (m < 60) expect(Buffer.concat(out), `message ${m}`).toEqual((await run([whole], original)).out);
+      // Every shared piece without anything to stuff goes out as itself.
+      for (const p of pieces) {
+        if (p.length < 512 || /^[.\n]|\n\.|[^\r]\n/.test(p.toString('latin1'))) continue;
+        expect(out).toContain(p);
+        kept++;
+      }
+    }
+    expect(kept).toBeGreaterThan(10);
+    expect(Buffer.concat(dataBlock([]))).toEqual(Buffer.concat(dataBlock(Buffer.alloc(0))));
+  });
+
   it('is what nodemailer runs once installed', () => {
     installFastDotStuffing();
     expect(DataStream.prototype._transform).toBe(fastDotStuffing);

@@ -118,7 +118,7 @@ describe('SMTP adapter against a real server', () => {
     expect(server.messages).toHaveLength(1);
     expect(server.messages[0]?.envelope).toEqual({ from: 'news@example.com', to: ['ada@example.com'] });
     // Dot-stuffing is undone by the server, so the bytes are exactly what we built.
-    expect(server.messages[0]?.raw.equals(p.raw)).toBe(true);
+    expect(server.messages[0]?.raw.equals(p.raw as Buffer)).toBe(true);
     const [mail] = await server.parsed();
     expect(mail?.subject).toBe('测试 digest');
     expect(mail?.text).toBe('Hi Ada, 你好\nUnsubscribe: https://example.com/u/1\n.dot line\n');
