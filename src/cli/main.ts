@@ -1,6 +1,5 @@
 /** The `herald` command line. Exit codes: 0 all good, 1 something failed, 2 bad usage or config. */
 import { Command, CommanderError } from 'commander';
-import { applyHeapPolicy } from '../util/heap-policy.ts';
 import { addPhaseTime, enableProfile, profileReport, profiling } from '../util/profile.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { registerBouncesCommand } from './commands/bounces-command.ts';
@@ -43,7 +42,6 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
 export async function main(argv: string[]): Promise<number> {
   // Node's own start and loading the CLI: from the process start to here.
   const loadedAt = performance.now();
-  applyHeapPolicy();
   // --profile is taken anywhere before a `--` (before or after the subcommand), so it is
   // handled here; the program's option only documents it.
   const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');

@@ -11,13 +11,9 @@ export function printJsonArray(rows: readonly unknown[], write: (text: string) =
     return;
   }
   for (let start = 0; start < rows.length; start += SLICE) {
-    const parts: string[] = [];
-    for (let i = start; i < Math.min(rows.length, start + SLICE); i++) {
-      // As JSON.stringify writes an array's element: nested two spaces deeper; nothing at all is null.
-      const text = JSON.stringify(rows[i], null, 2) ?? 'null';
-      parts.push(`  ${text.replaceAll('\n', '\n  ')}`);
-    }
-    write(`${start === 0 ? '[\n' : ',\n'}${parts.join(',\n')}`);
+    // A slice printed as an array is indented as the whole would be: "[\n  …\n]" minus its brackets.
+    const text = JSON.stringify(rows.slice(start, start + SLICE), null, 2);
+    write(`${start === 0 ? '[\n' : ',\n'}${text.slice(2, -2)}`);
   }
   write('\n]\n');
 }

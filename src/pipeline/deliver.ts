@@ -9,6 +9,7 @@ import { recordSendBounce } from '../bounces/send-time.ts';
 import { isDeliveryError } from '../channels/errors.ts';
 import type { Delivery } from '../store/types.ts';
 import { CLAIMANT, claimantAlive } from '../util/claimant.ts';
+import { withSendHeapPolicy } from '../util/heap-policy.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import type { Herald } from './herald.ts';
@@ -100,6 +101,10 @@ export const CLAIM_LEASE_MS = 15 * 60_000;
 const BATCH = 250;
 
 export async function deliverChannel(h: Herald, channel: ChannelConfig, opts: DeliverOptions = {}): Promise<ChannelRunResult> {
+  return withSendHeapPolicy(() => deliverNow(h, channel, opts));
+}
+
+async function deliverNow(h: Herald, channel: ChannelConfig, opts: DeliverOptions): Promise<ChannelRunResult> {
   const result: ChannelRunResult = { channelId: channel.id, sent: 0, failed: 0, deferred: 0, messages: [] };
   const kind = channelKind(channel);
   const signal = opts.signal;

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import { PROCESS_CLAIMANT } from '../util/claimant.ts';
+import { withSendHeapPolicy } from '../util/heap-policy.ts';
 import { workerExecArgv } from '../util/worker-exec-argv.ts';
 import type { ChannelRunResult, DeliverOptions } from './deliver.ts';
 import type { Herald } from './herald.ts';
@@ -27,6 +28,10 @@ export function sendThreads(env: Record<string, string | undefined> = process.en
 }
 
 export async function deliverInWorkers(h: Herald, channel: EmailChannelConfig, threads: number, opts: DeliverOptions = {}): Promise<ChannelRunResult> {
+  return withSendHeapPolicy(() => deliverInWorkersNow(h, channel, threads, opts));
+}
+
+async function deliverInWorkersNow(h: Herald, channel: EmailChannelConfig, threads: number, opts: DeliverOptions): Promise<ChannelRunResult> {
   const share = (n: number) => (n === 0 ? 0 : Math.max(1, Math.ceil(n / threads)));
   const data: Omit<SendWorkerData, never> = {
     processClaimant: PROCESS_CLAIMANT,

@@ -1,25 +1,44 @@
 /**
- * How far V8 lets the old generation grow past what was live after a full collection: 20%
- * instead of V8's own factor (up to 4×), so a long send's memory stays flat.
+ * While a channel sends, V8's old generation may grow only 20% past what was live after a full
+ * collection, instead of V8's own factor (up to 4×), so a long send's memory stays flat.
  *
  * Why: during a fan-out, each delivery's short-lived objects are often promoted (they outlive
  * two young-generation collections while their page of deliveries is in flight) and then die
  * in the old generation, which V8 lets grow to several times its live size before it collects.
  * `herald digest` to 200,000 subscribers (DKIM off, Postfix smtp-sink, 2 cores) peaked at
  * 172–177 MB with V8's default and at 146–147 MB with 20%, in 66–70 s either way (alternating
- * runs); at 20,000 the send itself peaked ~15 MB lower, at no measurable cost.
+ * runs); 1,000,000 peaked at 147 MB.
  *
- * A node flag set on the command line (`node --heap-growing-percent=… bin/herald`) wins.
- * This flag is only read when V8 sizes the heap after a collection, which is why setting it
- * once the process runs is safe.
+ * Only while sending: a scan's heap grows because what it keeps grows, and there a tight limit
+ * only adds full collections (10,000 unchanged articles listed 15–20% slower with it).
+ *
+ * The flag is process-wide and only read when V8 sizes the heap after a collection, which is
+ * why setting and clearing it while the process runs is safe. A node flag given on the command
+ * line (`node --heap-growing-percent=… bin/herald`) is left alone. Only the main thread sets it:
+ * send threads (parallel-deliver.ts) run under the main thread's.
  */
 import { setFlagsFromString } from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 
 export const HEAP_GROWING_PERCENT = 20;
 
-/** Applies the policy unless the process was started with its own setting; says whether it did. */
-export function applyHeapPolicy(execArgv: readonly string[] = process.execArgv): boolean {
-  if (execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) return false;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  return true;
+const userSetting = (execArgv: readonly string[]) => execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a));
+
+let depth = 0;
+
+/** Runs `send` with the send-time heap policy (nested and concurrent sends share it). */
+export async function withSendHeapPolicy<T>(send: () => Promise<T>, execArgv: readonly string[] = process.execArgv): Promise<T> {
+  if (!isMainThread || userSetting(execArgv)) return send();
+  // 0 is V8's default: its own dynamic factor.
+  if (depth++ === 0) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  try {
+    return await send();
+  } finally {
+    if (--depth === 0) setFlagsFromString('--heap-growing-percent=0');
+  }
+}
+
+/** Whether the send-time policy is in force now (for tests and --profile). */
+export function sendHeapPolicyActive(): boolean {
+  return depth > 0;
 }
