@@ -38,7 +38,7 @@ export async function withSendHeapPolicy<T>(send: () => Promise<T>, execArgv: re
   }
 }
 
-/** Whether the send-time policy is in force now (for tests and --profile). */
+/** Whether the send-time policy is in force now (for tests). */
 export function sendHeapPolicyActive(): boolean {
   return depth > 0;
 }

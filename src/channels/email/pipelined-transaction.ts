@@ -78,8 +78,12 @@ const AFTER_CR = 1;
 const MID_LINE = 2;
 type Before = typeof START | typeof AFTER_CR | typeof MID_LINE;
 
-/** Pieces at least this long (a digest's shared parts) keep their stuffing, per what comes before them. */
-const CACHED_MIN = 512;
+/**
+ * Pieces at least this long keep their stuffing, per what comes before them: a digest's shared
+ * parts, tens of KB. A recipient's own pieces (headers, DKIM-Signature, spliced values) are
+ * shorter and stuffed each time, so the cache holds nothing per message.
+ */
+const CACHED_MIN = 2048;
 const stuffings = new WeakMap<Buffer, Array<Buffer[] | undefined>>();
 
 function cachedStuffing(chunk: Buffer, before: Before): Buffer[] {

@@ -25,6 +25,7 @@
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import { wholeMessage } from '../message-bytes.ts';
 import { installFastDotStuffing } from './fast-dot-stuffing.ts';
 import { envelopeProblem, internals, offersPipelining, type PipelinedMessage, sendPipelined } from './pipelined-transaction.ts';
 import type { GetSocket } from './smtp-socket.ts';
@@ -245,8 +246,7 @@ export class SmtpPool {
       if (problem) job.done(problem);
       else sendPipelined(conn, job, () => this.nextFor(slot));
     } else {
-      const raw = Buffer.isBuffer(job.raw) ? job.raw : Buffer.concat(job.raw);
-      conn.send({ from: job.envelope.from, to: [job.envelope.to] }, raw, (err, info) => job.done(err ?? null, info?.response));
+      conn.send({ from: job.envelope.from, to: [job.envelope.to] }, wholeMessage(job.raw), (err, info) => job.done(err ?? null, info?.response));
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { wholeMessage } from '../message-bytes.ts';
 import type { ChannelAdapter, EmailPayload, SendResult } from '../types.ts';
 
 let counter = 0;
@@ -28,7 +29,7 @@ export function createOutboxAdapter(opts: { channelId: string; type: string; dir
       const email = payload as EmailPayload;
       if (email && email.kind === 'email') {
         const name = `${base}-${safe(email.envelope.to)}`;
-        writeFileSync(`${name}.eml`, Buffer.isBuffer(email.raw) ? email.raw : Buffer.concat(email.raw));
+        writeFileSync(`${name}.eml`, wholeMessage(email.raw));
         if (email.html) writeFileSync(`${name}.html`, email.html);
         return { providerMessageId: `preview:${path.basename(name)}.eml` };
       }
