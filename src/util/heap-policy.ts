@@ -20,7 +20,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 
-export const HEAP_GROWING_PERCENT = 20;
+const HEAP_GROWING_PERCENT = 20;
 
 const userSetting = (execArgv: readonly string[]) => execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a));
 
