@@ -1,5 +1,6 @@
 /** Zod building blocks shared by the config schema and each channel's own schema. */
 import { CronExpressionParser } from 'cron-parser';
+import { Settings } from 'luxon';
 import * as z from 'zod';
 import { parseDuration } from './duration.ts';
 
@@ -13,6 +14,12 @@ export const duration = (example: string) =>
     }
     return ms;
   });
+
+// cron-parser makes luxon dates without a locale, and luxon then asks ICU for the machine's
+// (~15-20 ms the first time, at every start). Herald names the locale wherever it formats a
+// date (render/filters.ts, pipeline/living.ts) and writes month names itself (permalinks), so
+// luxon's default is fixed instead: nothing Herald prints depends on it.
+Settings.defaultLocale = 'en-US';
 
 export const cron = z.string().superRefine((v, ctx) => {
   try {

@@ -27,6 +27,9 @@ export function createLogger(opts: { level?: string; pretty?: boolean } = {}): L
   const logger = () => (real ??= makeLogger(level, usePretty));
   return new Proxy({} as Logger, {
     get(_target, prop) {
+      // Not a promise: `await`ing the logger (an async function returning it) asks for `then`,
+      // which must not make the real one.
+      if (prop === 'then') return undefined;
       const l = logger();
       const value = Reflect.get(l, prop, l) as unknown;
       return typeof value === 'function' ? value.bind(l) : value;

@@ -3,8 +3,12 @@
  * (Telegram counts UTF-16 units, Discord and e-mail count characters).
  */
 
-const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
+// Made on first use: each costs ~10 ms of ICU loading, which a command that shortens no text
+// (an unchanged rescan, `status`) should not pay when it imports this module.
+let graphemes: Intl.Segmenter | undefined;
+let words: Intl.Segmenter | undefined;
+const graphemeSegmenter = { segment: (text: string) => (graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text) };
+const wordSegmenter = { segment: (text: string) => (words ??= new Intl.Segmenter(undefined, { granularity: 'word' })).segment(text) };
 
 /**
  * Splits into user-perceived characters: an emoji ZWJ sequence or a flag is one
