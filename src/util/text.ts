@@ -7,8 +7,18 @@
 // (an unchanged rescan, `status`) should not pay when it imports this module.
 let graphemes: Intl.Segmenter | undefined;
 let words: Intl.Segmenter | undefined;
-const graphemeSegmenter = { segment: (text: string) => (graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text) };
-const wordSegmenter = { segment: (text: string) => (words ??= new Intl.Segmenter(undefined, { granularity: 'word' })).segment(text) };
+const graphemeSegmenter = {
+  segment(text: string) {
+    graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    return graphemes.segment(text);
+  },
+};
+const wordSegmenter = {
+  segment(text: string) {
+    words ??= new Intl.Segmenter(undefined, { granularity: 'word' });
+    return words.segment(text);
+  },
+};
 
 /**
  * Splits into user-perceived characters: an emoji ZWJ sequence or a flag is one
