@@ -1,5 +1,6 @@
 /** The `herald` command line. Exit codes: 0 all good, 1 something failed, 2 bad usage or config. */
 import { Command, CommanderError } from 'commander';
+import { useDaemonHeapPolicy } from '../util/heap-policy.ts';
 import { addPhaseTime, enableProfile, profileReport, profiling } from '../util/profile.ts';
 import { errorMessage } from '../util/secrets.ts';
 import { registerBouncesCommand } from './commands/bounces-command.ts';
@@ -39,6 +40,21 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
   return { program, exitCode: () => outcome.code };
 }
 
+const LONG_RUNNING = new Set(['run', 'serve']);
+/** The program's own options that take a value (see buildProgram). */
+const VALUE_OPTIONS = new Set(['-c', '--config', '--log-level']);
+
+/** The subcommand's name in `node herald [options] <command> …`, if any. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return argv[i + 1];
+    if (VALUE_OPTIONS.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   // Node's own start and loading the CLI: from the process start to here.
   const loadedAt = performance.now();
@@ -50,6 +66,8 @@ export async function main(argv: string[]): Promise<number> {
     enableProfile();
     addPhaseTime('start-up', loadedAt);
   }
+  // Before the command's modules load: the young generation grows while they do.
+  if (LONG_RUNNING.has(commandOf(args) ?? '')) useDaemonHeapPolicy();
   const { program, exitCode } = buildProgram();
   let code: number;
   try {

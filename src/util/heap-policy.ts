@@ -22,6 +22,20 @@ import { isMainThread } from 'node:worker_threads';
 
 const HEAP_GROWING_PERCENT = 20;
 
+/**
+ * A long-running process (`herald run`, `serve`) keeps V8's young generation at the size it
+ * has when the command starts (1-2 MB semi-spaces) instead of letting it double up to 16 MB
+ * while modules load and passes run: memory an idle daemon keeps and V8 rarely gives back.
+ * Idle `herald run` on the example site: 85-91 MB instead of 99-102 MB (22 s runs, 2 cores).
+ * Sends keep it too: `herald digest` to 20,000 subscribers with it took 7.8-9.1 s against
+ * 7.5-10.2 s without (alternating runs, noise larger than any difference), peaking ~10 MB lower.
+ * A young generation flag given to node is left alone.
+ */
+export function useDaemonHeapPolicy(execArgv: readonly string[] = process.execArgv): void {
+  if (!isMainThread || execArgv.some((a) => /^--(?:semi[-_]space[-_]growth[-_]factor|max[-_]semi[-_]space[-_]size)\b/.test(a))) return;
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 const userSetting = (execArgv: readonly string[]) => execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a));
 
 let depth = 0;

@@ -36,3 +36,34 @@ describe('withSendHeapPolicy', () => {
     }
   });
 });
+
+/** The young generation's size (MB) before and after a burst of objects kept for a while, in a fresh process. */
+function youngGeneration(flags: string[], setup: string): { before: number; after: number } {
+  const code = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    const young = () => (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / 1048576;
+    const before = young();
+    ${setup}
+    const kept = [];
+    for (let i = 0; i < 400_000; i++) { kept.push({ i, s: 'x' + i }); if (kept.length > 50_000) kept.splice(0, 10_000); }
+    console.log(JSON.stringify({ before, after: young() }));`;
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { before: number; after: number };
+}
+
+describe('useDaemonHeapPolicy', () => {
+  const policy = "const h = await import('./src/util/heap-policy.ts'); h.useDaemonHeapPolicy();";
+
+  it("keeps the young generation at the size it has, which V8's default lets grow", () => {
+    const grown = youngGeneration([], '');
+    expect(grown.after).toBeGreaterThan(grown.before);
+    const kept = youngGeneration([], policy);
+    expect(kept.after).toBe(kept.before);
+  });
+
+  it('leaves a young generation setting given to node alone', () => {
+    const own = youngGeneration(['--max-semi-space-size=8'], policy);
+    expect(own.after).toBeGreaterThan(own.before);
+  });
+});
