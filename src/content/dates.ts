@@ -1,8 +1,9 @@
-import { DateTime, FixedOffsetZone, Info } from 'luxon';
+import { DateTime, FixedOffsetZone } from 'luxon';
 import { TomlDate } from 'smol-toml';
 import { YamlTimestamp } from './front-matter.ts';
 import { ArticleParseError } from './errors.ts';
 import { type Field, fieldError } from './values.ts';
+import { isKnownTimeZone } from '../util/time-zones.ts';
 
 export const DATE_EXPECTATION = 'an ISO 8601 date like 2025-07-02T00:40:05+08:00';
 
@@ -12,7 +13,7 @@ const DATE_TIME =
   /^(\d{4}-\d{2}-\d{2})(?:(?:[Tt]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{1,2}(?::?\d{2})?)?)?$/;
 
 export function assertValidZone(zone: string): void {
-  if (!Info.isValidIANAZone(zone)) {
+  if (!isKnownTimeZone(zone)) {
     throw new ArticleParseError(`site timezone "${zone}" is not a valid IANA time zone (e.g. Asia/Shanghai)`);
   }
 }
