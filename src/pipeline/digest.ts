@@ -5,7 +5,7 @@
  */
 import { articleStatus } from '../content/article.ts';
 import type { Article } from '../content/article.ts';
-import type { Actor, Approval, Digest, StoredArticle, Subscriber } from '../store/types.ts';
+import type { Actor, Approval, Digest, FanoutReader, StoredArticle, Subscriber } from '../store/types.ts';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import type { ApprovalSettings } from '../config/fields.ts';
 import { approvalSettings, decideApproval, HERALD_ACTOR } from './approval.ts';
@@ -61,7 +61,7 @@ async function fanout(h: Herald, channel: EmailChannelConfig, digest: Digest): P
   // Readers with the same topics and language get the same variant (unless they already got
   // another version of a page): worked out once per kind of reader, not per subscriber.
   const variants = new Map<string, string | null>();
-  const variantOf = (s: Subscriber): string | null => {
+  const variantOf = (s: FanoutReader): string | null => {
     if (readers.reached.has(s.id)) return digestVariant(articles, s, readers, mention);
     const key = JSON.stringify([s.language ?? null, s.topics]);
     let v = variants.get(key);

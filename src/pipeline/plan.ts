@@ -5,7 +5,7 @@
  */
 import type { Article } from '../content/article.ts';
 import { defaultLanguageCode, siteLanguages } from '../content/site.ts';
-import type { ChannelPlan, NewDelivery, StoredArticle, Subscriber, SubscriberFanout } from '../store/types.ts';
+import type { ChannelPlan, FanoutReader, NewDelivery, StoredArticle, SubscriberFanout } from '../store/types.ts';
 import type { Herald } from './herald.ts';
 import { type ChannelConfig, channelKind } from './channel-kinds.ts';
 import { approvalSettings, newPostApproval } from './approval.ts';
@@ -91,9 +91,9 @@ export function articleDeliveries(
         articleId: article.id,
         dedupePrefix: keyPrefix,
         // Each reader gets the page in their language (this version or another), once.
-        match: (s: Subscriber) =>
+        match: (s: FanoutReader) =>
           articlesForReader([article], s, readers ?? { defaultLanguage: '', order: [], groups: new Map(), reached: new Map() }, opts).length > 0 ? JSON.stringify([article.id]) : null,
-        messageId: (s: Subscriber) => h.messageId(channel.id, `a.${keyPrefix.split(':').pop()}.${s.publicId}`),
+        messageId: (s: FanoutReader) => h.messageId(channel.id, `a.${keyPrefix.split(':').pop()}.${s.publicId}`),
       },
     ],
   };
@@ -184,7 +184,7 @@ export async function planChannel(
     for (const a of alerts) {
       const { fanouts } = articleDeliveries(h, channel, a, `alert:${channel.id}:${a.id}`, false, alertReaders);
       // Only readers who opted in; each gets the page once, in their language.
-      plan.fanouts.push(...fanouts.map((f) => ({ ...f, match: (sub: Subscriber) => (sub.alerts ? f.match(sub) : null) })));
+      plan.fanouts.push(...fanouts.map((f) => ({ ...f, match: (sub: FanoutReader) => (sub.alerts ? f.match(sub) : null) })));
       summary.alerts.push(a.id);
     }
   }

@@ -2,7 +2,7 @@
  * Ledger rows → the store's types, the same for every engine. SQLite gives flags as 0/1,
  * PostgreSQL as booleans; everything else arrives alike (times and JSON as text).
  */
-import type { Actor, Approval, ApprovalCardRef, ApprovalEvent, BounceEvent, ConsentEvent, ConsentSource, Delivery, Digest, PostRevision, PostShown, Subscriber, SubscriberStatus } from './types.ts';
+import type { Actor, Approval, ApprovalCardRef, ApprovalEvent, BounceEvent, ConsentEvent, ConsentSource, Delivery, Digest, FanoutReader, PostRevision, PostShown, Subscriber, SubscriberStatus } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -52,6 +52,11 @@ export function toSubscriber(r: Row): Subscriber {
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };
+}
+
+/** A row of `SELECT id, public_id, email, topics, language, alerts FROM subscribers`, as planning reads it. */
+export function toFanoutReader(r: Row): FanoutReader {
+  return { id: r.id as number, publicId: r.public_id as string, email: r.email as string, topics: JSON.parse(r.topics as string) as string[], language: opt(r.language), alerts: flag(r.alerts) };
 }
 
 export function toConsentEvent(r: Row): ConsentEvent {

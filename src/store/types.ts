@@ -193,6 +193,12 @@ export interface Digest {
   shown?: Record<string, PostShown>;
 }
 
+/**
+ * What planning reads of each subscriber: only what decides their variant and addresses the
+ * delivery (reading whole rows cost a third of planning a large fan-out).
+ */
+export type FanoutReader = Pick<Subscriber, 'id' | 'publicId' | 'email' | 'topics' | 'language' | 'alerts'>;
+
 /** Expand one planned item into a delivery per active subscriber the match function accepts. */
 export interface SubscriberFanout {
   channelId: string;
@@ -200,9 +206,9 @@ export interface SubscriberFanout {
   articleId?: string;
   digestId?: number;
   /** Returns the variant (JSON list of article ids) for this subscriber, or null to skip them. */
-  match: (s: Subscriber) => string | null;
+  match: (s: FanoutReader) => string | null;
   dedupePrefix: string;
-  messageId: (s: Subscriber) => string;
+  messageId: (s: FanoutReader) => string;
 }
 
 /** Where an approval stands: waiting for the window's end or a person, held, released (sent), or skipped. */

@@ -154,6 +154,42 @@ describe.each(ENGINES)('$name store', (engine) => {
       expect(d).toMatchObject({ recipient: 'a@x.com', variant: '["a"]', kind: 'digest' });
     });
 
+    it('fans out in batches, any number of readers, with names as written (quotes, non-ASCII) and each alerts flag', async () => {
+      const s = await open();
+      const readers = await s.upsertSubscribers(
+        Array.from({ length: 457 }, (_, i) => ({ email: `r${i}@x.com`, topics: i % 2 ? ['芯片'] : [], language: i % 3 ? 'zh-CN' : undefined, alerts: i % 5 === 0 })),
+        now,
+        { source: 'import' },
+      );
+      const byId = new Map(readers.map((r) => [r.subscriber.id, r.subscriber]));
+      const seen: unknown[] = [];
+      const fanout: SubscriberFanout = {
+        channelId: "c'1",
+        kind: 'post',
+        articleId: "posts/o'brien-芯片",
+        dedupePrefix: "alert:c'1:posts/o'brien-芯片",
+        match: (x) => {
+          seen.push(x);
+          return x.alerts ? `["${x.language ?? '-'}"]` : null;
+        },
+        messageId: (x) => `<a.${x.publicId}@t>`,
+      };
+      const r = await s.applyPlan({ channelId: "c'1", decisions: [], deliveries: [], fanouts: [fanout] }, now);
+      // Every reader was read as stored.
+      expect(seen).toEqual(readers.map(({ subscriber: x }) => ({ id: x.id, publicId: x.publicId, email: x.email, topics: x.topics, language: x.language, alerts: x.alerts })));
+      const wanted = readers.filter((x) => x.subscriber.alerts);
+      expect(r.planned).toBe(wanted.length);
+      const claimed = await s.claim("c'1", 'me', now, 1000);
+      expect(claimed.map((d) => [d.channelId, d.kind, d.articleId, d.digestId, d.recipient, d.variant, d.messageId, d.nextAttemptAt]).sort()).toEqual(
+        wanted
+          .map(({ subscriber: x }) => ["c'1", 'post', "posts/o'brien-芯片", undefined, x.email, `["${x.language ?? '-'}"]`, `<a.${x.publicId}@t>`, now.toISOString()])
+          .sort(),
+      );
+      for (const d of claimed) expect(byId.get(d.subscriberId as number)?.email).toBe(d.recipient);
+      // The dedupe key is the prefix and the reader: planned again, nothing new.
+      expect((await s.applyPlan({ channelId: "c'1", decisions: [], deliveries: [], fanouts: [fanout] }, now)).planned).toBe(0);
+    });
+
     it('a plan naming a subscriber or digest that does not exist writes nothing', async () => {
       const s = await open();
       const { subscriber } = await s.upsertSubscriber({ email: 'a@x.com' }, now);

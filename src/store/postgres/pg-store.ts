@@ -16,7 +16,7 @@ import postgres from 'postgres';
 import type { Article } from '../../content/article.ts';
 import type { CachedPage } from '../../content/parse-cache.ts';
 import { assignArticleIds, type IdentityRow, sourceKey } from '../article-ids.ts';
-import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber, withRevisions } from '../rows.ts';
+import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toFanoutReader, toSubscriber, withRevisions } from '../rows.ts';
 import { isSuppressed } from '../subscriber-status.ts';
 import type {
   Actor,
@@ -380,7 +380,8 @@ export class PostgresStore implements Store {
   private async fanout(q: Q, f: SubscriberFanout, t: string): Promise<number> {
     // Each page's readers are locked as they are read (what deliveries' foreign key did, see
     // lockReferenced): a reader being removed meanwhile is waited for, then left out.
-    const page = (after: number) => q`SELECT * FROM subscribers WHERE status = 'active' AND NOT paused AND id > ${after} ORDER BY id LIMIT ${FANOUT_PAGE} FOR KEY SHARE`;
+    const page = (after: number) =>
+      q`SELECT id, public_id, email, topics, language, alerts FROM subscribers WHERE status = 'active' AND NOT paused AND id > ${after} ORDER BY id LIMIT ${FANOUT_PAGE} FOR KEY SHARE`;
     let planned = 0;
     let writing: Promise<number> = Promise.resolve(0);
     const checks: Promise<void>[] = [this.lockReferenced(q, 'digests', [f.digestId ?? null])];
@@ -394,7 +395,7 @@ export class PostgresStore implements Store {
       const variants: string[] = [];
       const messageIds: string[] = [];
       for (const r of rows) {
-        const s = toSubscriber(r);
+        const s = toFanoutReader(r);
         const variant = f.match(s);
         if (variant === null) continue;
         keys.push(`${f.dedupePrefix}:${s.id}`);
