@@ -6,11 +6,10 @@
  * goes to its own index, and a worker answers with JSON, as the parse cache stores pages.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { ArticleProblem } from './article.ts';
 import type { Candidate } from './scan.ts';
 import type { ContentSettings, SiteSettings } from './site.ts';
-import { workerExecArgv } from '../util/worker-exec-argv.ts';
+import { newWorker } from '../util/worker-exec-argv.ts';
 
 export interface ParseWorkerData {
   content: ContentSettings;
@@ -92,10 +91,7 @@ export async function parseInParallel(
   const start = (): Helper => {
     // Its first chunk goes with it, so it starts parsing as soon as it has loaded.
     const first = chunk();
-    const w = new Worker(url, {
-      workerData: { ...settings, first: jobOf(first) } satisfies ParseWorkerData,
-      execArgv: workerExecArgv(),
-    });
+    const w = newWorker(url, { workerData: { ...settings, first: jobOf(first) } satisfies ParseWorkerData });
     let resolve = () => {};
     const helper: Helper = {
       outstanding: first,

@@ -4,11 +4,10 @@
  * coordination beyond the store's atomic claims.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { EmailChannelConfig } from '../channels/email/email-config.ts';
 import { PROCESS_CLAIMANT } from '../util/claimant.ts';
 import { withSendHeapPolicy } from '../util/heap-policy.ts';
-import { workerExecArgv } from '../util/worker-exec-argv.ts';
+import { newWorker } from '../util/worker-exec-argv.ts';
 import type { ChannelRunResult, DeliverOptions } from './deliver.ts';
 import type { Herald } from './herald.ts';
 import type { SendWorkerData, WorkerMessage } from './send-worker.ts';
@@ -49,7 +48,7 @@ async function deliverInWorkersNow(h: Herald, channel: EmailChannelConfig, threa
     { length: threads },
     () =>
       new Promise<ChannelRunResult>((resolve, reject) => {
-        const w = new Worker(url, { workerData: data, execArgv: workerExecArgv() });
+        const w = newWorker(url, { workerData: data });
         const onAbort = () => w.postMessage({ type: 'stop' });
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         let done = false;

@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { TemplateError } from '../template-engine.ts';
-import { workerExecArgv } from '../../util/worker-exec-argv.ts';
+import { newWorker } from '../../util/worker-exec-argv.ts';
 import type { MjmlOutcome } from './mjml-to-html.ts';
 import type { MjmlJob } from './mjml-worker.ts';
 
@@ -53,7 +53,7 @@ export async function endIdleMjmlWorker(): Promise<void> {
   await r.w.terminate();
 }
 
-/** The worker's young generation (V8's default is 48 MB); see startWorker. */
+/** The worker's young generation (V8's default is 48 MB); see startWorker below. */
 const MJML_YOUNG_GENERATION_MB = 6;
 
 /** How long the worker waits for another job before it ends (renders come in bursts). */
@@ -74,10 +74,7 @@ function startWorker(): Running {
   const url = import.meta.url.endsWith('.ts') ? new URL('./mjml-worker-entry.mjs', import.meta.url) : new URL('./mjml-worker.js', import.meta.url);
   // A small young generation: the compile makes little that lives long, and V8's default
   // (3 × 16 MB semi-spaces) was ~20 MB of the fan-out's peak RSS, at no measurable speed gain.
-  const w = new Worker(url, {
-    resourceLimits: { maxYoungGenerationSizeMb: MJML_YOUNG_GENERATION_MB },
-    execArgv: workerExecArgv(),
-  });
+  const w = newWorker(url, { resourceLimits: { maxYoungGenerationSizeMb: MJML_YOUNG_GENERATION_MB } });
   const r: Running = { w, pending: new Map() };
   const failAll = (e: Error) => {
     for (const p of r.pending.values()) p.reject(e);
