@@ -55,9 +55,23 @@ export function commandOf(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * `herald articles --json | head`: the reader has gone. Not an error worth a stack trace, and
+ * not a reason to stop the command half-way (a send goes on to the end); what it prints goes
+ * nowhere.
+ */
+function ignoreClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   // Node's own start and loading the CLI: from the process start to here.
   const loadedAt = performance.now();
+  ignoreClosedOutput();
   // --profile is taken anywhere before a `--` (before or after the subcommand), so it is
   // handled here; the program's option only documents it.
   const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
