@@ -26,11 +26,17 @@ export interface CachedPage {
 }
 
 /** Files changed on disk less than this long ago are always read (mtime granularity). */
-const RACY_MS = 2000;
+export const RACY_MS = 2000;
+
+/** The cached pages, or how to load them when a scan first needs them. */
+export type CachedPages = Iterable<CachedPage> | (() => Promise<Iterable<CachedPage>>);
 
 export class ParseCache {
-  private readonly known: Map<string, CachedPage>;
+  private known = new Map<string, CachedPage>();
+  private load: (() => Promise<Iterable<CachedPage>>) | undefined;
   private readonly seen = new Set<string>();
+  /** Whether this scan looked at the files through the cache (a scan taken whole from a snapshot does not). */
+  private consulted = false;
   /** Entries parsed (or re-validated) by this scan, to be saved. */
   readonly changed: CachedPage[] = [];
   /** What the last scan did: files taken from the cache, files read. */
@@ -39,20 +45,32 @@ export class ParseCache {
   /** `stamp` identifies the settings and the code; an entry parsed under another stamp is not used. */
   constructor(
     readonly stamp: string,
-    entries: Iterable<CachedPage> = [],
-    private readonly now: () => number = Date.now,
+    entries: CachedPages = [],
+    readonly now: () => number = Date.now,
   ) {
-    this.known = new Map([...entries].map((e) => [e.path, e]));
+    if (typeof entries === 'function') this.load = entries;
+    else this.known = new Map([...entries].map((e) => [e.path, e]));
+  }
+
+  /** Loads the cached pages on first use (a scan that finds nothing changed never needs them); to be awaited before a scan looks up files. */
+  async ready(): Promise<void> {
+    this.consulted = true;
+    const load = this.load;
+    if (!load) return;
+    this.load = undefined;
+    this.known = new Map([...(await load())].map((e) => [e.path, e]));
   }
 
   /** The key of one file: the stamp plus where the walk found it (its source: section, bundle, cascade, language…). */
   keyFor(candidate: unknown): string {
     // Plain JSON (the walk builds candidates the same way each time; other code is another stamp).
-    return `${this.stamp} ${JSON.stringify(candidate, regExpAsText)}`;
+    // Plain data too: paths, names and front matter values, no regular expression (no replacer: the fast path).
+    return `${this.stamp} ${JSON.stringify(candidate)}`;
   }
 
   /** Starts a new scan over the same cache (the daemon keeps one across rescans). */
   begin(): void {
+    this.consulted = false;
     this.seen.clear();
     this.changed.length = 0;
     this.stats.reused = 0;
@@ -107,15 +125,14 @@ export class ParseCache {
     this.changed.push(entry);
   }
 
-  /** Paths cached but not seen by this scan (deleted files): forgotten. */
+  /** Paths cached but not seen by this scan (deleted files): forgotten. None when the scan did not look (see ready). */
   removed(): string[] {
+    if (!this.consulted) return [];
     const gone = [...this.known.keys()].filter((p) => !this.seen.has(p));
     for (const p of gone) this.known.delete(p);
     return gone;
   }
 }
-
-const regExpAsText = (_k: string, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v);
 
 /** JSON with sorted keys and regular expressions as their source, so equal settings give equal text. */
 export function stableJson(value: unknown): string {

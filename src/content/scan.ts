@@ -7,7 +7,7 @@ import { type ParsedPage, parseHugoPage } from './hugo/page.ts';
 import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
 import { type JekyllCandidate, parseJekyllPage, unknownJekyllPlaceholders, walkJekyll } from './jekyll/page.ts';
 import { cloneable, PARALLEL_PARSE_MIN, parseInParallel, parseThreads, type WorkerParse } from './parallel-parse.ts';
-import type { ParseCache } from './parse-cache.ts';
+import { type ParseCache, RACY_MS } from './parse-cache.ts';
 import { unknownPermalinkTokens } from './permalink.ts';
 import { type ContentSettings, defaultLanguageCode, type SiteSettings } from './site.ts';
 import { describeTooLarge, MAX_ARTICLE_BYTES } from './source-text.ts';
@@ -18,12 +18,28 @@ export interface ScanOptions {
   all?: boolean;
   /** Pages parsed before: only new and changed files are read (see parse-cache.ts). */
   cache?: ParseCache;
+  /** The last whole result, taken as it is when nothing it was made of changed (needs `cache`). */
+  snapshots?: ScanSnapshots;
   /**
    * Threads that parse when there are at least `parallelMin` pages to parse (default: one per
    * core, at most four; from PARALLEL_PARSE_MIN pages). 1: this thread only.
    */
   threads?: number;
   parallelMin?: number;
+}
+
+/**
+ * Whole scan results, kept by a fingerprint of all they were made of: the parse cache's stamp
+ * (the settings, Herald's build), what the walk found (each page's path and where it was found,
+ * the files skipped and why, the folders that could not be read) and each page's size and
+ * modification time. A scan whose fingerprint matches takes the result as it is, without
+ * loading the parse cache or touching a page's bytes. pipeline/scan.ts keeps one in the store.
+ */
+export interface ScanSnapshots {
+  /** The result kept under this fingerprint, if it is the one kept. */
+  find(fingerprint: string): Promise<ScanResult | undefined>;
+  /** A scan's result; fingerprint undefined when a page changed too recently to trust its time (none kept). */
+  record(fingerprint: string | undefined, result: ScanResult): Promise<void>;
 }
 
 /** A file the walk found to be a page, with where it was found. */
@@ -61,7 +77,20 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
     problems.push(...walk.problems);
   }
 
-  const outcomes = await readAll(candidates, content, site, opts);
+  const files = statAll(candidates);
+  let fingerprint: string | undefined;
+  if (opts.snapshots && opts.cache) {
+    fingerprint = fingerprintOf(opts.cache.stamp, opts.all === true, candidates, files, skipped, problems);
+    const kept = await opts.snapshots.find(fingerprint);
+    if (kept) return kept;
+    // A page changed within the clock's resolution may change again keeping its size and time.
+    const now = opts.cache.now();
+    if (files.some((f) => 'mtimeMs' in f && now - f.mtimeMs < RACY_MS)) fingerprint = undefined;
+  }
+  await opts.cache?.ready();
+  // Where the walk found each page, as the parse cache keys it.
+  const keys = opts.cache ? candidates.map((c) => (opts.cache as ParseCache).keyFor(c.src)) : [];
+  const outcomes = await readAll(candidates, files, keys, content, site, opts);
 
   const articles: Article[] = [];
   const warnings: ScanWarning[] = [];
@@ -94,7 +123,34 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
   skipped.sort((a, b) => compareText(a.file, b.file) || compareText(a.language ?? '', b.language ?? ''));
   warnings.sort((a, b) => compareText(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0));
   articles.sort((a, b) => Date.parse(a.publishedAt) - Date.parse(b.publishedAt) || compareText(a.id, b.id));
-  return { articles, problems, skipped, warnings };
+  const result = { articles, problems, skipped, warnings };
+  await opts.snapshots?.record(fingerprint, result);
+  return result;
+}
+
+/** Each candidate's size and time, or why it cannot be read. */
+type FileInfo = { size: number; mtimeMs: number } | { error: unknown };
+
+function statAll(candidates: Candidate[]): FileInfo[] {
+  return candidates.map((c) => {
+    if ('stats' in c && c.stats) return c.stats;
+    try {
+      const info = statSync(c.absolute);
+      return { size: info.size, mtimeMs: info.mtimeMs };
+    } catch (error) {
+      return { error };
+    }
+  });
+}
+
+/** See ScanSnapshots: everything a scan's result is made of, hashed. */
+function fingerprintOf(stamp: string, all: boolean, candidates: Candidate[], files: FileInfo[], skipped: SkippedFile[], problems: ArticleProblem[]): string {
+  // Plain data throughout (no replacer: JSON.stringify's fast path), one string for the whole site.
+  const pages = candidates.map((c, i) => {
+    const f = files[i] as FileInfo;
+    return [c.kind, c.absolute, c.src, 'error' in f ? String(f.error) : f.size, 'error' in f ? 0 : f.mtimeMs];
+  });
+  return createHash('sha256').update(JSON.stringify([stamp, all, skipped, problems, pages])).digest('base64url');
 }
 
 function uniqueId(base: string, taken: Set<string>): string {
@@ -162,15 +218,15 @@ function bytesHash(page: ParsedPage, bytes: Uint8Array): string {
  * Every candidate's outcome, in candidate order: from the cache when the file is unchanged,
  * else read and parsed, by several threads when there are many to parse (parallel-parse.ts).
  */
-async function readAll(candidates: Candidate[], content: ContentSettings, site: SiteSettings, opts: ScanOptions): Promise<Outcome[]> {
+async function readAll(candidates: Candidate[], files: FileInfo[], keys: string[], content: ContentSettings, site: SiteSettings, opts: ScanOptions): Promise<Outcome[]> {
   const cache = opts.cache;
   const outcomes = new Array<Outcome>(candidates.length);
   const infos = new Array<{ size: number; mtimeMs: number }>(candidates.length);
-  const keys = new Array<string>(candidates.length);
   const toParse: number[] = [];
   for (const [i, c] of candidates.entries()) {
     try {
-      const info = ('stats' in c && c.stats) || statSync(c.absolute);
+      const info = files[i] as FileInfo;
+      if ('error' in info) throw info.error;
       // Checked before reading so a stray video renamed .md is never loaded into memory.
       if (info.size > MAX_ARTICLE_BYTES) {
         outcomes[i] = { file: c.src.file, reason: describeTooLarge(info.size) };
@@ -179,8 +235,7 @@ async function readAll(candidates: Candidate[], content: ContentSettings, site: 
       infos[i] = info;
       if (cache) {
         const absolute = c.absolute;
-        // Where the walk found it; its language's settings are the stamp's (and a third of the key's length).
-        const key = cache.keyFor(c.src);
+        const key = keys[i] as string;
         const known = cache.unchanged(absolute, key, info);
         if (known) {
           outcomes[i] = known;
@@ -192,7 +247,6 @@ async function readAll(candidates: Candidate[], content: ContentSettings, site: 
           outcomes[i] = cache.parsed(absolute, key, info, bytes, () => parseCandidate(c, bytes, site, content));
           continue;
         }
-        keys[i] = key;
       }
       toParse.push(i);
     } catch (err) {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Article, ScanResult } from '../content/article.ts';
 import { ParseCache, stableJson } from '../content/parse-cache.ts';
-import { type ScanOptions, scanContent } from '../content/scan.ts';
+import { type ScanOptions, type ScanSnapshots, scanContent } from '../content/scan.ts';
 import { defaultLanguageCode } from '../content/site.ts';
 import type { Store, StoredArticle } from '../store/types.ts';
 import { codeStamp } from '../util/code-stamp.ts';
@@ -26,15 +28,44 @@ function parseStamp(h: Herald): string {
   return createHash('sha256').update(codeStamp()).update(stableJson({ content: h.config.content, site: h.config.site })).digest('base64url');
 }
 
-async function withParseCache<T extends ScanResult>(h: Herald, scan: (cache: ParseCache) => Promise<T>): Promise<T> {
+/**
+ * The store's scan snapshot (see ScanSnapshots). Kept by a process's first scan only: a
+ * daemon's rescans use the parse cache it holds, and writing the whole result again at each
+ * change would make a rescan cost in proportion to the site, not to what changed.
+ */
+function storeSnapshots(h: Herald): ScanSnapshots {
+  return {
+    async find(fingerprint) {
+      const bytes = await h.store.scanSnapshot(fingerprint).catch(() => undefined);
+      if (bytes === undefined) return undefined;
+      try {
+        // One large output chunk: not 16 KB pieces copied together afterwards.
+        return deserialize(inflateRawSync(bytes, { chunkSize: 16 << 20 })) as ScanResult;
+      } catch {
+        return undefined; // unreadable: scanned afresh, and kept again
+      }
+    },
+    async record(fingerprint, result) {
+      // V8's own serialization, deflated: read back in a third of the time of JSON (10,000 articles: ~30 ms against ~100 ms), and ~800 KB instead of 7 MB.
+      const snapshot = fingerprint === undefined ? undefined : { fingerprint, result: deflateRawSync(serialize(result), { level: 1 }) };
+      // A cache only, like the parse cache.
+      await h.store.saveScanSnapshot(snapshot).catch((e: unknown) => h.log.warn(`scan snapshot not saved: ${(e as Error).message}`));
+    },
+  };
+}
+
+async function withParseCache<T extends ScanResult>(h: Herald, scan: (cache: ParseCache, snapshots?: ScanSnapshots) => Promise<T>): Promise<T> {
   const stamp = parseStamp(h);
   let cache = caches.get(h.store);
+  let snapshots: ScanSnapshots | undefined;
   if (cache?.stamp !== stamp) {
-    cache = new ParseCache(stamp, await h.store.parsedPages());
+    // Loaded only if some page must be looked at: not when the snapshot is the site as it is.
+    cache = new ParseCache(stamp, () => h.store.parsedPages());
     caches.set(h.store, cache);
+    snapshots = storeSnapshots(h);
   }
   cache.begin();
-  const result = await scan(cache);
+  const result = await scan(cache, snapshots);
   const removed = cache.removed();
   // A cache only: a scan that cannot save it has still read the site correctly.
   if (cache.changed.length > 0 || removed.length > 0) {
@@ -49,7 +80,7 @@ export async function scanSite(h: Herald, opts: ScanOptions = {}): Promise<ScanR
 }
 
 async function scanSiteNow(h: Herald, opts: ScanOptions): Promise<ScanResult> {
-  const scan = await withParseCache(h, (cache) => scanContent(h.config.content, h.config.site, { ...opts, cache }));
+  const scan = await withParseCache(h, (cache, snapshots) => scanContent(h.config.content, h.config.site, { ...opts, cache, snapshots }));
   const ids = await h.store.identifyArticles(scan.articles, defaultLanguageCode(h.config.content, h.config.site));
   return { ...scan, articles: renamed(scan.articles, ids) };
 }
@@ -60,7 +91,7 @@ export async function scanAndRecord(h: Herald, opts: { dryRun?: boolean } = {}):
 }
 
 async function scanAndRecordNow(h: Herald, opts: { dryRun?: boolean }): Promise<ScanPass> {
-  const scan = await withParseCache(h, (cache) => scanContent(h.config.content, h.config.site, { cache }));
+  const scan = await withParseCache(h, (cache, snapshots) => scanContent(h.config.content, h.config.site, { cache, snapshots }));
   for (const p of scan.problems) h.log.warn(`skipped ${p.file}: ${p.reason}`);
   const defaultLanguage = defaultLanguageCode(h.config.content, h.config.site);
   let articles: Article[];

@@ -17,9 +17,10 @@ function newest(dir: string): number {
  * Which Herald code is running, for caches of what the code computed (parsed pages): the
  * build's time when running dist/, the newest source file's time when running the sources
  * (a development checkout, the tests), so changed parsing code never meets stale results.
+ * And which Node: its ICU data splits text (summaries) and its V8 writes the scan snapshot.
  */
 export function codeStamp(): string {
-  stamp ??= computeStamp();
+  stamp ??= `${computeStamp()} node ${process.version}`;
   return stamp;
 }
 

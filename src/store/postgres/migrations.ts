@@ -272,6 +272,18 @@ export const pgMigrations: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: 'scan snapshot',
+    sql: `
+      -- The last whole scan result, kept under a fingerprint of everything it was made of (see the
+      -- SQLite migration 10). At most one row; only a cache.
+      CREATE TABLE scan_snapshot (
+        fingerprint TEXT PRIMARY KEY,
+        result BYTEA NOT NULL
+      );
+    `,
+  },
   // ── PostgreSQL only: what several processes share ──────────────────────
   {
     version: 1001,

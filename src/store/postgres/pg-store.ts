@@ -255,6 +255,18 @@ export class PostgresStore implements Store {
     });
   }
 
+  async scanSnapshot(fingerprint: string): Promise<Uint8Array | undefined> {
+    const [r] = await this.sql`SELECT result FROM scan_snapshot WHERE fingerprint = ${fingerprint}`;
+    return r?.result as Uint8Array | undefined;
+  }
+
+  async saveScanSnapshot(snapshot: { fingerprint: string; result: Uint8Array } | undefined): Promise<void> {
+    await this.tx(async (q) => {
+      await q`DELETE FROM scan_snapshot`;
+      if (snapshot) await q`INSERT INTO scan_snapshot (fingerprint, result) VALUES (${snapshot.fingerprint}, ${snapshot.result})`;
+    });
+  }
+
   // ── channels, decisions, digests ──────────────────────────────────────
 
   async getChannel(id: string): Promise<ChannelState | undefined> {

@@ -323,4 +323,18 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: 'scan snapshot',
+    sql: `
+      -- The last whole scan result (compressed V8 serialization: pipeline/scan.ts), kept under a
+      -- fingerprint of everything it was made of (the settings, Herald's build and Node, the files
+      -- found, each page's size and time): a scan that finds the same takes it as it is
+      -- (content/scan.ts, ScanSnapshots). At most one row; only a cache.
+      CREATE TABLE scan_snapshot (
+        fingerprint TEXT PRIMARY KEY,
+        result BLOB NOT NULL
+      );
+    `,
+  },
 ];

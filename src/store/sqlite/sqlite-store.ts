@@ -222,6 +222,18 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async scanSnapshot(fingerprint: string): Promise<Uint8Array | undefined> {
+    const r = this.stmt('SELECT result FROM scan_snapshot WHERE fingerprint = ?').get(fingerprint) as Row | undefined;
+    return r?.result as Uint8Array | undefined;
+  }
+
+  async saveScanSnapshot(snapshot: { fingerprint: string; result: Uint8Array } | undefined): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt('DELETE FROM scan_snapshot').run();
+      if (snapshot) this.stmt('INSERT INTO scan_snapshot (fingerprint, result) VALUES (?, ?)').run(snapshot.fingerprint, snapshot.result);
+    })();
+  }
+
   // ── channels, decisions, digests ──────────────────────────────────────
 
   async getChannel(id: string): Promise<ChannelState | undefined> {
