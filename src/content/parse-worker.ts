@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ParseJob, ParseWorkerData, ParseWorkerMessage } from './parallel-parse.ts';
-import { parseFileForWorker } from './scan.ts';
+import { parseFileForWorker } from './parse-file.ts';
 
 const { content, site, first } = workerData as ParseWorkerData;
 const port = parentPort!;

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Article, ArticleProblem, ScanResult, ScanWarning, SkippedFile } from './article.ts';
 import { assertValidZone } from './dates.ts';
-import { ArticleParseError } from './errors.ts';
-import { type ParsedPage, parseHugoPage } from './hugo/page.ts';
+import { ArticleParseError, problemOf } from './errors.ts';
+import type { ParsedPage } from './hugo/page.ts';
 import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
-import { type JekyllCandidate, parseJekyllPage, unknownJekyllPlaceholders, walkJekyll } from './jekyll/page.ts';
+import type { JekyllCandidate } from './jekyll/page.ts';
 import { cloneable, PARALLEL_PARSE_MIN, parseInParallel, parseThreads, type WorkerParse } from './parallel-parse.ts';
 import { type ParseCache, RACY_MS } from './parse-cache.ts';
 import { unknownPermalinkTokens } from './permalink.ts';
-import { type ContentSettings, defaultLanguageCode, type SiteSettings } from './site.ts';
+import type { ContentSettings, SiteSettings } from './site.ts';
 import { describeTooLarge, MAX_ARTICLE_BYTES } from './source-text.ts';
 import { assertSiteUrl } from './urls.ts';
 
@@ -46,27 +46,20 @@ export interface ScanSnapshots {
 export type Candidate = ({ kind: 'hugo' } & HugoCandidate) | ({ kind: 'jekyll' } & JekyllCandidate);
 
 /**
- * The pure step a cache can wrap: one candidate's bytes and the site's settings in, the
- * article (or why it is not one) out.
- */
-export function parseCandidate(c: Candidate, bytes: Uint8Array, site: SiteSettings, content: ContentSettings): ParsedPage {
-  if (c.kind === 'jekyll') return parseJekyllPage(c.src, bytes, site, content);
-  return parseHugoPage(c.src, bytes, site, content, c.lang, defaultLanguageCode(content, site));
-}
-
-/**
  * Reads every page of the site. Never throws for a bad file (it becomes a problem);
  * throws only when the content folder itself cannot be read or the settings are unusable.
  * Output is deterministic: problems and skipped files in path order, articles by
  * publishedAt then id.
  */
 export async function scanContent(content: ContentSettings, site: SiteSettings, opts: ScanOptions = {}): Promise<ScanResult> {
-  assertUsableSettings(content, site);
+  // Jekyll's walk lives with its page parser (loaded for a Jekyll site only).
+  const jekyll = content.generator === 'jekyll' ? await import('./jekyll/page.ts') : undefined;
+  assertUsableSettings(content, site, jekyll?.unknownJekyllPlaceholders);
   const candidates: Candidate[] = [];
   const skipped: SkippedFile[] = [];
   const problems: ArticleProblem[] = [];
-  if (content.generator === 'jekyll') {
-    const walk = await walkJekyll(content, opts);
+  if (jekyll) {
+    const walk = await jekyll.walkJekyll(content, opts);
     candidates.push(...walk.candidates.map((c) => ({ kind: 'jekyll' as const, ...c })));
     skipped.push(...walk.skipped);
     problems.push(...walk.problems);
@@ -160,7 +153,7 @@ function uniqueId(base: string, taken: Set<string>): string {
 }
 
 /** A settings mistake would fail every file identically; say it once instead. */
-function assertUsableSettings(content: ContentSettings, site: SiteSettings): void {
+function assertUsableSettings(content: ContentSettings, site: SiteSettings, unknownJekyllPlaceholders?: (template: string) => string[]): void {
   try {
     assertSiteUrl(site.url);
     assertValidZone(site.timezone);
@@ -168,7 +161,7 @@ function assertUsableSettings(content: ContentSettings, site: SiteSettings): voi
       const j = content.jekyll;
       if (!j) throw new ArticleParseError('a Jekyll site needs its settings (content.site pointing at the site)');
       for (const [name, t] of [['permalink', content.permalink || j.permalink], ...j.collections.map((c) => [`collections.${c.label}.permalink`, c.permalink])] as Array<[string, string]>) {
-        const unknown = unknownJekyllPlaceholders(t);
+        const unknown = unknownJekyllPlaceholders?.(t) ?? [];
         if (unknown.length > 0) throw new ArticleParseError(`${name} "${t}" has unknown placeholder ${unknown.join(', ')}`);
       }
     } else {
@@ -192,27 +185,8 @@ function assertUsableSettings(content: ContentSettings, site: SiteSettings): voi
 
 type Outcome = ParsedPage | ArticleProblem;
 
-function problemOf(file: string, err: unknown): ArticleProblem {
-  if (err instanceof ArticleParseError) return { file, reason: err.reason };
-  return { file, reason: `cannot read file: ${(err as Error).message}` };
-}
 
-/** One file read and parsed (no cache): the page and the bytes it came from, or why it is no page. */
-export function parseFile(c: Candidate, content: ContentSettings, site: SiteSettings): { page: ParsedPage; bytes: Uint8Array } | ArticleProblem {
-  try {
-    // Synchronous on purpose: small local files, where a thread-pool round trip per call
-    // cost more than the read itself (measured: 2,000 files).
-    const bytes = readFileSync(c.absolute);
-    return { page: parseCandidate(c, bytes, site, content), bytes };
-  } catch (err) {
-    return problemOf(c.src.file, err);
-  }
-}
 
-/** sha256 of a parsed page's bytes (an article carries it already: not computed twice). */
-function bytesHash(page: ParsedPage, bytes: Uint8Array): string {
-  return page.article?.contentHash ?? createHash('sha256').update(bytes).digest('hex');
-}
 
 /**
  * Every candidate's outcome, in candidate order: from the cache when the file is unchanged,
@@ -223,6 +197,7 @@ async function readAll(candidates: Candidate[], files: FileInfo[], keys: string[
   const outcomes = new Array<Outcome>(candidates.length);
   const infos = new Array<{ size: number; mtimeMs: number }>(candidates.length);
   const toParse: number[] = [];
+  const touched: number[] = [];
   for (const [i, c] of candidates.entries()) {
     try {
       const info = files[i] as FileInfo;
@@ -242,13 +217,25 @@ async function readAll(candidates: Candidate[], files: FileInfo[], keys: string[
           continue;
         }
         if (cache.hasEntry(absolute, key)) {
-          // Touched, maybe unchanged: its bytes decide (rare; on this thread).
-          const bytes = readFileSync(absolute);
-          outcomes[i] = cache.parsed(absolute, key, info, bytes, () => parseCandidate(c, bytes, site, content));
+          touched.push(i);
           continue;
         }
       }
       toParse.push(i);
+    } catch (err) {
+      outcomes[i] = problemOf(c.src.file, err);
+    }
+  }
+
+  if (toParse.length === 0 && touched.length === 0) return outcomes;
+  // The parser (and markdown, dates, front matter) loads only when some page must be read.
+  const { bytesHash, parseCandidate, parseFile } = await import('./parse-file.ts');
+  for (const i of touched) {
+    // Touched, maybe unchanged: its bytes decide (rare; on this thread).
+    const c = candidates[i] as Candidate;
+    try {
+      const bytes = readFileSync(c.absolute);
+      outcomes[i] = (cache as ParseCache).parsed(c.absolute, keys[i] as string, infos[i] as { size: number; mtimeMs: number }, bytes, () => parseCandidate(c, bytes, site, content));
     } catch (err) {
       outcomes[i] = problemOf(c.src.file, err);
     }
@@ -282,9 +269,3 @@ async function readAll(candidates: Candidate[], files: FileInfo[], keys: string[
   return outcomes;
 }
 
-/** The parse of one page on a worker thread (parse-worker.ts): its JSON and hash, or the problem. */
-export function parseFileForWorker(c: Candidate, content: ContentSettings, site: SiteSettings): WorkerParse {
-  const parsed = parseFile(c, content, site);
-  if (!('page' in parsed)) return parsed;
-  return { json: JSON.stringify(parsed.page), hash: bytesHash(parsed.page, parsed.bytes) };
-}

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jekyllSlugify, unknownJekyllPlaceholders, withPermalinkSuffix } from '../../src/content/jekyll/page.ts';
+import { jekyllSlugify, unknownJekyllPlaceholders } from '../../src/content/jekyll/page.ts';
+import { withPermalinkSuffix } from '../../src/content/jekyll/permalink-styles.ts';
 import { scanContent } from '../../src/content/scan.ts';
 
 // Pieces of Jekyll's rules; test/content/oracle/jekyll-oracle.test.ts compares whole sites with jekyll build.

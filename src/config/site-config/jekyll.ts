@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
-import { JEKYLL_PERMALINK_STYLES, withPermalinkSuffix } from '../../content/jekyll/page.ts';
+import { JEKYLL_PERMALINK_STYLES, withPermalinkSuffix } from '../../content/jekyll/permalink-styles.ts';
 import type { JekyllSettings } from '../../content/site.ts';
 import { copySiteText, type Provenance, SiteConfigError, type SiteConfigRead } from './types.ts';
 
