@@ -6,6 +6,7 @@ import { ArticleParseError, problemOf } from './errors.ts';
 import type { ParsedPage } from './hugo/page.ts';
 import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
 import type { JekyllCandidate } from './jekyll/page.ts';
+import type { WalkInputs } from './walk-inputs.ts';
 import { cloneable, PARALLEL_PARSE_MIN, parseInParallel, parseThreads, type WorkerParse } from './parallel-parse.ts';
 import { type ParseCache, RACY_MS } from './parse-cache.ts';
 import { unknownPermalinkTokens } from './permalink.ts';
@@ -29,17 +30,20 @@ export interface ScanOptions {
 }
 
 /**
- * Whole scan results, kept by a fingerprint of all they were made of: the parse cache's stamp
- * (the settings, Herald's build), what the walk found (each page's path and where it was found,
- * the files skipped and why, the folders that could not be read) and each page's size and
- * modification time. A scan whose fingerprint matches takes the result as it is, without
- * loading the parse cache or touching a page's bytes. pipeline/scan.ts keeps one in the store.
+ * Whole scan results, kept with what they were made of on disk (WalkInputs: the folders the
+ * walk listed, the files it read, the pages) and a fingerprint of that: the parse cache's stamp
+ * (the settings, Herald's build), each folder's modification time, each file's size and time.
+ * A scan first checks the kept inputs (a `stat` each, no listing, no walk); when the fingerprint
+ * is the same, it takes the result as it is, without loading the parse cache or touching a page.
+ * pipeline/scan.ts keeps one in the store.
  */
 export interface ScanSnapshots {
-  /** The result kept under this fingerprint, if it is the one kept. */
+  /** The kept snapshot's inputs and fingerprint, if one is kept. */
+  kept(): Promise<{ fingerprint: string; inputs: WalkInputs } | undefined>;
+  /** The result kept under this fingerprint, if it is still the one kept. */
   find(fingerprint: string): Promise<ScanResult | undefined>;
-  /** A scan's result; fingerprint undefined when a page changed too recently to trust its time (none kept). */
-  record(fingerprint: string | undefined, result: ScanResult): Promise<void>;
+  /** A scan's result and what it was made of; undefined when something changed too recently to trust its time (none kept). */
+  record(snapshot: { fingerprint: string; inputs: WalkInputs } | undefined, result: ScanResult): Promise<void>;
 }
 
 /** A file the walk found to be a page, with where it was found. */
@@ -55,30 +59,46 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
   // Jekyll's walk lives with its page parser (loaded for a Jekyll site only).
   const jekyll = content.generator === 'jekyll' ? await import('./jekyll/page.ts') : undefined;
   assertUsableSettings(content, site, jekyll?.unknownJekyllPlaceholders);
+  const snapshots = opts.cache ? opts.snapshots : undefined;
+  const stamp = opts.cache?.stamp ?? '';
+  if (snapshots) {
+    const kept = await snapshots.kept();
+    if (kept) {
+      const { folders, files } = kept.inputs;
+      const same = fingerprintOf(stamp, opts.all === true, folders, folders.map(folderTime), files, files.map(fileInfo)) === kept.fingerprint;
+      const result = same ? await snapshots.find(kept.fingerprint) : undefined;
+      if (result) return result;
+    }
+  }
+  const inputs: WalkInputs | undefined = snapshots ? { folders: [], files: [] } : undefined;
+  const walkOpts = { all: opts.all, inputs };
   const candidates: Candidate[] = [];
   const skipped: SkippedFile[] = [];
   const problems: ArticleProblem[] = [];
   if (jekyll) {
-    const walk = await jekyll.walkJekyll(content, opts);
+    const walk = await jekyll.walkJekyll(content, walkOpts);
     candidates.push(...walk.candidates.map((c) => ({ kind: 'jekyll' as const, ...c })));
     skipped.push(...walk.skipped);
     problems.push(...walk.problems);
   } else {
-    const walk = await walkHugo(content, site, opts);
+    const walk = await walkHugo(content, site, walkOpts);
     candidates.push(...walk.candidates.map((c) => ({ kind: 'hugo' as const, ...c })));
     skipped.push(...walk.skipped);
     problems.push(...walk.problems);
   }
 
   const files = statAll(candidates);
-  let fingerprint: string | undefined;
-  if (opts.snapshots && opts.cache) {
-    fingerprint = fingerprintOf(opts.cache.stamp, opts.all === true, candidates, files, skipped, problems);
-    const kept = await opts.snapshots.find(fingerprint);
-    if (kept) return kept;
-    // A page changed within the clock's resolution may change again keeping its size and time.
+  let snapshot: { fingerprint: string; inputs: WalkInputs } | undefined;
+  if (snapshots && inputs && opts.cache) {
+    const all = { folders: inputs.folders, files: [...inputs.files, ...candidates.map((c) => c.absolute)] };
+    const folderTimes = all.folders.map(folderTime);
+    const fileInfos = [...inputs.files.map(fileInfo), ...files];
+    // Anything changed within the clock's resolution may change again keeping its size and time.
     const now = opts.cache.now();
-    if (files.some((f) => 'mtimeMs' in f && now - f.mtimeMs < RACY_MS)) fingerprint = undefined;
+    const recent = (t: number | undefined) => t !== undefined && now - t < RACY_MS;
+    if (!folderTimes.some(recent) && !fileInfos.some((f) => 'mtimeMs' in f && recent(f.mtimeMs))) {
+      snapshot = { fingerprint: fingerprintOf(stamp, opts.all === true, all.folders, folderTimes, all.files, fileInfos), inputs: all };
+    }
   }
   await opts.cache?.ready();
   // Where the walk found each page, as the parse cache keys it.
@@ -117,33 +137,41 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
   warnings.sort((a, b) => compareText(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0));
   articles.sort((a, b) => Date.parse(a.publishedAt) - Date.parse(b.publishedAt) || compareText(a.id, b.id));
   const result = { articles, problems, skipped, warnings };
-  await opts.snapshots?.record(fingerprint, result);
+  await snapshots?.record(snapshot, result);
   return result;
 }
 
-/** Each candidate's size and time, or why it cannot be read. */
+/** A file's size and time, or why it cannot be read. */
 type FileInfo = { size: number; mtimeMs: number } | { error: unknown };
 
-function statAll(candidates: Candidate[]): FileInfo[] {
-  return candidates.map((c) => {
-    if ('stats' in c && c.stats) return c.stats;
-    try {
-      const info = statSync(c.absolute);
-      return { size: info.size, mtimeMs: info.mtimeMs };
-    } catch (error) {
-      return { error };
-    }
-  });
+function fileInfo(path: string): FileInfo {
+  try {
+    const info = statSync(path);
+    return { size: info.size, mtimeMs: info.mtimeMs };
+  } catch (error) {
+    return { error };
+  }
 }
 
-/** See ScanSnapshots: everything a scan's result is made of, hashed. */
-function fingerprintOf(stamp: string, all: boolean, candidates: Candidate[], files: FileInfo[], skipped: SkippedFile[], problems: ArticleProblem[]): string {
-  // Plain data throughout (no replacer: JSON.stringify's fast path), one string for the whole site.
-  const pages = candidates.map((c, i) => {
-    const f = files[i] as FileInfo;
-    return [c.kind, c.absolute, c.src, 'error' in f ? String(f.error) : f.size, 'error' in f ? 0 : f.mtimeMs];
-  });
-  return createHash('sha256').update(JSON.stringify([stamp, all, skipped, problems, pages])).digest('base64url');
+function statAll(candidates: Candidate[]): FileInfo[] {
+  return candidates.map((c) => ('stats' in c && c.stats ? c.stats : fileInfo(c.absolute)));
+}
+
+/** A folder's modification time; undefined when it cannot be read (or is gone). */
+function folderTime(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+}
+
+/** See ScanSnapshots: the settings and every input's time (and a file's size), hashed. */
+function fingerprintOf(stamp: string, all: boolean, folders: string[], folderTimes: Array<number | undefined>, files: string[], fileInfos: FileInfo[]): string {
+  const parts: Array<string | number> = [stamp, String(all)];
+  for (const [i, folder] of folders.entries()) parts.push('d', folder, folderTimes[i] ?? '!');
+  for (const [i, file] of files.entries()) {
+    const f = fileInfos[i] as FileInfo;
+    if ('error' in f) parts.push('f', file, '!', String((f.error as Error).message));
+    else parts.push('f', file, f.size, f.mtimeMs);
+  }
+  return createHash('sha256').update(parts.join('\n')).digest('base64url');
 }
 
 function uniqueId(base: string, taken: Set<string>): string {

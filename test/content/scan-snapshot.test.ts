@@ -1,13 +1,14 @@
 /** A whole scan taken from the last one when nothing it was made of changed (ScanSnapshots). */
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScanResult } from '../../src/content/article.ts';
 import { type CachedPage, ParseCache } from '../../src/content/parse-cache.ts';
 import { type ScanSnapshots, scanContent } from '../../src/content/scan.ts';
 import type { ContentSettings, SiteSettings } from '../../src/content/site.ts';
+import type { WalkInputs } from '../../src/content/walk-inputs.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/content/site/', import.meta.url));
 const site: SiteSettings = { title: 'Example', url: 'https://example.com/', language: 'zh-CN', timezone: 'Asia/Shanghai' };
@@ -16,17 +17,22 @@ const HOUR_AGO = Date.now() / 1000 - 3600;
 
 /** Snapshots as the store keeps them: one, as JSON. */
 function memorySnapshots() {
-  const kept: { fingerprint?: string; json?: string; recorded: Array<string | undefined>; found: number } = { recorded: [], found: 0 };
+  const kept: { fingerprint?: string; inputs?: string; json?: string; recorded: Array<string | undefined>; found: number; lastInputs?: WalkInputs } = { recorded: [], found: 0 };
   const snapshots: ScanSnapshots = {
+    async kept() {
+      return kept.fingerprint === undefined ? undefined : { fingerprint: kept.fingerprint, inputs: JSON.parse(kept.inputs as string) as WalkInputs };
+    },
     async find(fingerprint) {
       if (kept.fingerprint !== fingerprint || kept.json === undefined) return undefined;
       kept.found++;
       return JSON.parse(kept.json) as ScanResult;
     },
-    async record(fingerprint, result) {
-      kept.recorded.push(fingerprint);
-      kept.fingerprint = fingerprint;
-      kept.json = fingerprint === undefined ? undefined : JSON.stringify(result);
+    async record(snapshot, result) {
+      kept.recorded.push(snapshot?.fingerprint);
+      kept.fingerprint = snapshot?.fingerprint;
+      kept.inputs = snapshot && JSON.stringify(snapshot.inputs);
+      kept.lastInputs = snapshot?.inputs;
+      kept.json = snapshot === undefined ? undefined : JSON.stringify(result);
     },
   };
   return { kept, snapshots };
@@ -46,9 +52,9 @@ describe('scanContent with a scan snapshot', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Every file an hour old: older than the clock's resolution, so sizes and times are trusted. */
-  function ageAll(): void {
-    for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) utimesSync(join(dir, f), HOUR_AGO, HOUR_AGO);
+  /** Every file and folder an hour old: older than the clock's resolution, so sizes and times are trusted. */
+  function ageAll(at = HOUR_AGO): void {
+    for (const f of ['', ...readdirSync(dir, { recursive: true, encoding: 'utf8' })]) utimesSync(join(dir, f), at, at);
   }
 
   /** One scan as a new process makes it: a parse cache loaded on demand from `pages`. */
@@ -99,10 +105,12 @@ describe('scanContent with a scan snapshot', () => {
     expect(title((await scan(snapshots)).result)).toBe('A new TITLE');
 
     // A page added, then taken away.
+    // (Its folder's time changes with it; set back to an hour ago, only the listing tells.)
     writeFileSync(join(dir, 'posts/added.md'), '---\ntitle: Added\ndate: 2025-07-01T08:00:00+08:00\n---\n\nNew.\n');
-    utimesSync(join(dir, 'posts/added.md'), HOUR_AGO, HOUR_AGO);
+    ageAll(HOUR_AGO + 240);
     expect(title((await scan(snapshots)).result, 'posts/added')).toBe('Added');
     rmSync(join(dir, 'posts/added.md'));
+    ageAll(HOUR_AGO + 240);
     expect(title((await scan(snapshots)).result, 'posts/added')).toBeUndefined();
 
     // A list page's cascade: not a page itself, but what the pages below it get.
@@ -118,10 +126,10 @@ describe('scanContent with a scan snapshot', () => {
     await scan(snapshots, 's2');
     expect(kept.recorded.at(-1)).not.toBe(before);
     expect(kept.found).toBe(found);
-    // Each state its own fingerprint; the same files again, the same one (added, then removed).
-    const [, newTitle, sameSize, added, removed, cascade, stamp] = kept.recorded;
-    expect(removed).toBe(sameSize);
-    expect(new Set([kept.recorded[0], newTitle, sameSize, added, cascade, stamp]).size).toBe(6);
+    // Each state its own fingerprint, and each kept.
+    expect(kept.recorded).toHaveLength(7);
+    expect(kept.recorded.every((f) => f !== undefined)).toBe(true);
+    expect(new Set(kept.recorded).size).toBe(7);
     expect(first.result).not.toEqual(cascaded);
   });
 
@@ -139,5 +147,51 @@ describe('scanContent with a scan snapshot', () => {
     const again = await scan(snapshots);
     expect(again.result.articles.find((a) => a.id === 'posts/seed-article')?.title).toBe('Just WRITTEN');
     expect(kept.found).toBe(0);
+  });
+});
+
+describe('scan snapshots of a Jekyll site', () => {
+  it('takes an unchanged site whole and sees a new post, a page turned into a post and a collection file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-scan-snapshot-jekyll-'));
+    try {
+      const write = (rel: string, text: string) => {
+        mkdirSync(dirname(join(dir, rel)), { recursive: true });
+        writeFileSync(join(dir, rel), text);
+      };
+      write('_posts/2025-07-01-first.md', '---\ntitle: First\n---\n\nOne.\n');
+      write('about.md', 'No front matter: a static file.\n');
+      const age = (at: number) => {
+        for (const f of ['', ...readdirSync(dir, { recursive: true, encoding: 'utf8' })]) utimesSync(join(dir, f), at, at);
+      };
+      age(HOUR_AGO);
+      const jekyll = { source: dir, permalink: '/:year/:title/', collections: [{ label: 'notes', permalink: '/notes/:title/' }], collectionsDir: '', defaults: [], exclude: [], include: [], markdownExt: ['md'] };
+      const content: ContentSettings = { dir, generator: 'jekyll', jekyll };
+      const { kept, snapshots } = memorySnapshots();
+      const scan = async () => {
+        const cache = new ParseCache('j1', []);
+        cache.begin();
+        return scanContent(content, site, { cache, snapshots });
+      };
+      const files = (r: ScanResult) => r.articles.map((a) => a.file).sort();
+      expect(files(await scan())).toEqual(['_posts/2025-07-01-first.md']);
+      expect(kept.lastInputs?.folders).toContain(join(dir, '_posts'));
+      expect(kept.lastInputs?.files).toContain(join(dir, 'about.md'));
+      expect(files(await scan())).toEqual(['_posts/2025-07-01-first.md']);
+      expect(kept.found).toBe(1);
+
+      write('_posts/2025-07-02-second.md', '---\ntitle: Second\n---\n\nTwo.\n');
+      write('_notes/a-note.md', '---\ntitle: A note\ndate: 2025-07-03\n---\n\nNote.\n');
+      age(HOUR_AGO + 60);
+      expect(files(await scan())).toEqual(['_notes/a-note.md', '_posts/2025-07-01-first.md', '_posts/2025-07-02-second.md']);
+      expect(kept.found).toBe(1);
+      // A file the walk read (its first bytes): about.md now has front matter, so it is a page (skipped: not a post).
+      write('about.md', '---\ntitle: About\n---\n\nNow a page.\n');
+      age(HOUR_AGO + 120);
+      const r = await scan();
+      expect(r.skipped.find((s) => s.file === 'about.md')?.reason).toBe('not-a-post');
+      expect(kept.found).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

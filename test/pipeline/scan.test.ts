@@ -27,9 +27,11 @@ async function open(site: TestSite): Promise<{ h: Herald; loads: () => number }>
   return { h, loads: () => loads };
 }
 
+/** A file written an hour ago (its folders too): older than the clock's resolution, so sizes and times are trusted. */
 function write(site: TestSite, rel: string, text: string, at = HOUR_AGO): void {
   site.write(rel, text);
-  utimesSync(path.join(site.contentDir, rel), at, at);
+  for (let p = rel; p !== '.'; p = path.dirname(p)) utimesSync(path.join(site.contentDir, p), at, at);
+  utimesSync(site.contentDir, at, at);
 }
 
 describe('scanSite', () => {

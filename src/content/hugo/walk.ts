@@ -4,6 +4,7 @@
  * (which make nested folders sections and may `cascade` front matter), `ignoreFiles`.
  * Finds the pages to read; reads only the small `_index` files itself.
  */
+import type { WalkInputs } from '../walk-inputs.ts';
 import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ArticleProblem, SkippedFile } from '../article.ts';
@@ -50,7 +51,7 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export async function walkHugo(content: ContentSettings, site: SiteSettings, opts: { all?: boolean } = {}): Promise<HugoWalk> {
+export async function walkHugo(content: ContentSettings, site: SiteSettings, opts: { all?: boolean; inputs?: WalkInputs } = {}): Promise<HugoWalk> {
   const languages = siteLanguages(content, site);
   const defaultLanguage = defaultLanguageCode(content, site);
   const known = new Set([...languages.map((l) => l.code), ...(content.disabledLanguages ?? [])]);
@@ -111,7 +112,7 @@ interface WalkState {
   disabled: Set<string>;
   byCode: Map<string, SiteLanguage>;
   ignore: RegExp[];
-  opts: { all?: boolean };
+  opts: { all?: boolean; inputs?: WalkInputs };
   out: HugoWalk;
   otherRoots: Set<string>;
   seen: Set<string>;
@@ -135,6 +136,7 @@ interface Entry {
  */
 async function listFolder(state: WalkState, absolute: string, rel: string, real: string | undefined): Promise<Entry[] | undefined> {
   let dirents: Dirent[];
+  state.opts.inputs?.folders.push(absolute);
   try {
     dirents = readdirSync(absolute, { withFileTypes: true }).sort((a, b) => compareText(a.name, b.name));
   } catch (err) {
@@ -274,6 +276,7 @@ async function listResources(state: WalkState, e: Entry, owner: string): Promise
 
 async function readCascade(state: WalkState, e: Entry): Promise<CascadeEntry[]> {
   let data: Record<string, unknown>;
+  state.opts.inputs?.files.push(e.absolute);
   try {
     data = readFrontMatter(decodeSourceText(readFileSync(e.absolute)), 'hugo').data;
   } catch (err) {

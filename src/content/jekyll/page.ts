@@ -3,6 +3,7 @@
  * them (lib/jekyll/document.rb, url.rb, drops/url_drop.rb). The walk finds them as
  * Jekyll's reader does; the parse is pure (bytes + where the file is + settings).
  */
+import type { WalkInputs } from '../walk-inputs.ts';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -296,8 +297,9 @@ function isFiltered(f: Filter, rel: string, name: string, allowUnderscore = fals
   return name.startsWith('.') || (!allowUnderscore && name.startsWith('_')) || name.startsWith('#') || name.endsWith('~');
 }
 
-async function entries(dir: string): Promise<Array<{ name: string; isDir: boolean }>> {
+async function entries(dir: string, inputs?: WalkInputs): Promise<Array<{ name: string; isDir: boolean }>> {
   // Synchronous: a walk makes thousands of small calls, each a thread-pool round trip otherwise.
+  inputs?.folders.push(dir);
   let names: string[];
   try {
     names = readdirSync(dir).sort(compareText);
@@ -316,12 +318,12 @@ async function entries(dir: string): Promise<Array<{ name: string; isDir: boolea
 }
 
 /** Every file under `dir` (recursively), relative to it, as Jekyll's `Dir["**\/*"]` with the entry filter. */
-async function filesBelow(f: Filter, root: string, relRoot: string, dir = ''): Promise<string[]> {
+async function filesBelow(f: Filter, root: string, relRoot: string, inputs: WalkInputs | undefined, dir = ''): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await entries(join(root, dir))) {
+  for (const e of await entries(join(root, dir), inputs)) {
     const rel = dir === '' ? e.name : `${dir}/${e.name}`;
     if (isFiltered(f, `${relRoot}/${rel}`, e.name)) continue;
-    if (e.isDir) out.push(...(await filesBelow(f, root, relRoot, rel)));
+    if (e.isDir) out.push(...(await filesBelow(f, root, relRoot, inputs, rel)));
     else out.push(rel);
   }
   return out;
@@ -329,7 +331,7 @@ async function filesBelow(f: Filter, root: string, relRoot: string, dir = ''): P
 
 const hasYamlHeader = (head: string) => /^---\s*\r?\n/.test(head);
 
-export async function walkJekyll(content: ContentSettings, opts: { all?: boolean } = {}): Promise<JekyllWalk> {
+export async function walkJekyll(content: ContentSettings, opts: { all?: boolean; inputs?: WalkInputs } = {}): Promise<JekyllWalk> {
   const settings = content.jekyll as JekyllSettings;
   const source = settings.source;
   const f = makeFilter(settings);
@@ -343,6 +345,7 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
   const collectionsDir = settings.collectionsDir.replace(/^\/+|\/+$/g, '');
   const base = collectionsDir === '' ? '' : `${collectionsDir}/`;
   const head16 = (file: string): string => {
+    opts.inputs?.files.push(file);
     try {
       return readFileSync(file, 'utf8').slice(0, 16);
     } catch {
@@ -352,7 +355,7 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
 
   const addPosts = async (dir: string, magic: '_posts' | '_drafts') => {
     const rel = dir === '' ? magic : `${dir}/${magic}`;
-    const files = await filesBelow(f, join(source, rel), rel);
+    const files = await filesBelow(f, join(source, rel), rel, opts.inputs);
     const dirCategories = dir === '' ? [] : dir.split('/').filter((c) => c !== '' && c !== magic);
     for (const file of files) {
       const full = `${rel}/${file}`;
@@ -376,7 +379,7 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
       await addPosts(dir, '_posts');
       await addPosts(dir, '_drafts');
     }
-    for (const e of await entries(join(source, dir))) {
+    for (const e of await entries(join(source, dir), opts.inputs)) {
       const rel = dir === '' ? e.name : `${dir}/${e.name}`;
       if (isFiltered(f, rel, e.name)) {
         if (!e.isDir && opts.all && !e.name.startsWith('.')) out.skipped.push({ file: rel, reason: 'ignored', detail: "excluded by the site's _config.yml (or a special name Jekyll skips)" });
@@ -402,7 +405,7 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
 
   for (const c of settings.collections) {
     const rel = `${base}_${c.label}`;
-    const files = await filesBelow(f, join(source, rel), rel);
+    const files = await filesBelow(f, join(source, rel), rel, opts.inputs);
     for (const file of files) {
       const full = `${rel}/${file}`;
       const head = head16(join(source, full));

@@ -327,12 +327,14 @@ export const migrations: Migration[] = [
     version: 10,
     name: 'scan snapshot',
     sql: `
-      -- The last whole scan result (compressed V8 serialization: pipeline/scan.ts), kept under a
-      -- fingerprint of everything it was made of (the settings, Herald's build and Node, the files
-      -- found, each page's size and time): a scan that finds the same takes it as it is
-      -- (content/scan.ts, ScanSnapshots). At most one row; only a cache.
+      -- The last whole scan result and what it was made of on disk (the folders listed, the files
+      -- read: inputs), both compressed V8 serializations (pipeline/scan.ts), under a fingerprint of
+      -- the settings, Herald's build and Node, each folder's time and each file's size and time: a
+      -- scan whose inputs still give that fingerprint takes the result as it is (content/scan.ts,
+      -- ScanSnapshots). At most one row; only a cache.
       CREATE TABLE scan_snapshot (
         fingerprint TEXT PRIMARY KEY,
+        inputs BLOB NOT NULL,
         result BLOB NOT NULL
       );
     `,
