@@ -3,7 +3,7 @@
  * `console.log(JSON.stringify(rows, null, 2))`, without building it as one string (10,000
  * articles or 1,000,000 subscribers would be tens of megabytes, twice: as text and as bytes).
  */
-const SLICE = 256;
+const SLICE = 64;
 
 export function printJsonArray(rows: readonly unknown[], write: (text: string) => void = (t) => void process.stdout.write(t)): void {
   if (rows.length === 0) {

@@ -56,8 +56,8 @@ export function cloneable(value: unknown): boolean {
 }
 
 interface Helper {
-  /** The pages it was given and has not answered for. */
-  outstanding: number[];
+  /** The chunks it was given and has not answered for, oldest first (it answers in order). */
+  outstanding: number[][];
   done: Promise<void>;
   finish(): void;
 }
@@ -89,27 +89,35 @@ export async function parseInParallel(
   const jobOf = (chunkItems: number[]): ParseJob => ({ items: chunkItems.map((i) => ({ i, c: candidates[i] as Candidate })) });
 
   const start = (): Helper => {
-    // Its first chunk goes with it, so it starts parsing as soon as it has loaded.
+    // Its first chunk goes with it, so it starts parsing as soon as it has loaded; a second
+    // waits in its queue, so it never sits idle while this thread, busy parsing, answers.
     const first = chunk();
     const w = newWorker(url, { workerData: { ...settings, first: jobOf(first) } satisfies ParseWorkerData });
     let resolve = () => {};
     const helper: Helper = {
-      outstanding: first,
+      outstanding: [first],
       done: new Promise<void>((r) => {
         resolve = r;
       }),
       finish() {
-        leftovers.push(...helper.outstanding);
+        leftovers.push(...helper.outstanding.flat());
         helper.outstanding = [];
         resolve();
         void w.terminate();
       },
     };
+    const give = () => {
+      const next = chunk();
+      if (next.length === 0) return;
+      helper.outstanding.push(next);
+      w.postMessage(jobOf(next));
+    };
+    give();
     w.on('message', (m: ParseWorkerMessage) => {
       for (const r of m.results) take(r.i, r.parsed);
-      helper.outstanding = chunk();
+      helper.outstanding.shift();
+      give();
       if (helper.outstanding.length === 0) helper.finish();
-      else w.postMessage(jobOf(helper.outstanding));
     });
     w.on('error', () => helper.finish());
     w.on('exit', () => helper.finish());
