@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Article, ArticleProblem, ScanResult, ScanWarning, SkippedFile } from './article.ts';
 import { assertValidZone } from './dates.ts';
@@ -30,20 +30,30 @@ export interface ScanOptions {
 }
 
 /**
- * Whole scan results, kept with what they were made of on disk (WalkInputs: the folders the
- * walk listed, the files it read, the pages) and a fingerprint of that: the parse cache's stamp
- * (the settings, Herald's build), each folder's modification time, each file's size and time.
- * A scan first checks the kept inputs (a `stat` each, no listing, no walk); when the fingerprint
- * is the same, it takes the result as it is, without loading the parse cache or touching a page.
- * pipeline/scan.ts keeps one in the store.
+ * Whole scan results, kept with what they were made of on disk (`ScanInputs`: the settings, the
+ * folders the walk listed with their modification times, the files it read and the pages with
+ * their sizes and times). A scan first stats the kept inputs (no listing, no walk), stopping at
+ * the first difference; when all are the same, it takes the result as it is, without loading the
+ * parse cache or touching a page. pipeline/scan.ts keeps one in the store.
  */
 export interface ScanSnapshots {
-  /** The kept snapshot's inputs and fingerprint, if one is kept. */
-  kept(): Promise<{ fingerprint: string; inputs: WalkInputs } | undefined>;
-  /** The result kept under this fingerprint, if it is still the one kept. */
-  find(fingerprint: string): Promise<ScanResult | undefined>;
+  /** The kept snapshot's id and inputs, if one is kept. */
+  kept(): Promise<{ id: string; inputs: ScanInputs } | undefined>;
+  /** The result kept under this id, if it is still the one kept. */
+  find(id: string): Promise<ScanResult | undefined>;
   /** A scan's result and what it was made of; undefined when something changed too recently to trust its time (none kept). */
-  record(snapshot: { fingerprint: string; inputs: WalkInputs } | undefined, result: ScanResult): Promise<void>;
+  record(snapshot: { id: string; inputs: ScanInputs } | undefined, result: ScanResult): Promise<void>;
+}
+
+/** What a scan's result was made of: WalkInputs with what each was like (null: could not be read). */
+export interface ScanInputs extends WalkInputs {
+  /** The parse cache's stamp (the settings, Herald's build and Node) and `all`. */
+  stamp: string;
+  all: boolean;
+  folderTimes: Array<number | null>;
+  /** Each file's size and modification time. */
+  fileSizes: Array<number | null>;
+  fileTimes: Array<number | null>;
 }
 
 /** A file the walk found to be a page, with where it was found. */
@@ -63,10 +73,8 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
   const stamp = opts.cache?.stamp ?? '';
   if (snapshots) {
     const kept = await snapshots.kept();
-    if (kept) {
-      const { folders, files } = kept.inputs;
-      const same = fingerprintOf(stamp, opts.all === true, folders, folders.map(folderTime), files, files.map(fileInfo)) === kept.fingerprint;
-      const result = same ? await snapshots.find(kept.fingerprint) : undefined;
+    if (kept && unchanged(kept.inputs, stamp, opts.all === true)) {
+      const result = await snapshots.find(kept.id);
       if (result) return result;
     }
   }
@@ -88,17 +96,22 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
   }
 
   const files = statAll(candidates);
-  let snapshot: { fingerprint: string; inputs: WalkInputs } | undefined;
+  let snapshot: { id: string; inputs: ScanInputs } | undefined;
   if (snapshots && inputs && opts.cache) {
-    const all = { folders: inputs.folders, files: [...inputs.files, ...candidates.map((c) => c.absolute)] };
-    const folderTimes = all.folders.map(folderTime);
     const fileInfos = [...inputs.files.map(fileInfo), ...files];
+    const kept: ScanInputs = {
+      stamp,
+      all: opts.all === true,
+      folders: inputs.folders,
+      folderTimes: inputs.folders.map(folderTime),
+      files: [...inputs.files, ...candidates.map((c) => c.absolute)],
+      fileSizes: fileInfos.map((f) => ('size' in f ? f.size : null)),
+      fileTimes: fileInfos.map((f) => ('mtimeMs' in f ? f.mtimeMs : null)),
+    };
     // Anything changed within the clock's resolution may change again keeping its size and time.
     const now = opts.cache.now();
-    const recent = (t: number | undefined) => t !== undefined && now - t < RACY_MS;
-    if (!folderTimes.some(recent) && !fileInfos.some((f) => 'mtimeMs' in f && recent(f.mtimeMs))) {
-      snapshot = { fingerprint: fingerprintOf(stamp, opts.all === true, all.folders, folderTimes, all.files, fileInfos), inputs: all };
-    }
+    const recent = (t: number | null) => t !== null && now - t < RACY_MS;
+    if (!kept.folderTimes.some(recent) && !kept.fileTimes.some(recent)) snapshot = { id: randomUUID(), inputs: kept };
   }
   await opts.cache?.ready();
   // Where the walk found each page, as the parse cache keys it.
@@ -157,21 +170,20 @@ function statAll(candidates: Candidate[]): FileInfo[] {
   return candidates.map((c) => ('stats' in c && c.stats ? c.stats : fileInfo(c.absolute)));
 }
 
-/** A folder's modification time; undefined when it cannot be read (or is gone). */
-function folderTime(path: string): number | undefined {
-  return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+/** A folder's modification time; null when it cannot be read (or is gone). */
+function folderTime(path: string): number | null {
+  return statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? null;
 }
 
-/** See ScanSnapshots: the settings and every input's time (and a file's size), hashed. */
-function fingerprintOf(stamp: string, all: boolean, folders: string[], folderTimes: Array<number | undefined>, files: string[], fileInfos: FileInfo[]): string {
-  const parts: Array<string | number> = [stamp, String(all)];
-  for (const [i, folder] of folders.entries()) parts.push('d', folder, folderTimes[i] ?? '!');
-  for (const [i, file] of files.entries()) {
-    const f = fileInfos[i] as FileInfo;
-    if ('error' in f) parts.push('f', file, '!', String((f.error as Error).message));
-    else parts.push('f', file, f.size, f.mtimeMs);
+/** Whether every kept input is as it was (see ScanSnapshots); false at the first difference. */
+function unchanged(kept: ScanInputs, stamp: string, all: boolean): boolean {
+  if (kept.stamp !== stamp || kept.all !== all) return false;
+  for (const [i, folder] of kept.folders.entries()) if (folderTime(folder) !== kept.folderTimes[i]) return false;
+  for (const [i, file] of kept.files.entries()) {
+    const f = fileInfo(file);
+    if (('size' in f ? f.size : null) !== kept.fileSizes[i] || ('mtimeMs' in f ? f.mtimeMs : null) !== kept.fileTimes[i]) return false;
   }
-  return createHash('sha256').update(parts.join('\n')).digest('base64url');
+  return true;
 }
 
 function uniqueId(base: string, taken: Set<string>): string {

@@ -3,8 +3,7 @@ import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Article, ScanResult } from '../content/article.ts';
 import { ParseCache, stableJson } from '../content/parse-cache.ts';
-import { type ScanOptions, type ScanSnapshots, scanContent } from '../content/scan.ts';
-import type { WalkInputs } from '../content/walk-inputs.ts';
+import { type ScanInputs, type ScanOptions, type ScanSnapshots, scanContent } from '../content/scan.ts';
 import { defaultLanguageCode } from '../content/site.ts';
 import type { Store, StoredArticle } from '../store/types.ts';
 import { codeStamp } from '../util/code-stamp.ts';
@@ -44,13 +43,13 @@ function storeSnapshots(h: Herald): ScanSnapshots {
       const row = await h.store.scanSnapshotInputs().catch(() => undefined);
       if (!row) return undefined;
       try {
-        return { fingerprint: row.fingerprint, inputs: unpack(row.inputs) as WalkInputs };
+        return { id: row.id, inputs: unpack(row.inputs) as ScanInputs };
       } catch {
         return undefined; // unreadable: scanned afresh, and kept again
       }
     },
-    async find(fingerprint) {
-      const bytes = await h.store.scanSnapshot(fingerprint).catch(() => undefined);
+    async find(id) {
+      const bytes = await h.store.scanSnapshot(id).catch(() => undefined);
       if (bytes === undefined) return undefined;
       try {
         return unpack(bytes) as ScanResult;
@@ -59,7 +58,7 @@ function storeSnapshots(h: Herald): ScanSnapshots {
       }
     },
     async record(snapshot, result) {
-      const row = snapshot && { fingerprint: snapshot.fingerprint, inputs: pack(snapshot.inputs), result: pack(result) };
+      const row = snapshot && { id: snapshot.id, inputs: pack(snapshot.inputs), result: pack(result) };
       // A cache only, like the parse cache.
       await h.store.saveScanSnapshot(row).catch((e: unknown) => h.log.warn(`scan snapshot not saved: ${(e as Error).message}`));
     },

@@ -477,12 +477,12 @@ export interface Store {
   parsedPages(): Promise<CachedPage[]>;
   /** Record re-parsed files and forget files that are gone, in one transaction. */
   saveParsedPages(changed: CachedPage[], removed: string[]): Promise<void>;
-  /** The kept scan snapshot's fingerprint and inputs (bytes: see pipeline/scan.ts), if one is kept (see ScanSnapshots in content/scan.ts). */
-  scanSnapshotInputs(): Promise<{ fingerprint: string; inputs: Uint8Array } | undefined>;
-  /** The kept scan result (bytes) when it was kept under this fingerprint. */
-  scanSnapshot(fingerprint: string): Promise<Uint8Array | undefined>;
+  /** The kept scan snapshot's id and inputs (bytes: see pipeline/scan.ts), if one is kept (see ScanSnapshots in content/scan.ts). */
+  scanSnapshotInputs(): Promise<{ id: string; inputs: Uint8Array } | undefined>;
+  /** The kept scan result (bytes) when it is still the one kept under this id. */
+  scanSnapshot(id: string): Promise<Uint8Array | undefined>;
   /** Keeps this scan snapshot in place of the one kept; undefined: keeps none. */
-  saveScanSnapshot(snapshot: { fingerprint: string; inputs: Uint8Array; result: Uint8Array } | undefined): Promise<void>;
+  saveScanSnapshot(snapshot: { id: string; inputs: Uint8Array; result: Uint8Array } | undefined): Promise<void>;
 
   getChannel(id: string): Promise<ChannelState | undefined>;
   setLastDigestAt(channelId: string, at: Date): Promise<void>;

@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScanResult } from '../../src/content/article.ts';
 import { type CachedPage, ParseCache } from '../../src/content/parse-cache.ts';
-import { type ScanSnapshots, scanContent } from '../../src/content/scan.ts';
+import { type ScanInputs, type ScanSnapshots, scanContent } from '../../src/content/scan.ts';
 import type { ContentSettings, SiteSettings } from '../../src/content/site.ts';
-import type { WalkInputs } from '../../src/content/walk-inputs.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/content/site/', import.meta.url));
 const site: SiteSettings = { title: 'Example', url: 'https://example.com/', language: 'zh-CN', timezone: 'Asia/Shanghai' };
@@ -17,19 +16,19 @@ const HOUR_AGO = Date.now() / 1000 - 3600;
 
 /** Snapshots as the store keeps them: one, as JSON. */
 function memorySnapshots() {
-  const kept: { fingerprint?: string; inputs?: string; json?: string; recorded: Array<string | undefined>; found: number; lastInputs?: WalkInputs } = { recorded: [], found: 0 };
+  const kept: { id?: string; inputs?: string; json?: string; recorded: Array<string | undefined>; found: number; lastInputs?: ScanInputs } = { recorded: [], found: 0 };
   const snapshots: ScanSnapshots = {
     async kept() {
-      return kept.fingerprint === undefined ? undefined : { fingerprint: kept.fingerprint, inputs: JSON.parse(kept.inputs as string) as WalkInputs };
+      return kept.id === undefined ? undefined : { id: kept.id, inputs: JSON.parse(kept.inputs as string) as ScanInputs };
     },
-    async find(fingerprint) {
-      if (kept.fingerprint !== fingerprint || kept.json === undefined) return undefined;
+    async find(id) {
+      if (kept.id !== id || kept.json === undefined) return undefined;
       kept.found++;
       return JSON.parse(kept.json) as ScanResult;
     },
     async record(snapshot, result) {
-      kept.recorded.push(snapshot?.fingerprint);
-      kept.fingerprint = snapshot?.fingerprint;
+      kept.recorded.push(snapshot?.id);
+      kept.id = snapshot?.id;
       kept.inputs = snapshot && JSON.stringify(snapshot.inputs);
       kept.lastInputs = snapshot?.inputs;
       kept.json = snapshot === undefined ? undefined : JSON.stringify(result);
@@ -76,7 +75,7 @@ describe('scanContent with a scan snapshot', () => {
     const { kept, snapshots } = memorySnapshots();
     expect((await scan(snapshots)).result).toEqual(plain);
     expect(kept.recorded).toHaveLength(1);
-    expect(kept.recorded[0]).toMatch(/^[\w-]{43}$/);
+    expect(kept.recorded[0]).toMatch(/^[\w-]{36}$/);
     expect(loads).toBe(1);
     const cached = pages.length;
 
@@ -126,7 +125,7 @@ describe('scanContent with a scan snapshot', () => {
     await scan(snapshots, 's2');
     expect(kept.recorded.at(-1)).not.toBe(before);
     expect(kept.found).toBe(found);
-    // Each state its own fingerprint, and each kept.
+    // Each state kept anew.
     expect(kept.recorded).toHaveLength(7);
     expect(kept.recorded.every((f) => f !== undefined)).toBe(true);
     expect(new Set(kept.recorded).size).toBe(7);

@@ -51,23 +51,23 @@ describe.each(ENGINES)('$name store', (engine) => {
       expect(await store.parsedPages()).toEqual([]);
     });
 
-    it('keeps one scan snapshot, found by its fingerprint only, byte for byte', async () => {
+    it('keeps one scan snapshot, found by its id only, byte for byte', async () => {
       const store = await open();
       expect(await store.scanSnapshot('f1')).toBeUndefined();
       expect(await store.scanSnapshotInputs()).toBeUndefined();
       // Every byte value, and a size past SQLite's page and PostgreSQL's TOAST thresholds.
       const bytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 256);
-      await store.saveScanSnapshot({ fingerprint: 'f1', inputs: Uint8Array.of(9, 0, 255), result: bytes });
+      await store.saveScanSnapshot({ id: 'f1', inputs: Uint8Array.of(9, 0, 255), result: bytes });
       expect(Buffer.from((await store.scanSnapshot('f1')) as Uint8Array).equals(Buffer.from(bytes))).toBe(true);
       const kept = await store.scanSnapshotInputs();
-      expect(kept?.fingerprint).toBe('f1');
+      expect(kept?.id).toBe('f1');
       expect([...(kept?.inputs ?? [])]).toEqual([9, 0, 255]);
       expect(await store.scanSnapshot('f2')).toBeUndefined();
       // A new one replaces it; none clears it.
-      await store.saveScanSnapshot({ fingerprint: 'f2', inputs: Uint8Array.of(4), result: Uint8Array.of(1, 2, 3) });
+      await store.saveScanSnapshot({ id: 'f2', inputs: Uint8Array.of(4), result: Uint8Array.of(1, 2, 3) });
       expect(await store.scanSnapshot('f1')).toBeUndefined();
       expect([...((await store.scanSnapshot('f2')) as Uint8Array)]).toEqual([1, 2, 3]);
-      expect((await store.scanSnapshotInputs())?.fingerprint).toBe('f2');
+      expect((await store.scanSnapshotInputs())?.id).toBe('f2');
       await store.saveScanSnapshot(undefined);
       expect(await store.scanSnapshot('f2')).toBeUndefined();
       expect(await store.scanSnapshotInputs()).toBeUndefined();

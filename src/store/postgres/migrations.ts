@@ -276,10 +276,10 @@ export const pgMigrations: PgMigration[] = [
     version: 10,
     name: 'scan snapshot',
     sql: `
-      -- The last whole scan result and what it was made of on disk, under a fingerprint (see the
-      -- SQLite migration 10). At most one row; only a cache.
+      -- The last whole scan result and what it was made of (see the SQLite migration 10). At most
+      -- one row; only a cache.
       CREATE TABLE scan_snapshot (
-        fingerprint TEXT PRIMARY KEY,
+        id TEXT PRIMARY KEY,
         inputs BYTEA NOT NULL,
         result BYTEA NOT NULL
       );

@@ -255,20 +255,20 @@ export class PostgresStore implements Store {
     });
   }
 
-  async scanSnapshotInputs(): Promise<{ fingerprint: string; inputs: Uint8Array } | undefined> {
-    const [r] = await this.sql`SELECT fingerprint, inputs FROM scan_snapshot LIMIT 1`;
-    return r && { fingerprint: r.fingerprint as string, inputs: r.inputs as Uint8Array };
+  async scanSnapshotInputs(): Promise<{ id: string; inputs: Uint8Array } | undefined> {
+    const [r] = await this.sql`SELECT id, inputs FROM scan_snapshot LIMIT 1`;
+    return r && { id: r.id as string, inputs: r.inputs as Uint8Array };
   }
 
-  async scanSnapshot(fingerprint: string): Promise<Uint8Array | undefined> {
-    const [r] = await this.sql`SELECT result FROM scan_snapshot WHERE fingerprint = ${fingerprint}`;
+  async scanSnapshot(id: string): Promise<Uint8Array | undefined> {
+    const [r] = await this.sql`SELECT result FROM scan_snapshot WHERE id = ${id}`;
     return r?.result as Uint8Array | undefined;
   }
 
-  async saveScanSnapshot(snapshot: { fingerprint: string; inputs: Uint8Array; result: Uint8Array } | undefined): Promise<void> {
+  async saveScanSnapshot(snapshot: { id: string; inputs: Uint8Array; result: Uint8Array } | undefined): Promise<void> {
     await this.tx(async (q) => {
       await q`DELETE FROM scan_snapshot`;
-      if (snapshot) await q`INSERT INTO scan_snapshot (fingerprint, inputs, result) VALUES (${snapshot.fingerprint}, ${snapshot.inputs}, ${snapshot.result})`;
+      if (snapshot) await q`INSERT INTO scan_snapshot (id, inputs, result) VALUES (${snapshot.id}, ${snapshot.inputs}, ${snapshot.result})`;
     });
   }
 

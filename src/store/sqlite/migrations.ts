@@ -327,13 +327,12 @@ export const migrations: Migration[] = [
     version: 10,
     name: 'scan snapshot',
     sql: `
-      -- The last whole scan result and what it was made of on disk (the folders listed, the files
-      -- read: inputs), both compressed V8 serializations (pipeline/scan.ts), under a fingerprint of
-      -- the settings, Herald's build and Node, each folder's time and each file's size and time: a
-      -- scan whose inputs still give that fingerprint takes the result as it is (content/scan.ts,
-      -- ScanSnapshots). At most one row; only a cache.
+      -- The last whole scan result and what it was made of (inputs: the settings, each folder the walk
+      -- listed with its time, each file it read and each page with its size and time), both compressed
+      -- V8 serializations (pipeline/scan.ts): a scan whose inputs are all as they were takes the result
+      -- as it is (content/scan.ts, ScanSnapshots). At most one row; only a cache.
       CREATE TABLE scan_snapshot (
-        fingerprint TEXT PRIMARY KEY,
+        id TEXT PRIMARY KEY,
         inputs BLOB NOT NULL,
         result BLOB NOT NULL
       );

@@ -222,20 +222,20 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async scanSnapshotInputs(): Promise<{ fingerprint: string; inputs: Uint8Array } | undefined> {
-    const r = this.stmt('SELECT fingerprint, inputs FROM scan_snapshot').get() as Row | undefined;
-    return r && { fingerprint: r.fingerprint as string, inputs: r.inputs as Uint8Array };
+  async scanSnapshotInputs(): Promise<{ id: string; inputs: Uint8Array } | undefined> {
+    const r = this.stmt('SELECT id, inputs FROM scan_snapshot').get() as Row | undefined;
+    return r && { id: r.id as string, inputs: r.inputs as Uint8Array };
   }
 
-  async scanSnapshot(fingerprint: string): Promise<Uint8Array | undefined> {
-    const r = this.stmt('SELECT result FROM scan_snapshot WHERE fingerprint = ?').get(fingerprint) as Row | undefined;
+  async scanSnapshot(id: string): Promise<Uint8Array | undefined> {
+    const r = this.stmt('SELECT result FROM scan_snapshot WHERE id = ?').get(id) as Row | undefined;
     return r?.result as Uint8Array | undefined;
   }
 
-  async saveScanSnapshot(snapshot: { fingerprint: string; inputs: Uint8Array; result: Uint8Array } | undefined): Promise<void> {
+  async saveScanSnapshot(snapshot: { id: string; inputs: Uint8Array; result: Uint8Array } | undefined): Promise<void> {
     this.db.transaction(() => {
       this.stmt('DELETE FROM scan_snapshot').run();
-      if (snapshot) this.stmt('INSERT INTO scan_snapshot (fingerprint, inputs, result) VALUES (?, ?, ?)').run(snapshot.fingerprint, snapshot.inputs, snapshot.result);
+      if (snapshot) this.stmt('INSERT INTO scan_snapshot (id, inputs, result) VALUES (?, ?, ?)').run(snapshot.id, snapshot.inputs, snapshot.result);
     })();
   }
 
