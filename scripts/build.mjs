@@ -1,9 +1,11 @@
 /**
  * `npm run build` (also run on install): compiles src/ into dist/ with esbuild, so `bin/herald`
- * starts from plain JavaScript instead of transpiling TypeScript at every start. One bundle
- * for the CLI and one for the send worker; modules imported with `import()` stay in their own
- * chunks and load only when a command needs them; npm packages stay in node_modules except a
- * few small ones every command uses (BUNDLED).
+ * starts from plain JavaScript instead of transpiling TypeScript at every start. The CLI as one
+ * CommonJS file (dist/herald.cjs, which bin/herald runs through V8's code cache), and ES module
+ * bundles for the worker threads (send, MJML, parse) and the CLI (dist/herald.js, what bin/herald
+ * falls back to); there, modules imported with `import()` stay in their own chunks and load only
+ * when needed. npm packages stay in node_modules except a few small ones every command uses
+ * (BUNDLED).
  * Plain JavaScript on purpose: it runs before anything else is built.
  */
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -51,6 +53,30 @@ function externalExcept(bundled) {
 const started = performance.now();
 const sourcesAt = newestSource();
 mkdirSync(out, { recursive: true });
+// The CLI as one CommonJS file, which bin/herald loads through V8's code cache (bin/load-bundle.mjs):
+// Node 20 caches no compiled code for ES modules, and compiling Herald's code at every start was
+// a third of its start-up. Internal `import()`s become lazy requires of modules in the same file,
+// compiled only when called.
+const cli = build({
+  absWorkingDir: root,
+  entryPoints: { herald: 'src/cli/main.ts' },
+  outdir: out,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  plugins: [externalExcept(BUNDLED)],
+  // A script run through vm.Script cannot import(): every package loads through require().
+  supported: { 'dynamic-import': false },
+  // Worker files and the project root are found from the file's own URL, as in the ES build.
+  define: { 'import.meta.url': '__heraldUrl' },
+  banner: { js: 'var __heraldUrl = require("node:url").pathToFileURL(__filename).href;' },
+  sourcemap: 'linked',
+  minify: true,
+  logLevel: 'warning',
+  metafile: true,
+});
 const result = await build({
   absWorkingDir: root,
   entryPoints: { herald: 'src/cli/main.ts', 'send-worker': 'src/pipeline/send-worker.ts', 'mjml-worker': 'src/render/email/mjml-worker.ts', 'parse-worker': 'src/content/parse-worker.ts' },
@@ -75,9 +101,10 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
+const cliResult = await cli;
 // Chunks are named by content hash, so a process started from the previous build (a running
 // `herald run`) still finds the chunks it loads later; files of older builds go after a day.
-const current = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(root, f)));
+const current = new Set([...Object.keys(result.metafile.outputs), ...Object.keys(cliResult.metafile.outputs)].map((f) => path.resolve(root, f)));
 for (const name of readdirSync(out)) {
   const file = path.join(out, name);
   if (!current.has(file) && name !== 'build.json' && Date.now() - statSync(file).mtimeMs > 86_400_000) rmSync(file, { force: true });

@@ -3,7 +3,7 @@
  * it answers like the sources do. The rest of the tests run the sources.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +13,17 @@ import { makeSite, seedArticle } from './helpers/site.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = path.join(ROOT, 'test-artifacts', `dist-${process.pid}`);
 
-/** Runs the built CLI's main() the way bin/herald does. */
-function built(args: string[], cwd: string, env: Record<string, string | undefined>) {
-  const code = `const { main } = await import(${JSON.stringify(path.join(OUT, 'herald.js'))}); process.exitCode = await main(process.argv);`;
+const LOADER = path.join(ROOT, 'bin/load-bundle.mjs');
+
+/**
+ * Runs the built CLI's main() the way bin/herald does: the CommonJS bundle through the code
+ * cache (bin/load-bundle.mjs), or the ES module build (what bin/herald falls back to).
+ */
+function built(args: string[], cwd: string, env: Record<string, string | undefined>, via: 'cjs' | 'esm' = 'cjs') {
+  const code =
+    via === 'esm'
+      ? `const { main } = await import(${JSON.stringify(path.join(OUT, 'herald.js'))}); process.exitCode = await main(process.argv);`
+      : `const { cacheName, loadBundle } = await import(${JSON.stringify(LOADER)}); const b = loadBundle(${JSON.stringify(OUT)}, 'test', cacheName(process.argv)); process.exitCode = await b.main(process.argv); b.saveCache();`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, 'herald', ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -33,19 +41,32 @@ describe('the build (dist/)', () => {
       channels: '  tg:\n    type: telegram\n    token: ""\n    chat: "@news"\n  mail:\n    type: email\n    smtp: ""\n    from: "News <news@example.com>"\n    mode: each\n',
     });
     site.write('posts/chips.md', seedArticle({ title: '芯片新闻', date: '2025-07-02T08:00:00+08:00', slug: 'chips', topics: ['算力与芯片'] }));
-    const help = built(['--help'], site.dir, {});
-    expect(help.code).toBe(0);
-    expect(help.stdout).toBe((await herald(['--help'], { cwd: site.dir })).stdout);
-    for (const args of [['articles', '--json'], ['status', '--json'], ['dispatch', '--dry-run']]) {
-      const fromSource = await herald(args, { cwd: site.dir, env: site.env(T) });
-      const fromBuild = built(args, site.dir, site.env(T));
-      expect(fromBuild.stderr).toBe(fromSource.stderr);
-      expect(fromBuild.stdout).toBe(fromSource.stdout);
-      expect(fromBuild.code).toBe(fromSource.code);
+    const helpText = (await herald(['--help'], { cwd: site.dir })).stdout;
+    for (const via of ['cjs', 'cjs', 'esm'] as const) {
+      const help = built(['--help'], site.dir, {}, via);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toBe(helpText);
     }
+    // The bundle twice (the second run from the code cache the first wrote), and the ES build.
+    for (const via of ['cjs', 'cjs', 'esm'] as const) {
+      for (const args of [['articles', '--json'], ['status', '--json'], ['dispatch', '--dry-run']]) {
+        const fromSource = await herald(args, { cwd: site.dir, env: site.env(T) });
+        const fromBuild = built(args, site.dir, site.env(T), via);
+        expect(fromBuild.stderr, `${via} ${args.join(' ')}`).toBe(fromSource.stderr);
+        expect(fromBuild.stdout, `${via} ${args.join(' ')}`).toBe(fromSource.stdout);
+        expect(fromBuild.code).toBe(fromSource.code);
+      }
+    }
+    expect(readdirSync(OUT).filter((f) => f.endsWith('.cache')).sort()).toEqual(['herald-test-articles.cache', 'herald-test-dispatch.cache', 'herald-test-none.cache', 'herald-test-status.cache']);
+    // A cache V8 refuses (damaged, another Node) is compiled around and written again.
+    writeFileSync(path.join(OUT, 'herald-test-status.cache'), 'not a code cache');
+    const again = built(['status', '--json'], site.dir, site.env(T));
+    expect(again.stdout).toBe((await herald(['status', '--json'], { cwd: site.dir, env: site.env(T) })).stdout);
+    expect(readFileSync(path.join(OUT, 'herald-test-status.cache')).length).toBeGreaterThan(10_000);
     // Real sends from the build, in preview mode: the chat post, and an email compiled with MJML.
     await herald(['subscribers', 'add', 'reader@example.com'], { cwd: site.dir, env: site.env(T) });
     const sent = built(['dispatch'], site.dir, site.env(T));
+    // (The bundle finds the worker files beside it, from its own URL, as the ES build does.)
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stdout).toContain('tg: 1 sent');
     expect(sent.stdout).toContain('mail: 1 sent');
