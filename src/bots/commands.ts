@@ -190,12 +190,13 @@ const articles: Handler = async ({ h }, args) => {
   const now = h.now();
   const decisions = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.decisions(c.id)] as const)));
   const approvals = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.postApprovals(c.id)] as const)));
+  const summaries = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.deliverySummaries(c.id)] as const)));
   const lines: Line[] = [[{ b: `Latest ${list.length} article(s)` }]];
   for (const a of list) {
     lines.push(['• ', { b: a.title }, ` (${articleStatus(a, now)}, ${clockText(h, a.publishedAt)}) `, { code: a.id }]);
     const states: string[] = [];
     for (const c of h.config.channels) {
-      const s = await articleChannelState(h, c.id, a.id, decisions.get(c.id), approvals.get(c.id));
+      const s = await articleChannelState(h, c.id, a.id, decisions.get(c.id), approvals.get(c.id), summaries.get(c.id));
       const last = s.approval?.decisions.filter((d) => d.action !== 'planned').pop();
       states.push(`${c.id}: ${stateLabel(s.state)}${last ? ` (${last.action.replace(/-/g, ' ')} by ${actorText(last.by)})` : ''}`);
     }

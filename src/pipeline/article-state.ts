@@ -2,7 +2,7 @@
  * Where one article stands on one channel, read from the ledger: shared by
  * `herald articles` and the dashboard so both tell the same story.
  */
-import type { Actor, Approval, ApprovalStatus, Decision } from '../store/types.ts';
+import type { Actor, Approval, ApprovalStatus, ChannelDeliverySummaries, Decision, DeliverySummary } from '../store/types.ts';
 import type { Herald } from './herald.ts';
 
 export interface ChannelState {
@@ -25,21 +25,29 @@ function approvalView(a: Approval): NonNullable<ChannelState['approval']> {
   };
 }
 
-/** `decisions` and `approvals` may be read once per channel by a caller listing many articles. */
+const NONE: DeliverySummary = { pending: 0, sending: 0, sent: 0, failed: 0 };
+
+/**
+ * `decisions`, `approvals` and `summaries` (Store.deliverySummaries) may be read once per channel
+ * by a caller listing many articles: asked per article, a digest's deliveries were counted again
+ * for each article in it.
+ */
 export async function articleChannelState(
   h: Herald,
   channelId: string,
   articleId: string,
   decisions?: Map<string, Decision>,
   approvals?: Map<string, Approval>,
+  summaries?: ChannelDeliverySummaries,
 ): Promise<ChannelState> {
   const decision = (decisions ?? (await h.store.decisions(channelId))).get(articleId);
   const found = (approvals ?? (await h.store.postApprovals(channelId))).get(articleId);
   const approval = found ? { approval: approvalView(found) } : {};
   if (!decision) return found && found.status !== 'released' ? { state: approvalState(found.status), ...approval } : { state: 'not-due', ...approval };
   if (decision.status !== 'planned') return { state: found && found.status !== 'released' ? approvalState(found.status) : decision.status, ...approval };
-  const direct = await h.store.deliverySummary(channelId, { articleId });
-  const viaDigest = decision.digestId !== undefined ? await h.store.deliverySummary(channelId, { digestId: decision.digestId }) : undefined;
+  const digestId = decision.digestId;
+  const direct = summaries ? (summaries.articles.get(articleId) ?? NONE) : await h.store.deliverySummary(channelId, { articleId });
+  const viaDigest = digestId === undefined ? undefined : summaries ? (summaries.digests.get(digestId) ?? NONE) : await h.store.deliverySummary(channelId, { digestId });
   const s = {
     pending: direct.pending + direct.sending + (viaDigest ? viaDigest.pending + viaDigest.sending : 0),
     sent: direct.sent + (viaDigest?.sent ?? 0),

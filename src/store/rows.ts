@@ -2,7 +2,7 @@
  * Ledger rows → the store's types, the same for every engine. SQLite gives flags as 0/1,
  * PostgreSQL as booleans; everything else arrives alike (times and JSON as text).
  */
-import type { Actor, Approval, ApprovalCardRef, ApprovalEvent, BounceEvent, ConsentEvent, ConsentSource, Delivery, Digest, FanoutReader, PostRevision, PostShown, Subscriber, SubscriberStatus } from './types.ts';
+import type { Actor, Approval, ApprovalCardRef, ApprovalEvent, BounceEvent, ChannelDeliverySummaries, ConsentEvent, ConsentSource, Delivery, DeliverySummary, Digest, FanoutReader, PostRevision, PostShown, Subscriber, SubscriberStatus } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -154,4 +154,49 @@ export function withRevisions(deliveries: readonly Row[], revs: readonly Row[]):
     by.set(r.delivery_id as number, list);
   }
   return deliveries.map((r) => ({ delivery: toDelivery(r), revisions: by.get(r.id as number) ?? [] }));
+}
+
+/**
+ * A channel's delivery summaries (Store.deliverySummaries) from rows grouped by article and
+ * digest: `counts` (article_id, digest_id, status, n), each group's latest sent delivery
+ * (article_id, digest_id, sent_at, id, provider_message_id) and latest failed one (article_id,
+ * digest_id, id, last_error). An article's summary adds up its groups as deliverySummary's
+ * `article_id = ?` does, a digest's likewise; the latest is the latest by time, then id.
+ */
+export function summariesFrom(counts: Iterable<Row>, sent: Iterable<Row>, failed: Iterable<Row>): ChannelDeliverySummaries {
+  const out: ChannelDeliverySummaries = { articles: new Map(), digests: new Map() };
+  const latestSent = new Map<DeliverySummary, [string, number]>();
+  const latestFailed = new Map<DeliverySummary, number>();
+  const of = (r: Row): DeliverySummary[] => {
+    const found: DeliverySummary[] = [];
+    const take = <K>(map: Map<K, DeliverySummary>, key: K) => {
+      let s = map.get(key);
+      if (!s) map.set(key, (s = { pending: 0, sending: 0, sent: 0, failed: 0 }));
+      found.push(s);
+    };
+    if (r.article_id !== null && r.article_id !== undefined) take(out.articles, r.article_id as string);
+    if (r.digest_id !== null && r.digest_id !== undefined) take(out.digests, Number(r.digest_id));
+    return found;
+  };
+  for (const r of counts) for (const s of of(r)) s[r.status as Delivery['status']] += Number(r.n);
+  for (const r of sent) {
+    const at: [string, number] = [(r.sent_at as string | null) ?? '', Number(r.id)];
+    for (const s of of(r)) {
+      const was = latestSent.get(s);
+      if (was && (was[0] > at[0] || (was[0] === at[0] && was[1] > at[1]))) continue;
+      latestSent.set(s, at);
+      s.lastSentAt = r.sent_at as string;
+      s.providerMessageId = opt(r.provider_message_id);
+    }
+  }
+  for (const r of failed) {
+    const id = Number(r.id);
+    for (const s of of(r)) {
+      if ((latestFailed.get(s) ?? -1) > id) continue;
+      latestFailed.set(s, id);
+      if (r.last_error) s.lastError = r.last_error as string;
+      else delete s.lastError;
+    }
+  }
+  return out;
 }

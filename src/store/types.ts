@@ -331,6 +331,11 @@ export interface DeliverySummary {
   lastError?: string;
 }
 
+export interface ChannelDeliverySummaries {
+  articles: Map<string, DeliverySummary>;
+  digests: Map<number, DeliverySummary>;
+}
+
 export interface DeliveryCounts {
   channelId: string;
   pending: number;
@@ -541,6 +546,11 @@ export interface Store {
   subscribersReached(channelId: string, articleIds: string[]): Promise<Set<number>>;
   /** Aggregate state of the deliveries of one article (directly, or through the digest it was in) to one channel. */
   deliverySummary(channelId: string, ref: { articleId?: string; digestId?: number }): Promise<DeliverySummary>;
+  /**
+   * deliverySummary of every article and every digest with deliveries on a channel, read in one
+   * pass: for listings (`herald articles`, the dashboard), which otherwise asked once per article.
+   */
+  deliverySummaries(channelId: string): Promise<ChannelDeliverySummaries>;
   counts(): Promise<DeliveryCounts[]>;
   recentFailures(limit: number): Promise<Delivery[]>;
   /** Newest first; optionally only one status or channel. */

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pgMigrations } from '../../src/store/postgres/migrations.ts';
 import { migrations } from '../../src/store/sqlite/migrations.ts';
 import { openStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { NewDelivery, Store, SubscriberFanout } from '../../src/store/types.ts';
+import type { Delivery, NewDelivery, Store, SubscriberFanout } from '../../src/store/types.ts';
 import { ENGINES } from '../helpers/store-engines.ts';
 
 const now = new Date('2025-07-01T00:00:00Z');
@@ -72,6 +72,55 @@ describe.each(ENGINES)('$name store', (engine) => {
       expect(await store.scanSnapshot('f2')).toBeUndefined();
       expect(await store.scanSnapshotInputs()).toBeUndefined();
       expect(await engine.count(await open(store), 'scan_snapshot')).toBe(0);
+    });
+  });
+
+  describe('delivery summaries', () => {
+    it('reads every article and digest of a channel in one pass, as deliverySummary gives each', async () => {
+      const s = await open();
+      const waiting = ['a1', 'a2', 'a3'].map((articleId) => ({ articleId, status: 'waiting' as const }));
+      await s.applyPlan({ channelId: 'n', createChannelAt: now.toISOString(), decisions: waiting, deliveries: [], fanouts: [] }, now);
+      const d1 = (await s.createDigest('n', ['a1', 'a2'], now))!;
+      await s.finishDigest(d1.id);
+      const d2 = (await s.createDigest('n', ['a3'], later(1000)))!;
+      await s.finishDigest(d2.id);
+      const deliveries: NewDelivery[] = [
+        ...['x', 'y', 'z', 'w'].map((r) => ({ channelId: 'n', kind: 'digest' as const, digestId: d1.id, recipient: `${r}@example.com`, dedupeKey: `d1:${r}` })),
+        ...['x', 'y'].map((r) => ({ channelId: 'n', kind: 'digest' as const, digestId: d2.id, recipient: `${r}@example.com`, dedupeKey: `d2:${r}` })),
+        ...['a1', 'a2', 'a3'].flatMap((a) => ['x', 'y'].map((r) => ({ channelId: 'n', kind: 'post' as const, articleId: a, recipient: `${r}@example.com`, dedupeKey: `${a}:${r}` }))),
+        // Another channel's deliveries of the same article are not this channel's.
+        { channelId: 'm', kind: 'post', articleId: 'a1', recipient: '@other', dedupeKey: 'm:a1' },
+      ];
+      await s.applyPlan({ channelId: 'n', decisions: [], deliveries, fanouts: [] }, now);
+      const claimed = [...(await s.claim('n', 'me', now, 100)), ...(await s.claim('m', 'me', now, 100))];
+      // "d1:x": digest d1's delivery to x; "a1:x": article a1's to x.
+      const id = (key: string) => {
+        const [what, who] = key.split(':') as [string, string];
+        const digest = what === 'd1' ? d1.id : what === 'd2' ? d2.id : undefined;
+        const found = claimed.find((d) => d.recipient === `${who}@example.com` && (digest !== undefined ? d.digestId === digest : d.articleId === what));
+        return (found as Delivery).id;
+      };
+      // Sent at the same moment (the latest decided by id), sent later, failed twice (the latest error wins), left pending.
+      await s.markSentMany([
+        { id: id('d1:x'), providerMessageId: 'm-d1x', sentAt: later(5000) },
+        { id: id('d1:y'), providerMessageId: 'm-d1y', sentAt: later(5000) },
+        { id: id('d2:x'), providerMessageId: undefined, sentAt: later(2000) },
+        { id: id('a1:x'), providerMessageId: 'm-a1x', sentAt: later(9000) },
+        { id: id('a1:y'), providerMessageId: 'm-a1y', sentAt: later(3000) },
+      ]);
+      await s.markFailed(id('d1:z'), 'mailbox full', later(6000));
+      await s.markFailed(id('d1:w'), '550 no such user', later(6000));
+      await s.markFailed(id('a2:x'), 'timeout', later(6000));
+      await s.release([id('a3:x')], later(60_000), false);
+      const all = await s.deliverySummaries('n');
+      expect([...all.articles.keys()].sort()).toEqual(['a1', 'a2', 'a3']);
+      expect([...all.digests.keys()].sort()).toEqual([d1.id, d2.id].sort());
+      for (const a of ['a1', 'a2', 'a3', 'none']) expect(all.articles.get(a) ?? { pending: 0, sending: 0, sent: 0, failed: 0 }, a).toEqual(await s.deliverySummary('n', { articleId: a }));
+      for (const d of [d1.id, d2.id]) expect(all.digests.get(d), String(d)).toEqual(await s.deliverySummary('n', { digestId: d }));
+      expect(all.digests.get(d1.id)).toMatchObject({ sent: 2, failed: 2, sending: 0, providerMessageId: 'm-d1y', lastError: '550 no such user' });
+      expect(all.articles.get('a1')).toMatchObject({ sent: 2, providerMessageId: 'm-a1x', lastSentAt: later(9000).toISOString() });
+      expect(all.articles.get('a3')).toMatchObject({ pending: 1, sending: 1 });
+      expect((await s.deliverySummaries('m')).articles.get('a1')).toMatchObject({ sending: 1, sent: 0 });
     });
   });
 

@@ -46,9 +46,10 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
         const rows = [];
         const decisions = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.decisions(c.id)] as const)));
         const approvals = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.postApprovals(c.id)] as const)));
+        const summaries = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.deliverySummaries(c.id)] as const)));
         for (const a of scan.articles) {
           const channels: Record<string, ChannelState> = {};
-          for (const c of h.config.channels) channels[c.id] = await articleChannelState(h, c.id, a.id, decisions.get(c.id), approvals.get(c.id));
+          for (const c of h.config.channels) channels[c.id] = await articleChannelState(h, c.id, a.id, decisions.get(c.id), approvals.get(c.id), summaries.get(c.id));
           rows.push({
             id: a.id,
             file: a.file,

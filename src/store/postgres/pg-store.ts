@@ -16,9 +16,10 @@ import postgres from 'postgres';
 import type { Article } from '../../content/article.ts';
 import type { CachedPage } from '../../content/parse-cache.ts';
 import { assignArticleIds, type IdentityRow, sourceKey } from '../article-ids.ts';
-import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toFanoutReader, toSubscriber, withRevisions } from '../rows.ts';
+import { type Row, opt, summariesFrom, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toFanoutReader, toSubscriber, withRevisions } from '../rows.ts';
 import { isSuppressed } from '../subscriber-status.ts';
 import type {
+  ChannelDeliverySummaries,
   Actor,
   Approval,
   ApprovalCardRef,
@@ -654,6 +655,18 @@ export class PostgresStore implements Store {
     const [err] = await this.sql`SELECT last_error FROM deliveries WHERE ${where} AND status = 'failed' ORDER BY id DESC LIMIT 1`;
     if (err?.last_error) out.lastError = err.last_error as string;
     return out;
+  }
+
+  async deliverySummaries(channelId: string): Promise<ChannelDeliverySummaries> {
+    const counts = await this.sql`SELECT article_id, digest_id, status, COUNT(*) AS n FROM deliveries WHERE channel_id = ${channelId} GROUP BY article_id, digest_id, status`;
+    // Each group's latest, ordered as deliverySummary orders them.
+    const sent = await this.sql`
+      SELECT DISTINCT ON (article_id, digest_id) article_id, digest_id, sent_at, id, provider_message_id FROM deliveries
+      WHERE channel_id = ${channelId} AND status = 'sent' ORDER BY article_id, digest_id, sent_at DESC, id DESC`;
+    const failed = await this.sql`
+      SELECT DISTINCT ON (article_id, digest_id) article_id, digest_id, id, last_error FROM deliveries
+      WHERE channel_id = ${channelId} AND status = 'failed' ORDER BY article_id, digest_id, id DESC`;
+    return summariesFrom(counts, sent, failed);
   }
 
   async counts(): Promise<DeliveryCounts[]> {

@@ -6,8 +6,9 @@ import Database from 'better-sqlite3';
 import type { Article } from '../../content/article.ts';
 import type { CachedPage } from '../../content/parse-cache.ts';
 import { assignArticleIds, type IdentityRow, sourceKey } from '../article-ids.ts';
-import { type Row, opt, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber, withRevisions } from '../rows.ts';
+import { type Row, opt, summariesFrom, toApproval, toApprovalEvent, toBounceEvent, toConsentEvent, toDelivery, toDigest, toSubscriber, withRevisions } from '../rows.ts';
 import type {
+  ChannelDeliverySummaries,
   Actor,
   Approval,
   ApprovalCardRef,
@@ -573,6 +574,16 @@ export class SqliteStore implements Store {
       .get(channelId, key);
     if (err) out.lastError = err as string;
     return out;
+  }
+
+  async deliverySummaries(channelId: string): Promise<ChannelDeliverySummaries> {
+    const counts = this.stmt('SELECT article_id, digest_id, status, COUNT(*) AS n FROM deliveries WHERE channel_id = ? GROUP BY article_id, digest_id, status').all(channelId) as Row[];
+    // With one max() in a query, SQLite takes the other columns from the row that has it: each group's latest.
+    const sent = this.stmt(
+      "SELECT article_id, digest_id, MAX(COALESCE(sent_at, '') || ' ' || printf('%020d', id)) AS latest, sent_at, id, provider_message_id FROM deliveries WHERE channel_id = ? AND status = 'sent' GROUP BY article_id, digest_id",
+    ).all(channelId) as Row[];
+    const failed = this.stmt("SELECT article_id, digest_id, MAX(id) AS id, last_error FROM deliveries WHERE channel_id = ? AND status = 'failed' GROUP BY article_id, digest_id").all(channelId) as Row[];
+    return summariesFrom(counts, sent, failed);
   }
 
   async counts(): Promise<DeliveryCounts[]> {

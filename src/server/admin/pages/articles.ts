@@ -21,7 +21,9 @@ async function channelStates(h: Herald, articleIds: string[]) {
   for (const c of h.config.channels) {
     const decisions = await h.store.decisions(c.id);
     const approvals = await h.store.postApprovals(c.id);
-    for (const id of articleIds) out.get(id)!.push({ channel: c.id, type: c.type, sent: 0, pending: 0, failed: 0, ...(await articleChannelState(h, c.id, id, decisions, approvals)) });
+    // A list reads the channel's deliveries once; one article asks for its own.
+    const summaries = articleIds.length > 1 ? await h.store.deliverySummaries(c.id) : undefined;
+    for (const id of articleIds) out.get(id)!.push({ channel: c.id, type: c.type, sent: 0, pending: 0, failed: 0, ...(await articleChannelState(h, c.id, id, decisions, approvals, summaries)) });
   }
   return out;
 }
