@@ -171,7 +171,10 @@ export function summariesFrom(counts: Iterable<Row>, sent: Iterable<Row>, failed
     const found: DeliverySummary[] = [];
     const take = <K>(map: Map<K, DeliverySummary>, key: K) => {
       let s = map.get(key);
-      if (!s) map.set(key, (s = { pending: 0, sending: 0, sent: 0, failed: 0 }));
+      if (!s) {
+        s = { pending: 0, sending: 0, sent: 0, failed: 0 };
+        map.set(key, s);
+      }
       found.push(s);
     };
     if (r.article_id !== null && r.article_id !== undefined) take(out.articles, r.article_id as string);
