@@ -6,7 +6,7 @@ import { ArticleParseError, problemOf } from './errors.ts';
 import type { ParsedPage } from './hugo/page.ts';
 import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
 import type { JekyllCandidate } from './jekyll/page.ts';
-import type { WalkInputs } from './walk-inputs.ts';
+import { fileStat, folderTime, newWalkInputs, noteFile, type WalkInputs } from './walk-inputs.ts';
 import { cloneable, PARALLEL_PARSE_MIN, parseInParallel, parseThreads, type WorkerParse } from './parallel-parse.ts';
 import { type ParseCache, RACY_MS } from './parse-cache.ts';
 import { unknownPermalinkTokens } from './permalink.ts';
@@ -45,15 +45,11 @@ export interface ScanSnapshots {
   record(snapshot: { id: string; inputs: ScanInputs } | undefined, result: ScanResult): Promise<void>;
 }
 
-/** What a scan's result was made of: WalkInputs with what each was like (null: could not be read). */
+/** What a scan's result was made of: the walk's inputs and the pages (WalkInputs), and the settings. */
 export interface ScanInputs extends WalkInputs {
   /** The parse cache's stamp (the settings, Herald's build and Node) and `all`. */
   stamp: string;
   all: boolean;
-  folderTimes: Array<number | null>;
-  /** Each file's size and modification time. */
-  fileSizes: Array<number | null>;
-  fileTimes: Array<number | null>;
 }
 
 /** A file the walk found to be a page, with where it was found. */
@@ -78,7 +74,7 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
       if (result) return result;
     }
   }
-  const inputs: WalkInputs | undefined = snapshots ? { folders: [], files: [] } : undefined;
+  const inputs: WalkInputs | undefined = snapshots ? newWalkInputs() : undefined;
   const walkOpts = { all: opts.all, inputs };
   const candidates: Candidate[] = [];
   const skipped: SkippedFile[] = [];
@@ -95,23 +91,18 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
     problems.push(...walk.problems);
   }
 
+  // Before any page is read: a page changed after this shows as a difference next time.
   const files = statAll(candidates);
   let snapshot: { id: string; inputs: ScanInputs } | undefined;
   if (snapshots && inputs && opts.cache) {
-    const fileInfos = [...inputs.files.map(fileInfo), ...files];
-    const kept: ScanInputs = {
-      stamp,
-      all: opts.all === true,
-      folders: inputs.folders,
-      folderTimes: inputs.folders.map(folderTime),
-      files: [...inputs.files, ...candidates.map((c) => c.absolute)],
-      fileSizes: fileInfos.map((f) => ('size' in f ? f.size : null)),
-      fileTimes: fileInfos.map((f) => ('mtimeMs' in f ? f.mtimeMs : null)),
-    };
+    for (const [i, c] of candidates.entries()) {
+      const f = files[i] as FileInfo;
+      noteFile(inputs, c.absolute, 'error' in f ? null : f);
+    }
     // Anything changed within the clock's resolution may change again keeping its size and time.
     const now = opts.cache.now();
     const recent = (t: number | null) => t !== null && now - t < RACY_MS;
-    if (!kept.folderTimes.some(recent) && !kept.fileTimes.some(recent)) snapshot = { id: randomUUID(), inputs: kept };
+    if (!inputs.folderTimes.some(recent) && !inputs.fileTimes.some(recent)) snapshot = { id: randomUUID(), inputs: { ...inputs, stamp, all: opts.all === true } };
   }
   await opts.cache?.ready();
   // Where the walk found each page, as the parse cache keys it.
@@ -170,18 +161,13 @@ function statAll(candidates: Candidate[]): FileInfo[] {
   return candidates.map((c) => ('stats' in c && c.stats ? c.stats : fileInfo(c.absolute)));
 }
 
-/** A folder's modification time; null when it cannot be read (or is gone). */
-function folderTime(path: string): number | null {
-  return statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? null;
-}
-
 /** Whether every kept input is as it was (see ScanSnapshots); false at the first difference. */
 function unchanged(kept: ScanInputs, stamp: string, all: boolean): boolean {
   if (kept.stamp !== stamp || kept.all !== all) return false;
   for (const [i, folder] of kept.folders.entries()) if (folderTime(folder) !== kept.folderTimes[i]) return false;
   for (const [i, file] of kept.files.entries()) {
-    const f = fileInfo(file);
-    if (('size' in f ? f.size : null) !== kept.fileSizes[i] || ('mtimeMs' in f ? f.mtimeMs : null) !== kept.fileTimes[i]) return false;
+    const f = fileStat(file);
+    if ((f?.size ?? null) !== kept.fileSizes[i] || (f?.mtimeMs ?? null) !== kept.fileTimes[i]) return false;
   }
   return true;
 }
@@ -224,9 +210,6 @@ function assertUsableSettings(content: ContentSettings, site: SiteSettings, unkn
 }
 
 type Outcome = ParsedPage | ArticleProblem;
-
-
-
 
 /**
  * Every candidate's outcome, in candidate order: from the cache when the file is unchanged,

@@ -1,12 +1,54 @@
 /**
  * What a walk looked at besides the pages it found: every folder it listed and every other file
- * it read (a list page's cascade, a Jekyll file's first bytes). With the pages, all a scan's
- * result is made of on disk: a folder's modification time changes when an entry is added,
- * removed or renamed in it, a file's size or time when it is written (see ScanSnapshots).
+ * it read (a list page's cascade, a Jekyll file's first bytes), each with what it was like just
+ * before: a folder's modification time (it changes when an entry is added, removed or renamed in
+ * it), a file's size and time. Taken before the listing or the read, so a change during the walk
+ * shows as a difference later, never as a match (see ScanSnapshots in scan.ts).
  */
+import { statSync } from 'node:fs';
+
 export interface WalkInputs {
   /** Absolute paths, in the order the walk listed them (also those it could not list). */
   folders: string[];
-  /** Absolute paths of files read by the walk itself. */
+  /** Each folder's modification time; null when it could not be read. */
+  folderTimes: Array<number | null>;
+  /** Absolute paths of files read (by the walk itself, then the pages). */
   files: string[];
+  /** Each file's size and modification time; null when it could not be read. */
+  fileSizes: Array<number | null>;
+  fileTimes: Array<number | null>;
+}
+
+export function newWalkInputs(): WalkInputs {
+  return { folders: [], folderTimes: [], files: [], fileSizes: [], fileTimes: [] };
+}
+
+/** A folder's modification time now; null when it cannot be read (or is gone). */
+export function folderTime(path: string): number | null {
+  return statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? null;
+}
+
+/** Before listing a folder. */
+export function noteFolder(inputs: WalkInputs | undefined, path: string): void {
+  if (!inputs) return;
+  inputs.folders.push(path);
+  inputs.folderTimes.push(folderTime(path));
+}
+
+/** Before reading a file. */
+export function noteFile(inputs: WalkInputs | undefined, path: string, info: { size: number; mtimeMs: number } | null = fileStat(path)): void {
+  if (!inputs) return;
+  inputs.files.push(path);
+  inputs.fileSizes.push(info?.size ?? null);
+  inputs.fileTimes.push(info?.mtimeMs ?? null);
+}
+
+/** A file's size and modification time now; null when it cannot be read. */
+export function fileStat(path: string): { size: number; mtimeMs: number } | null {
+  try {
+    const info = statSync(path);
+    return { size: info.size, mtimeMs: info.mtimeMs };
+  } catch {
+    return null;
+  }
 }

@@ -4,7 +4,7 @@
  * (which make nested folders sections and may `cascade` front matter), `ignoreFiles`.
  * Finds the pages to read; reads only the small `_index` files itself.
  */
-import type { WalkInputs } from '../walk-inputs.ts';
+import { noteFile, noteFolder, type WalkInputs } from '../walk-inputs.ts';
 import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ArticleProblem, SkippedFile } from '../article.ts';
@@ -136,7 +136,7 @@ interface Entry {
  */
 async function listFolder(state: WalkState, absolute: string, rel: string, real: string | undefined): Promise<Entry[] | undefined> {
   let dirents: Dirent[];
-  state.opts.inputs?.folders.push(absolute);
+  noteFolder(state.opts.inputs, absolute);
   try {
     dirents = readdirSync(absolute, { withFileTypes: true }).sort((a, b) => compareText(a.name, b.name));
   } catch (err) {
@@ -276,7 +276,7 @@ async function listResources(state: WalkState, e: Entry, owner: string): Promise
 
 async function readCascade(state: WalkState, e: Entry): Promise<CascadeEntry[]> {
   let data: Record<string, unknown>;
-  state.opts.inputs?.files.push(e.absolute);
+  noteFile(state.opts.inputs, e.absolute);
   try {
     data = readFrontMatter(decodeSourceText(readFileSync(e.absolute)), 'hugo').data;
   } catch (err) {

@@ -3,7 +3,7 @@
  * them (lib/jekyll/document.rb, url.rb, drops/url_drop.rb). The walk finds them as
  * Jekyll's reader does; the parse is pure (bytes + where the file is + settings).
  */
-import type { WalkInputs } from '../walk-inputs.ts';
+import { noteFile, noteFolder, type WalkInputs } from '../walk-inputs.ts';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -299,7 +299,7 @@ function isFiltered(f: Filter, rel: string, name: string, allowUnderscore = fals
 
 async function entries(dir: string, inputs?: WalkInputs): Promise<Array<{ name: string; isDir: boolean }>> {
   // Synchronous: a walk makes thousands of small calls, each a thread-pool round trip otherwise.
-  inputs?.folders.push(dir);
+  noteFolder(inputs, dir);
   let names: string[];
   try {
     names = readdirSync(dir).sort(compareText);
@@ -345,7 +345,7 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
   const collectionsDir = settings.collectionsDir.replace(/^\/+|\/+$/g, '');
   const base = collectionsDir === '' ? '' : `${collectionsDir}/`;
   const head16 = (file: string): string => {
-    opts.inputs?.files.push(file);
+    noteFile(opts.inputs, file);
     try {
       return readFileSync(file, 'utf8').slice(0, 16);
     } catch {
