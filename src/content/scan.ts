@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Article, ArticleProblem, ScanResult, ScanWarning, SkippedFile } from './article.ts';
 import { assertValidZone } from './dates.ts';
 import { ArticleParseError, problemOf } from './errors.ts';
 import type { ParsedPage } from './hugo/page.ts';
 import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
 import type { JekyllCandidate } from './jekyll/page.ts';
-import { fileStat, folderTime, newWalkInputs, noteFile, type WalkInputs } from './walk-inputs.ts';
+import { type FileInfo, fileInfo, fileStat, folderTime, newWalkInputs, noteFile, type WalkInputs } from './walk-inputs.ts';
 import { cloneable, PARALLEL_PARSE_MIN, parseInParallel, parseThreads, type WorkerParse } from './parallel-parse.ts';
 import { type ParseCache, RACY_MS } from './parse-cache.ts';
 import { unknownPermalinkTokens } from './permalink.ts';
@@ -143,18 +143,6 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
   const result = { articles, problems, skipped, warnings };
   await snapshots?.record(snapshot, result);
   return result;
-}
-
-/** A file's size and time, or why it cannot be read. */
-type FileInfo = { size: number; mtimeMs: number } | { error: unknown };
-
-function fileInfo(path: string): FileInfo {
-  try {
-    const info = statSync(path);
-    return { size: info.size, mtimeMs: info.mtimeMs };
-  } catch (error) {
-    return { error };
-  }
 }
 
 function statAll(candidates: Candidate[]): FileInfo[] {

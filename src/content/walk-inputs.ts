@@ -43,12 +43,20 @@ export function noteFile(inputs: WalkInputs | undefined, path: string, info: { s
   inputs.fileTimes.push(info?.mtimeMs ?? null);
 }
 
-/** A file's size and modification time now; null when it cannot be read. */
-export function fileStat(path: string): { size: number; mtimeMs: number } | null {
+/** A file's size and time, or why it cannot be read. */
+export type FileInfo = { size: number; mtimeMs: number } | { error: unknown };
+
+export function fileInfo(path: string): FileInfo {
   try {
     const info = statSync(path);
     return { size: info.size, mtimeMs: info.mtimeMs };
-  } catch {
-    return null;
+  } catch (error) {
+    return { error };
   }
+}
+
+/** A file's size and modification time now; null when it cannot be read. */
+export function fileStat(path: string): { size: number; mtimeMs: number } | null {
+  const f = fileInfo(path);
+  return 'error' in f ? null : f;
 }
