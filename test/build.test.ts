@@ -71,4 +71,10 @@ describe('the build (dist/)', () => {
     expect(sent.stdout).toContain('tg: 1 sent');
     expect(sent.stdout).toContain('mail: 1 sent');
   });
+
+  it('keeps the CLI bundle ASCII, so every start reads it as a one-byte string', () => {
+    const text = readFileSync(path.join(OUT, 'herald.cjs'), 'latin1');
+    const at = text.search(/[^\x00-\x7f]/);
+    expect(at === -1 ? '' : text.slice(Math.max(0, at - 80), at + 20)).toBe('');
+  });
 });

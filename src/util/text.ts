@@ -59,10 +59,11 @@ type Unit = 'grapheme' | 'utf16';
 
 // Punctuation after which a CJK sentence or clause can end; Latin punctuation is
 // only a break when followed by a space, which the whitespace rule already covers
-// (so "3.14" is never cut after the dot).
-const CJK_BREAK_AFTER = /^[、。，；：！？」』】》〉）…～]$/u;
-// Characters that look wrong right before an ellipsis.
-const TRAILING_BEFORE_ELLIPSIS = /[\s,，、;；:：。.·\-–—]+$/u;
+// (so "3.14" is never cut after the dot). Written as escapes: 、。，；：！？」』】》〉）…～
+// (one non-ASCII character would make the whole CLI bundle a two-byte string, read at every start).
+const CJK_BREAK_AFTER = /^[\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u300d\u300f\u3011\u300b\u3009\uff09\u2026\uff5e]$/u;
+// Characters that look wrong right before an ellipsis: whitespace and ,，、;；:：。.·-–—
+const TRAILING_BEFORE_ELLIPSIS = /[\s,\uff0c\u3001;\uff1b:\uff1a\u3002.\u00b7\-\u2013\u2014]+$/u;
 
 function truncate(text: string, max: number, ellipsis: string, unit: Unit): string {
   if (!Number.isInteger(max) || max < 0) throw new RangeError(`truncate: limit must be a non-negative integer, got ${max}`);
