@@ -53,7 +53,7 @@ function externalExcept(bundled) {
 const started = performance.now();
 const sourcesAt = newestSource();
 mkdirSync(out, { recursive: true });
-// The CLI as one CommonJS file, which bin/herald loads through V8's code cache (bin/load-bundle.mjs):
+// The CLI as one CommonJS file, which bin/herald loads through V8's code cache (bin/load-bundle.cjs):
 // Node 20 caches no compiled code for ES modules, and compiling Herald's code at every start was
 // a third of its start-up. Internal `import()`s become lazy requires of modules in the same file,
 // compiled only when called.

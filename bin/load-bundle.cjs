@@ -9,10 +9,11 @@
  * against the source's length, not its text. Where dist/ cannot be written (a read-only install),
  * each start compiles, as without a cache.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import vm from 'node:vm';
+'use strict';
+const { readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
 
 /** Node's CommonJS wrapper, on a line of its own so line numbers stay the file's (lineOffset). */
 const PREFIX = '(function (exports, require, module, __filename, __dirname) {\n';
@@ -21,7 +22,7 @@ const PREFIX = '(function (exports, require, module, __filename, __dirname) {\n'
 const VALUE_OPTIONS = new Set(['-c', '--config', '--log-level']);
 
 /** The command a cache is for: the first word of `herald [options] <command> …`, or none. */
-export function cacheName(argv) {
+function cacheName(argv) {
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     if (VALUE_OPTIONS.has(a)) i++;
@@ -34,7 +35,7 @@ export function cacheName(argv) {
  * The bundle's exports (main, commandOf), and `saveCache()` to call once the command is done.
  * `build` names the build the cache belongs to (dist/build.json's builtAt), `name` the command.
  */
-export function loadBundle(dist, build, name) {
+function loadBundle(dist, build, name) {
   const file = join(dist, 'herald.cjs');
   const source = readFileSync(file, 'utf8');
   const cacheFile = join(dist, `herald-${String(build).replace(/[^\w.-]/g, '_')}-${name}.cache`);
@@ -45,11 +46,11 @@ export function loadBundle(dist, build, name) {
     cachedData = undefined;
   }
   const script = new vm.Script(`${PREFIX}${source}\n})`, { filename: file, lineOffset: -1, cachedData });
-  const module = { exports: {} };
-  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  const bundle = { exports: {} };
+  script.runInThisContext().call(bundle.exports, bundle.exports, createRequire(file), bundle, file, dirname(file));
   const stale = cachedData === undefined || script.cachedDataRejected === true;
   return {
-    ...module.exports,
+    ...bundle.exports,
     cacheUsed: !stale,
     saveCache() {
       if (!stale) return;
@@ -64,3 +65,5 @@ export function loadBundle(dist, build, name) {
     },
   };
 }
+
+module.exports = { cacheName, loadBundle };
