@@ -39,6 +39,17 @@ function externalExcept(bundled) {
   return {
     name: 'external-except',
     setup(b) {
+      // commander require()s child_process for subcommands run as separate executables, which
+      // Herald has none of: loaded when first used instead, not by every command (~5 ms, with
+      // net and dgram behind it).
+      b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+        /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        contents: `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:${args.path}'))[k] });`,
+        loader: 'js',
+        resolveDir: root,
+      }));
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         // cron-parser require()s luxon, which would bundle luxon's CommonJS build beside the ES
         // module build Herald imports: two copies (~250 KB each) loaded by every command.
