@@ -123,7 +123,7 @@ export function displayTitle(a: Pick<Article, 'title' | 'summary' | 'url'>): str
 }
 
 /** Published = not draft, publishedAt <= now, and expiresAt (if any) > now. */
-export function articleStatus(a: Article, now: Date): ArticleStatus {
+export function articleStatus(a: Pick<Article, 'draft' | 'publishedAt' | 'expiresAt'>, now: Date): ArticleStatus {
   if (a.draft) return 'draft';
   const t = now.getTime();
   if (Date.parse(a.publishedAt) > t) return 'scheduled';

@@ -27,6 +27,11 @@ export interface ScanOptions {
    */
   threads?: number;
   parallelMin?: number;
+  /**
+   * The only article fields the caller reads: a result taken from a snapshot then holds just
+   * those (a scan that reads pages still gives every field). See listSite in pipeline/scan.ts.
+   */
+  fields?: ReadonlySet<keyof Article>;
 }
 
 /**
@@ -39,8 +44,8 @@ export interface ScanOptions {
 export interface ScanSnapshots {
   /** The kept snapshot's id and inputs, if one is kept. */
   kept(): Promise<{ id: string; inputs: ScanInputs } | undefined>;
-  /** The result kept under this id, if it is still the one kept. */
-  find(id: string): Promise<ScanResult | undefined>;
+  /** The result kept under this id, if it is still the one kept; with `fields`, its articles may hold only those. */
+  find(id: string, fields?: ReadonlySet<keyof Article>): Promise<ScanResult | undefined>;
   /** A scan's result and what it was made of; undefined when something changed too recently to trust its time (none kept). */
   record(snapshot: { id: string; inputs: ScanInputs } | undefined, result: ScanResult): Promise<void>;
 }
@@ -70,7 +75,7 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
   if (snapshots) {
     const kept = await snapshots.kept();
     if (kept && unchanged(kept.inputs, stamp, opts.all === true)) {
-      const result = await snapshots.find(kept.id);
+      const result = await snapshots.find(kept.id, opts.fields);
       if (result) return result;
     }
   }

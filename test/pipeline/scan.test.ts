@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { createHerald, type Herald } from '../../src/pipeline/herald.ts';
-import { scanSite } from '../../src/pipeline/scan.ts';
+import { listSite, scanSite } from '../../src/pipeline/scan.ts';
 import { makeSite, SECRET, seedArticle, type TestSite } from '../helpers/site.ts';
 
 const HOUR_AGO = Date.now() / 1000 - 3600;
@@ -61,5 +61,22 @@ describe('scanSite', () => {
     write(site, 'posts/p5.md', seedArticle({ title: '新文章', date: '2025-07-02T08:30:00+08:00', slug: 'p5', topics: ['算力与芯片'] }));
     expect((await scanSite(fourth.h)).articles.map((a) => a.title)).toContain('新文章');
     expect(fourth.loads()).toBe(1);
+  });
+
+  it('lists only the fields asked for from an unchanged site, and every field when it must read pages', async () => {
+    const site = makeSite({ channels: '  tg:\n    type: telegram\n    token: ""\n    chat: "@news"\n' });
+    for (let i = 0; i < 3; i++) write(site, `posts/p${i}.md`, seedArticle({ title: `文章 ${i}`, date: '2025-07-02T08:00:00+08:00', slug: `p${i}`, topics: ['算力与芯片'] }));
+    const whole = await scanSite((await open(site)).h);
+    const pick = (a: (typeof whole.articles)[number]) => ({ id: a.id, file: a.file, language: a.language, title: a.title, url: a.url, topics: a.topics });
+    const listed = await listSite((await open(site)).h, ['title', 'topics']);
+    expect(listed.articles.map((a) => ({ ...a }))).toEqual(whole.articles.map(pick));
+    // In the article's own key order, as a whole article has them.
+    expect(listed.articles.map((a) => Object.keys(a))).toEqual(whole.articles.map((a) => Object.keys(pick(a)).sort((x, y) => Object.keys(a).indexOf(x) - Object.keys(a).indexOf(y))));
+    // The snapshot still holds whole articles for the next whole scan.
+    expect(await scanSite((await open(site)).h)).toEqual(whole);
+    // A changed page is read again: the listing then holds every field (a superset, never less).
+    write(site, 'posts/p1.md', seedArticle({ title: '改过', date: '2025-07-02T08:00:00+08:00', slug: 'p1', topics: ['算力与芯片'] }), HOUR_AGO + 60);
+    const relisted = await listSite((await open(site)).h, ['title']);
+    expect(relisted.articles.find((a) => a.file === 'posts/p1.md')).toMatchObject({ title: '改过', summary: expect.any(String) });
   });
 });

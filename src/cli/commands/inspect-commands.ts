@@ -38,10 +38,11 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
     .option('--all', 'also list files that are not content (images, data)')
     .action(act(async (o: { json?: boolean; all?: boolean }) =>
       withHerald(g(), async (h) => {
-        const { scanSite } = await import('../../pipeline/scan.ts');
+        const { listSite } = await import('../../pipeline/scan.ts');
         const { articleChannelState } = await import('../../pipeline/article-state.ts');
         const { articleStatus } = await import('../../content/article.ts');
-        const scan = await scanSite(h, { all: o.all });
+        // What the rows show and the status needs: an unchanged site's snapshot gives back only these.
+        const scan = await listSite(h, ['translationKey', 'title', 'publishedAt', 'draft', 'expiresAt', 'topics'], { all: o.all });
         const now = h.now();
         const rows = [];
         const decisions = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.decisions(c.id)] as const)));
