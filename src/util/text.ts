@@ -96,11 +96,26 @@ function truncate(text: string, max: number, ellipsis: string, unit: Unit): stri
 }
 
 /**
+ * Characters that are always a grapheme of their own, whatever comes before or after them
+ * (Unicode's extended grapheme cluster rules, UAX #29): tab, newline (not CR, which pairs with
+ * LF), ASCII, Latin-1 and Latin Extended, spacing modifiers, general punctuation, CJK symbols
+ * and punctuation (not the tone marks U+302A-302F), kana (not the combining voiced marks
+ * U+3099-309A), CJK ideographs and fullwidth forms (not U+FF9E-FF9F, which extend). No
+ * combining marks, joiners, Hangul jamo, surrogates (emoji, regional indicators) or Indic scripts.
+ */
+const ONE_UNIT_GRAPHEMES = /^[\t\n\u0020-\u007e\u00a0-\u02ff\u2010-\u2027\u2030-\u205e\u3000-\u3029\u3030-\u3098\u309b-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff9d]*$/;
+
+/**
  * The first `limit` graphemes of `text`, segmenting a growing prefix: V8's
  * segmenter costs time proportional to the whole input (worse than linear on
  * long strings), and a 5 MB article only needs its first few hundred graphemes.
  */
-function leadingGraphemes(text: string, limit: number): { parts: string[]; complete: boolean } {
+export function leadingGraphemes(text: string, limit: number): { parts: string[]; complete: boolean } {
+  // Where every character up to the limit (and the one after, which could extend the last) is
+  // a grapheme of its own, the graphemes are the characters: no segmenter (a cold scan of
+  // 2,000 articles spent ~40 ms segmenting summaries).
+  const head = text.length > limit ? text.slice(0, limit + 1) : text;
+  if (ONE_UNIT_GRAPHEMES.test(head)) return text.length > limit ? { parts: head.slice(0, limit).split(''), complete: false } : { parts: text.split(''), complete: true };
   let window = Math.max(64, limit * 4);
   for (;;) {
     const whole = window >= text.length;

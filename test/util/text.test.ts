@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collapseWhitespace, countGraphemes, splitGraphemes, truncateGraphemes, truncateUtf16 } from '../../src/util/text.ts';
+import { collapseWhitespace, countGraphemes, leadingGraphemes, splitGraphemes, truncateGraphemes, truncateUtf16 } from '../../src/util/text.ts';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -109,5 +109,46 @@ describe('truncateUtf16', () => {
   it('counts CJK as one unit each (BMP) and cuts after punctuation', () => {
     const out = truncateUtf16('第一句话还没有结束。第二句话很长很长', 12);
     expect(out).toBe('第一句话还没有结束…');
+  });
+});
+
+describe('leadingGraphemes', () => {
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  const reference = (text: string, limit: number) => {
+    const all = Array.from(segmenter.segment(text), (s) => s.segment);
+    return all.length > limit ? { parts: all.slice(0, limit), complete: false } : { parts: all, complete: true };
+  };
+
+  it('takes the first graphemes as ICU segments them, with and without the one-character-per-grapheme path', () => {
+    // Simple text (one grapheme per character) and text that is not: combining marks, CR LF,
+    // emoji with joiners and skin tones, flags, Hangul jamo, a combining mark right after the cut.
+    const pieces = ['a', ' ', '\n', '\t', 'é', '中', '。', 'ー', '！', '…', '—', 'e\u0301', '\r\n', '👩‍💻', '👍🏽', '🇨🇳', '\u1100\u1161\u11a8', 'か\u3099', '\u302a', '\uff9e'];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    for (let n = 0; n < 400; n++) {
+      const simple = n % 2 === 0;
+      let text = '';
+      const length = next() % 40;
+      for (let i = 0; i < length; i++) text += pieces[next() % (simple ? 11 : pieces.length)];
+      for (const limit of [0, 1, 5, 12, 39, 80]) expect(leadingGraphemes(text, limit), JSON.stringify([text, limit])).toEqual(reference(text, limit));
+    }
+  });
+
+  it('treats as one-character graphemes only characters that are, next to anything', () => {
+    // Every character of the fast path's set, between others: ICU never joins it to a neighbour.
+    const ranges: Array<[number, number]> = [[0x20, 0x7e], [0xa0, 0x2ff], [0x2010, 0x2027], [0x2030, 0x205e], [0x3000, 0x3029], [0x3030, 0x3098], [0x309b, 0x30ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xff01, 0xff9d]];
+    const joined: string[] = [];
+    for (const [from, to] of ranges) {
+      for (let code = from; code <= to; code++) {
+        const c = String.fromCharCode(code);
+        for (const context of [`a${c}a`, `${c}${c}`, `\u4e00${c}\u3002`, `\n${c}\t`]) {
+          if ([...segmenter.segment(context)].length !== context.length) joined.push(`U+${code.toString(16)} in ${JSON.stringify(context)}`);
+        }
+      }
+    }
+    expect(joined).toEqual([]);
   });
 });
