@@ -101,28 +101,36 @@ class Body {
 function tableOf(records: Array<Record<string, unknown>>, body: Body): Table | undefined {
   const shapes: Table['shapes'] = [];
   const shapeIds = new Map<string, number>();
+  // For each shape, the column each of its keys' values go to (undefined where the value is).
+  const shapeColumns: Array<Array<unknown[] | undefined>> = [];
   const shapeOf: number[] = [];
   const values = new Map<string, unknown[]>();
   for (const r of records) {
-    let name = '';
-    const shape: Array<[string, 0 | 1]> = [];
-    for (const k in r) {
-      if (k === '__proto__') return undefined;
-      const absent = r[k] === undefined ? 1 : 0;
-      shape.push([k, absent]);
-      name += `${k}${SEP}${absent}${SEP}`;
-      if (absent) continue;
-      let column = values.get(k);
-      if (!column) values.set(k, (column = []));
-      column.push(r[k]);
-    }
+    const keys = Object.keys(r);
+    let name = keys.join(SEP);
+    for (let j = 0; j < keys.length; j++) if (r[keys[j] as string] === undefined) name += `${SEP}${SEP}${j}`;
     let id = shapeIds.get(name);
     if (id === undefined) {
+      if (keys.includes('__proto__')) return undefined;
       id = shapes.length;
-      shapes.push(shape);
+      shapes.push(keys.map((k): [string, 0 | 1] => [k, r[k] === undefined ? 1 : 0]));
+      shapeColumns.push(
+        keys.map((k) => {
+          if (r[k] === undefined) return undefined;
+          let column = values.get(k);
+          if (!column) values.set(k, (column = []));
+          return column;
+        }),
+      );
       shapeIds.set(name, id);
+    } else {
+      // Keys holding a NUL could make two key lists one name: never take another shape's columns.
+      const shape = shapes[id] as Array<[string, 0 | 1]>;
+      if (shape.length !== keys.length || shape.some(([k], j) => k !== keys[j])) return undefined;
     }
     shapeOf.push(id);
+    const columns = shapeColumns[id] as Array<unknown[] | undefined>;
+    for (let j = 0; j < keys.length; j++) columns[j]?.push(r[keys[j] as string]);
   }
   const columns: Record<string, Column> = {};
   for (const [k, column] of values) {

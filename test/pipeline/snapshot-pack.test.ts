@@ -47,6 +47,11 @@ describe('snapshot-pack', () => {
     same(value, unpack(bytes));
   });
 
+  it('never mixes up records whose keys hold a NUL', () => {
+    const value = { rows: [{ a: 1, b: 2 }, { 'a\u0000b': 3 }] };
+    same(value, unpack(pack(value)));
+  });
+
   it('takes V8’s format for what JSON would change (a Date, a Map, -0, NaN, a hole)', () => {
     const dates = { articles: [{ id: 'a', at: new Date(0) }] };
     const maps = { m: new Map([['a', 1]]) };
