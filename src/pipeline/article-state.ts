@@ -42,12 +42,30 @@ export async function articleChannelState(
 ): Promise<ChannelState> {
   const decision = (decisions ?? (await h.store.decisions(channelId))).get(articleId);
   const found = (approvals ?? (await h.store.postApprovals(channelId))).get(articleId);
-  const approval = found ? { approval: approvalView(found) } : {};
-  if (!decision) return found && found.status !== 'released' ? { state: approvalState(found.status), ...approval } : { state: 'not-due', ...approval };
-  if (decision.status !== 'planned') return { state: found && found.status !== 'released' ? approvalState(found.status) : decision.status, ...approval };
+  if (decision?.status !== 'planned') return stateOf(decision, found);
   const digestId = decision.digestId;
   const direct = summaries ? (summaries.articles.get(articleId) ?? NONE) : await h.store.deliverySummary(channelId, { articleId });
   const viaDigest = digestId === undefined ? undefined : summaries ? (summaries.digests.get(digestId) ?? NONE) : await h.store.deliverySummary(channelId, { digestId });
+  return stateOf(decision, found, direct, viaDigest);
+}
+
+/**
+ * articleChannelState from what a caller listing many articles has read once per channel: no
+ * store reads and nothing to wait for (10,000 articles on two channels were 20,000 awaits).
+ */
+export function loadedChannelState(articleId: string, decisions: Map<string, Decision>, approvals: Map<string, Approval>, summaries: ChannelDeliverySummaries): ChannelState {
+  const decision = decisions.get(articleId);
+  const found = approvals.get(articleId);
+  if (decision?.status !== 'planned') return stateOf(decision, found);
+  const viaDigest = decision.digestId === undefined ? undefined : (summaries.digests.get(decision.digestId) ?? NONE);
+  return stateOf(decision, found, summaries.articles.get(articleId) ?? NONE, viaDigest);
+}
+
+/** The state from the article's decision and approval, and for a planned one its deliveries' summary. */
+function stateOf(decision: Decision | undefined, found: Approval | undefined, direct: DeliverySummary = NONE, viaDigest?: DeliverySummary): ChannelState {
+  const approval = found ? { approval: approvalView(found) } : {};
+  if (!decision) return found && found.status !== 'released' ? { state: approvalState(found.status), ...approval } : { state: 'not-due', ...approval };
+  if (decision.status !== 'planned') return { state: found && found.status !== 'released' ? approvalState(found.status) : decision.status, ...approval };
   const s = {
     pending: direct.pending + direct.sending + (viaDigest ? viaDigest.pending + viaDigest.sending : 0),
     sent: direct.sent + (viaDigest?.sent ?? 0),

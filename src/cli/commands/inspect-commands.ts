@@ -39,18 +39,19 @@ export function registerInspectCommands(program: Command, g: () => GlobalOptions
     .action(act(async (o: { json?: boolean; all?: boolean }) =>
       withHerald(g(), async (h) => {
         const { listSite } = await import('../../pipeline/scan.ts');
-        const { articleChannelState } = await import('../../pipeline/article-state.ts');
+        const { loadedChannelState } = await import('../../pipeline/article-state.ts');
         const { articleStatus } = await import('../../content/article.ts');
         // What the rows show and the status needs: an unchanged site's snapshot gives back only these.
         const scan = await listSite(h, ['translationKey', 'title', 'publishedAt', 'draft', 'expiresAt', 'topics'], { all: o.all });
         const now = h.now();
         const rows = [];
-        const decisions = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.decisions(c.id)] as const)));
-        const approvals = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.postApprovals(c.id)] as const)));
-        const summaries = new Map(await Promise.all(h.config.channels.map(async (c) => [c.id, await h.store.deliverySummaries(c.id)] as const)));
+        // Each channel's ledger read once, not per article.
+        const ledgers = await Promise.all(
+          h.config.channels.map(async (c) => ({ id: c.id, decisions: await h.store.decisions(c.id), approvals: await h.store.postApprovals(c.id), summaries: await h.store.deliverySummaries(c.id) })),
+        );
         for (const a of scan.articles) {
           const channels: Record<string, ChannelState> = {};
-          for (const c of h.config.channels) channels[c.id] = await articleChannelState(h, c.id, a.id, decisions.get(c.id), approvals.get(c.id), summaries.get(c.id));
+          for (const l of ledgers) channels[l.id] = loadedChannelState(a.id, l.decisions, l.approvals, l.summaries);
           rows.push({
             id: a.id,
             file: a.file,
