@@ -29,7 +29,9 @@ const HEAP_GROWING_PERCENT = 20;
  * Idle `herald run` on the example site: 85-91 MB instead of 99-102 MB (22 s runs, 2 cores).
  * Sends keep it too: `herald digest` to 20,000 subscribers with it took 7.8-9.1 s against
  * 7.5-10.2 s without (alternating runs, noise larger than any difference), peaking ~10 MB lower.
- * A young generation flag given to node is left alone.
+ * A young generation flag given to node is left alone. bin/herald now sets the same for every
+ * command before anything loads (fresh pages are what a short command pays for); this stays for
+ * daemons started another way (the sources, an embedding).
  */
 export function useDaemonHeapPolicy(execArgv: readonly string[] = process.execArgv): void {
   if (!isMainThread || execArgv.some((a) => /^--(?:semi[-_]space[-_]growth[-_]factor|max[-_]semi[-_]space[-_]size)\b/.test(a))) return;
