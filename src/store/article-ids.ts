@@ -46,31 +46,35 @@ export function assignArticleIds(rows: Iterable<IdentityRow>, articles: readonly
     }
     return undefined;
   };
-  // Each article's key, made once (JSON text: thousands of articles, up to three passes).
-  const keys = new Map(articles.map((a) => [a, sourceKey(a)]));
+  // Each article's key, made once and only if asked for (JSON text: thousands of articles).
+  const keys = new Map<ArticleToIdentify, string>();
+  const keyOf = (a: ArticleToIdentify): string => {
+    let key = keys.get(a);
+    if (key === undefined) keys.set(a, (key = sourceKey(a)));
+    return key;
+  };
   // The default language's articles claim a row from before first: that was the only language then.
-  const order = [...articles].sort((a, b) => Number(b.language === defaultLanguage) - Number(a.language === defaultLanguage));
-  const pending: ArticleToIdentify[] = [];
-  for (const pass of ['key', 'file', 'url'] as const) {
+  let pending = [...articles].sort((a, b) => Number(b.language === defaultLanguage) - Number(a.language === defaultLanguage));
+  // A pass with no rows to claim changes nothing (a store that has not seen these articles yet).
+  const passes = [...(byKey.size > 0 ? ['key' as const] : []), ...(legacyByFile.size > 0 ? ['file' as const] : []), ...(legacyByUrl.size > 0 ? ['url' as const] : [])];
+  for (const pass of passes) {
     const rest: ArticleToIdentify[] = [];
-    for (const a of pass === 'key' ? order : pending.splice(0)) {
-      const key = keys.get(a) as string;
-      const id = pass === 'key' ? byKey.get(key) : pass === 'file' ? claim(legacyByFile.get(a.file)) : a.url ? claim(legacyByUrl.get(a.url)) : undefined;
+    for (const a of pending) {
+      const id = pass === 'key' ? byKey.get(keyOf(a)) : pass === 'file' ? claim(legacyByFile.get(a.file)) : a.url ? claim(legacyByUrl.get(a.url)) : undefined;
       if (id === undefined) {
         rest.push(a);
         continue;
       }
-      taken.set(id, key);
+      taken.set(id, keyOf(a));
       assigned.add(id);
       if (id !== a.id) ids.set(a.id, id);
     }
-    pending.push(...rest);
+    pending = rest;
   }
   for (const a of pending) {
-    const key = keys.get(a) as string;
     let id = a.id;
     // Someone else's id (another file's row, or one given out in this scan): add a suffix.
-    for (let n = 2; assigned.has(id) || (taken.has(id) && taken.get(id) !== key); n++) id = `${a.id}~${n}`;
+    for (let n = 2; assigned.has(id) || (taken.has(id) && taken.get(id) !== keyOf(a)); n++) id = `${a.id}~${n}`;
     assigned.add(id);
     if (id !== a.id) ids.set(a.id, id);
   }
