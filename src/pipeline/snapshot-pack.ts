@@ -101,7 +101,7 @@ class Body {
 function tableOf(records: Array<Record<string, unknown>>, body: Body): Table | undefined {
   const shapes: Table['shapes'] = [];
   const shapeIds = new Map<string, number>();
-  // For each shape, the column each of its keys' values go to (undefined where the value is).
+  // For each shape, the column each of its keys' values go to (none where the value is undefined).
   const shapeColumns: Array<Array<unknown[] | undefined>> = [];
   const shapeOf: number[] = [];
   const values = new Map<string, unknown[]>();
@@ -181,7 +181,7 @@ function fromTable(t: Table, body: Buffer, only: ReadonlySet<string> | undefined
   const columns = new Map<string, { values: unknown[]; next: number }>();
   for (const k in t.columns) {
     const c = t.columns[k] as Column;
-    // A column left out is skipped in the records too, but its values still count.
+    // A field not picked is neither decoded nor set (the shapes below leave it out).
     const values = only && !only.has(k) ? [] : 'strings' in c ? text(body, c.strings).split(SEP) : (JSON.parse(text(body, c.json)) as unknown[]);
     columns.set(k, { values, next: 0 });
   }
@@ -219,6 +219,8 @@ export function unpack(bytes: Uint8Array, pick: Readonly<Record<string, Readonly
   const header = JSON.parse(buf.toString('utf8', 5, headerEnd)) as Header;
   const body = buf.subarray(headerEnd);
   const value: Record<string, unknown> = {};
-  for (const [k, e] of header.entries) value[k] = 'table' in e ? fromTable(e.table, body, pick[k]) : 'strings' in e ? text(body, e.strings).split(SEP) : JSON.parse(text(body, e.json));
+  for (const [k, e] of header.entries) {
+    value[k] = 'table' in e ? fromTable(e.table, body, Object.hasOwn(pick, k) ? pick[k] : undefined) : 'strings' in e ? text(body, e.strings).split(SEP) : JSON.parse(text(body, e.json));
+  }
   return value;
 }
