@@ -33,12 +33,13 @@ function cacheName(argv) {
 
 /**
  * The bundle's exports (main, commandOf), and `saveCache()` to call once the command is done.
- * `build` names the build the cache belongs to (dist/build.json's builtAt), `name` the command.
+ * `build` names the build the cache belongs to (dist/build.json's builtAt), `name` the command;
+ * `bundleName` the file in dist/ (herald.cjs, or parse-worker.cjs for bin/parse-worker.cjs).
  */
-function loadBundle(dist, build, name) {
-  const file = join(dist, 'herald.cjs');
+function loadBundle(dist, build, name, bundleName = 'herald') {
+  const file = join(dist, `${bundleName}.cjs`);
   const source = readFileSync(file, 'utf8');
-  const cacheFile = join(dist, `herald-${String(build).replace(/[^\w.-]/g, '_')}-${name}.cache`);
+  const cacheFile = join(dist, `${bundleName}-${String(build).replace(/[^\w.-]/g, '_')}-${name}.cache`);
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);

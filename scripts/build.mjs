@@ -25,7 +25,7 @@ function newestSource(dir = path.join(root, 'src')) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
     // Code only, as bin/herald compares: a README under src/ is not part of the build.
-    else if (/\.(?:ts|mts|js|mjs|json)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (/\.(?:ts|mts|js|mjs|cjs|json)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
@@ -68,9 +68,9 @@ mkdirSync(out, { recursive: true });
 // Node 20 caches no compiled code for ES modules, and compiling Herald's code at every start was
 // a third of its start-up. Internal `import()`s become lazy requires of modules in the same file,
 // compiled only when called.
-const cli = build({
+const cjsBundle = (entryPoints) => ({
   absWorkingDir: root,
-  entryPoints: { herald: 'src/cli/main.ts' },
+  entryPoints,
   outdir: out,
   outExtension: { '.js': '.cjs' },
   bundle: true,
@@ -88,9 +88,13 @@ const cli = build({
   logLevel: 'warning',
   metafile: true,
 });
+const cli = build(cjsBundle({ herald: 'src/cli/main.ts' }));
+// The parse worker the same way (parse-worker-boot.cjs loads it through its own code cache): a
+// cold scan's second thread starts parsing ~0.1 s sooner than from the ES module build.
+const parseWorker = build(cjsBundle({ 'parse-worker': 'src/content/parse-worker.ts', 'parse-worker-boot': 'src/content/parse-worker-boot.cjs' }));
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { herald: 'src/cli/main.ts', 'send-worker': 'src/pipeline/send-worker.ts', 'mjml-worker': 'src/render/email/mjml-worker.ts', 'parse-worker': 'src/content/parse-worker.ts' },
+  entryPoints: { herald: 'src/cli/main.ts', 'send-worker': 'src/pipeline/send-worker.ts', 'mjml-worker': 'src/render/email/mjml-worker.ts' },
   outdir: out,
   bundle: true,
   splitting: true,
@@ -113,9 +117,10 @@ const result = await build({
   metafile: true,
 });
 const cliResult = await cli;
+const parseWorkerResult = await parseWorker;
 // Chunks are named by content hash, so a process started from the previous build (a running
 // `herald run`) still finds the chunks it loads later; files of older builds go after a day.
-const current = new Set([...Object.keys(result.metafile.outputs), ...Object.keys(cliResult.metafile.outputs)].map((f) => path.resolve(root, f)));
+const current = new Set([result, cliResult, parseWorkerResult].flatMap((r) => Object.keys(r.metafile.outputs)).map((f) => path.resolve(root, f)));
 for (const name of readdirSync(out)) {
   const file = path.join(out, name);
   if (!current.has(file) && name !== 'build.json' && Date.now() - statSync(file).mtimeMs > 86_400_000) rmSync(file, { force: true });

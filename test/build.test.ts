@@ -3,12 +3,14 @@
  * it answers like the sources do. The rest of the tests run the sources.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { herald } from './helpers/cli.ts';
-import { makeSite, seedArticle } from './helpers/site.ts';
+import { generateHugoSite } from '../bench/site.ts';
+import { makeSite, SECRET, seedArticle } from './helpers/site.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = path.join(ROOT, 'test-artifacts', `dist-${process.pid}`);
@@ -57,7 +59,7 @@ describe('the build (dist/)', () => {
         expect(fromBuild.code).toBe(fromSource.code);
       }
     }
-    expect(readdirSync(OUT).filter((f) => f.endsWith('.cache')).sort()).toEqual(['herald-test-articles.cache', 'herald-test-dispatch.cache', 'herald-test-none.cache', 'herald-test-status.cache']);
+    expect(readdirSync(OUT).filter((f) => f.startsWith('herald-') && f.endsWith('.cache')).sort()).toEqual(['herald-test-articles.cache', 'herald-test-dispatch.cache', 'herald-test-none.cache', 'herald-test-status.cache']);
     // A cache V8 refuses (damaged, another Node) is compiled around and written again.
     writeFileSync(path.join(OUT, 'herald-test-status.cache'), 'not a code cache');
     const again = built(['status', '--json'], site.dir, site.env(T));
@@ -70,6 +72,36 @@ describe('the build (dist/)', () => {
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stdout).toContain('tg: 1 sent');
     expect(sent.stdout).toContain('mail: 1 sent');
+  });
+
+  it("parses a large site's pages on a worker thread started from the build, through its own code cache", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'herald-build-scan-'));
+    try {
+      // Enough pages for a cold scan to parse on several threads (PARALLEL_PARSE_MIN).
+      generateHugoSite(path.join(dir, 'site'), 400);
+      writeFileSync(
+        path.join(dir, 'herald.yaml'),
+        'site: { address: "1 Example Road" }\ncontent: { site: site }\nstore: { url: "sqlite:data/herald.db" }\nserver: { publicUrl: "https://news.example.com/herald/" }\nchannels:\n  tg: { type: telegram, token: "", chat: "@news" }\n',
+      );
+      const env = { HERALD_SECRET: SECRET };
+      const fresh = () => rmSync(path.join(dir, 'data'), { recursive: true, force: true });
+      const fromSource = await herald(['--config', 'herald.yaml', 'articles', '--json'], { cwd: dir, env });
+      expect(fromSource.code, fromSource.stderr).toBe(0);
+      expect((JSON.parse(fromSource.stdout) as unknown[]).length).toBeGreaterThan(300);
+      const workerCaches = () => readdirSync(OUT).filter((f) => /^parse-worker-.+-thread\.cache$/.test(f));
+      expect(workerCaches()).toEqual([]);
+      // Cold twice: the worker writes its code cache the first time and loads from it the second.
+      for (const run of [1, 2]) {
+        fresh();
+        const fromBuild = built(['--config', 'herald.yaml', 'articles', '--json'], dir, env);
+        expect(fromBuild.stderr, `run ${run}`).toBe('');
+        expect(fromBuild.stdout, `run ${run}`).toBe(fromSource.stdout);
+        // The cache is written by the worker after its first pages: it ran from dist/ and parsed.
+        expect(workerCaches(), `run ${run}`).toHaveLength(1);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the CLI bundle ASCII, so every start reads it as a one-byte string', () => {

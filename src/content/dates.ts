@@ -5,6 +5,13 @@ import { ArticleParseError } from './errors.ts';
 import { type Field, fieldError } from './values.ts';
 import { isKnownTimeZone } from '../util/time-zones.ts';
 
+/**
+ * Every DateTime made here names its locale: without one, luxon asks Intl for the system's
+ * (loading ICU's locale data, ~15 ms on each thread that parses). Nothing here formats by locale:
+ * permalinks use numbers and Hugo's English month and day names, output is ISO.
+ */
+const LOCALE = 'en-US';
+
 export const DATE_EXPECTATION = 'an ISO 8601 date like 2025-07-02T00:40:05+08:00';
 
 // Date, optional time (after T, t or spaces), optional offset. Also covers YAML 1.1
@@ -66,16 +73,16 @@ function parseDateTextNow(text: string, zone: string): DateTime | undefined {
     if (exact) return exact;
     let iso = date as string;
     if (hh !== undefined) iso += `T${hh.padStart(2, '0')}:${mm}:${ss ?? '00'}${frac ? `.${frac}` : ''}${normalizeOffset(offset)}`;
-    return offset === undefined ? DateTime.fromISO(iso, { zone }) : DateTime.fromISO(iso, { setZone: true });
+    return offset === undefined ? DateTime.fromISO(iso, { zone, locale: LOCALE }) : DateTime.fromISO(iso, { setZone: true, locale: LOCALE });
   }
   // Go's "02 Jan 2006", which Hugo accepts.
   const dayMonthYear = DateTime.fromFormat(t, 'dd LLL yyyy', { zone, locale: 'en' });
   if (dayMonthYear.isValid) return dayMonthYear;
   // RFC 2822 ("Wed, 02 Jul 2025 00:40:05 +0800") shows up in feeds-turned-posts.
-  const rfc = DateTime.fromRFC2822(t, { zone, setZone: true });
+  const rfc = DateTime.fromRFC2822(t, { zone, setZone: true, locale: LOCALE });
   if (rfc.isValid) return rfc;
   // Other ISO 8601 spellings (basic format, week dates), but never a bare time of day.
-  if (/^\d{4}-?(?:W\d|\d{2})/.test(t)) return DateTime.fromISO(t, { zone, setZone: true });
+  if (/^\d{4}-?(?:W\d|\d{2})/.test(t)) return DateTime.fromISO(t, { zone, setZone: true, locale: LOCALE });
   return undefined;
 }
 
@@ -106,7 +113,7 @@ function withOffset(date: string, hh: string, mm: string, ss: string | undefined
     minutes = (o[1] === '-' ? -1 : 1) * (Number(o[2]) * 60 + Number(o[3] ?? 0));
   }
   const local = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
-  return DateTime.fromMillis(local - minutes * 60_000, { zone: FixedOffsetZone.instance(minutes) });
+  return DateTime.fromMillis(local - minutes * 60_000, { zone: FixedOffsetZone.instance(minutes), locale: LOCALE });
 }
 
 function normalizeOffset(offset: string | undefined): string {

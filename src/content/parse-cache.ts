@@ -61,6 +61,11 @@ export class ParseCache {
     this.known = new Map([...(await load())].map((e) => [e.path, e]));
   }
 
+  /** Pages cached (after `ready`): none on a site's first scan, when every page will be parsed. */
+  get size(): number {
+    return this.known.size;
+  }
+
   /** The key of one file: the stamp plus where the walk found it (its source: section, bundle, cascade, language…). */
   keyFor(candidate: unknown): string {
     // Plain JSON (the walk builds candidates the same way each time; other code is another stamp).

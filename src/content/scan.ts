@@ -7,7 +7,7 @@ import type { ParsedPage } from './hugo/page.ts';
 import { compareText, type HugoCandidate, walkHugo } from './hugo/walk.ts';
 import type { JekyllCandidate } from './jekyll/page.ts';
 import { type FileInfo, fileInfo, fileStat, folderTime, newWalkInputs, noteFile, type WalkInputs } from './walk-inputs.ts';
-import { cloneable, PARALLEL_PARSE_MIN, parseInParallel, parseThreads, type WorkerParse } from './parallel-parse.ts';
+import { cloneable, type EarlyWorker, endUnused, PARALLEL_PARSE_MIN, parseInParallel, parseThreads, startParseWorkers, type WorkerParse } from './parallel-parse.ts';
 import { type ParseCache, RACY_MS } from './parse-cache.ts';
 import { unknownPermalinkTokens } from './permalink.ts';
 import type { ContentSettings, SiteSettings } from './site.ts';
@@ -79,8 +79,40 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
       if (result) return result;
     }
   }
+  // Nothing cached: every page the walk finds will be parsed. Once it has found enough to parse
+  // on several threads, the workers load while it walks on.
+  const early: EarlyWorker[] = [];
+  let found: ((count: number) => void) | undefined;
+  if (opts.cache) {
+    await opts.cache.ready();
+    const threads = opts.threads ?? parseThreads();
+    const enough = opts.parallelMin ?? PARALLEL_PARSE_MIN;
+    if (opts.cache.size === 0 && threads > 1 && cloneable({ content, site })) {
+      found = (count) => {
+        if (count === enough) early.push(...startParseWorkers(threads - 1, { content, site }));
+      };
+    }
+  }
+  try {
+    return await walkAndRead(content, site, opts, snapshots, stamp, jekyll, early, found);
+  } finally {
+    endUnused(early);
+  }
+}
+
+/** scanContent past its snapshot: the walk, then every page from the parse cache or read. */
+async function walkAndRead(
+  content: ContentSettings,
+  site: SiteSettings,
+  opts: ScanOptions,
+  snapshots: ScanSnapshots | undefined,
+  stamp: string,
+  jekyll: typeof import('./jekyll/page.ts') | undefined,
+  early: readonly EarlyWorker[],
+  found: ((count: number) => void) | undefined,
+): Promise<ScanResult> {
   const inputs: WalkInputs | undefined = snapshots ? newWalkInputs() : undefined;
-  const walkOpts = { all: opts.all, inputs };
+  const walkOpts = { all: opts.all, inputs, found };
   const candidates: Candidate[] = [];
   const skipped: SkippedFile[] = [];
   const problems: ArticleProblem[] = [];
@@ -109,10 +141,9 @@ export async function scanContent(content: ContentSettings, site: SiteSettings, 
     const recent = (t: number | null) => t !== null && now - t < RACY_MS;
     if (!inputs.folderTimes.some(recent) && !inputs.fileTimes.some(recent)) snapshot = { id: randomUUID(), inputs: { ...inputs, stamp, all: opts.all === true } };
   }
-  await opts.cache?.ready();
   // Where the walk found each page, as the parse cache keys it.
   const keys = opts.cache ? candidates.map((c) => (opts.cache as ParseCache).keyFor(c.src)) : [];
-  const outcomes = await readAll(candidates, files, keys, content, site, opts);
+  const outcomes = await readAll(candidates, files, keys, content, site, opts, early);
 
   const articles: Article[] = [];
   const warnings: ScanWarning[] = [];
@@ -208,7 +239,15 @@ type Outcome = ParsedPage | ArticleProblem;
  * Every candidate's outcome, in candidate order: from the cache when the file is unchanged,
  * else read and parsed, by several threads when there are many to parse (parallel-parse.ts).
  */
-async function readAll(candidates: Candidate[], files: FileInfo[], keys: string[], content: ContentSettings, site: SiteSettings, opts: ScanOptions): Promise<Outcome[]> {
+async function readAll(
+  candidates: Candidate[],
+  files: FileInfo[],
+  keys: string[],
+  content: ContentSettings,
+  site: SiteSettings,
+  opts: ScanOptions,
+  early: readonly EarlyWorker[],
+): Promise<Outcome[]> {
   const cache = opts.cache;
   const outcomes = new Array<Outcome>(candidates.length);
   const infos = new Array<{ size: number; mtimeMs: number }>(candidates.length);
@@ -278,7 +317,7 @@ async function readAll(candidates: Candidate[], files: FileInfo[], keys: string[
   };
   const threads = opts.threads ?? parseThreads();
   if (threads > 1 && toParse.length >= (opts.parallelMin ?? PARALLEL_PARSE_MIN) && cloneable({ content, site }) && toParse.every((i) => cloneable(candidates[i]))) {
-    await parseInParallel(toParse, candidates, threads, { content, site }, parseHere, take);
+    await parseInParallel(toParse, candidates, threads, { content, site }, parseHere, take, early);
   } else {
     for (const i of toParse) parseHere(i);
   }

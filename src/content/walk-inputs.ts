@@ -19,6 +19,16 @@ export interface WalkInputs {
   fileTimes: Array<number | null>;
 }
 
+/** What a walk (walkHugo, walkJekyll) is asked for. */
+export interface WalkOptions {
+  /** Also list files that are not content at all as skipped. */
+  all?: boolean;
+  /** Filled with what the walk looked at (for a scan snapshot). */
+  inputs?: WalkInputs;
+  /** Told each time a page is found, with how many so far (scan.ts starts parse workers early). */
+  found?: (count: number) => void;
+}
+
 export function newWalkInputs(): WalkInputs {
   return { folders: [], folderTimes: [], files: [], fileSizes: [], fileTimes: [] };
 }

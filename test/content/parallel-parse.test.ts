@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { TomlDate } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHugoSite } from '../../bench/site.ts';
-import { cloneable, parseInParallel, type WorkerParse } from '../../src/content/parallel-parse.ts';
+import { cloneable, endUnused, parseInParallel, startParseWorkers, type WorkerParse } from '../../src/content/parallel-parse.ts';
 import { ParseCache } from '../../src/content/parse-cache.ts';
 import { type Candidate, scanContent } from '../../src/content/scan.ts';
 import { walkHugo } from '../../src/content/hugo/walk.ts';
@@ -65,6 +65,51 @@ describe('parsing on several threads', () => {
       if ('json' in parsed) expect((JSON.parse(parsed.json) as { article?: { file: string } }).article?.file ?? c.src.file).toBe(c.src.file);
       else expect(parsed.file).toBe(c.src.file);
     }
+  });
+
+  it('gives pages to workers started before they were known, and ends those it did not need', async () => {
+    const walk = await walkHugo(content(), site);
+    const candidates: Candidate[] = walk.candidates.map((c) => ({ kind: 'hugo', ...c }));
+    const items = candidates.map((_, i) => i);
+    const early = startParseWorkers(2, { content: content(), site });
+    expect(early).toHaveLength(2);
+    const here: number[] = [];
+    const there = new Map<number, WorkerParse>();
+    // Two threads: one worker is taken, the other is left over.
+    await parseInParallel(items, candidates, 2, { content: content(), site }, (i) => here.push(i), (i, parsed) => there.set(i, parsed), early);
+    expect(early.map((e) => e.taken)).toEqual([true, false]);
+    expect(there.size).toBeGreaterThan(0);
+    expect([...here, ...there.keys()].sort((a, b) => a - b)).toEqual(items);
+    const ended = new Promise((resolve) => early[1]?.worker.once('exit', resolve));
+    endUnused(early);
+    await ended;
+    expect(early[1]?.exited).toBe(true);
+  });
+
+  it('parses on this thread when a worker started early has failed', async () => {
+    const walk = await walkHugo(content(), site);
+    const candidates: Candidate[] = walk.candidates.map((c) => ({ kind: 'hugo', ...c }));
+    const items = candidates.map((_, i) => i);
+    const [early] = startParseWorkers(1, { content: content(), site });
+    await new Promise((resolve) => {
+      early?.worker.once('exit', resolve);
+      void early?.worker.terminate();
+    });
+    expect(early?.exited).toBe(true);
+    const here: number[] = [];
+    const there = new Map<number, WorkerParse>();
+    // threads 1: no new worker either, so every page is this thread's.
+    await parseInParallel(items, candidates, 1, { content: content(), site }, (i) => here.push(i), (i, parsed) => there.set(i, parsed), early ? [early] : []);
+    expect(early?.taken).toBe(false);
+    expect(there.size).toBe(0);
+    expect(here).toEqual(items);
+  });
+
+  it('tells the scan each page the walk finds, so workers can start while it walks', async () => {
+    const counts: number[] = [];
+    const walk = await walkHugo(content(), site, { found: (n) => counts.push(n) });
+    expect(counts.length).toBeGreaterThanOrEqual(walk.candidates.length);
+    expect(counts).toEqual(counts.map((_, i) => i + 1));
   });
 
   it('sends a worker only plain data (a TOML date in a cascade is parsed on this thread)', () => {

@@ -4,7 +4,7 @@
  * (which make nested folders sections and may `cascade` front matter), `ignoreFiles`.
  * Finds the pages to read; reads only the small `_index` files itself.
  */
-import { noteFile, noteFolder, type WalkInputs } from '../walk-inputs.ts';
+import { noteFile, noteFolder, type WalkOptions } from '../walk-inputs.ts';
 import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ArticleProblem, SkippedFile } from '../article.ts';
@@ -51,7 +51,7 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export async function walkHugo(content: ContentSettings, site: SiteSettings, opts: { all?: boolean; inputs?: WalkInputs } = {}): Promise<HugoWalk> {
+export async function walkHugo(content: ContentSettings, site: SiteSettings, opts: WalkOptions = {}): Promise<HugoWalk> {
   const languages = siteLanguages(content, site);
   const defaultLanguage = defaultLanguageCode(content, site);
   const known = new Set([...languages.map((l) => l.code), ...(content.disabledLanguages ?? [])]);
@@ -112,7 +112,7 @@ interface WalkState {
   disabled: Set<string>;
   byCode: Map<string, SiteLanguage>;
   ignore: RegExp[];
-  opts: { all?: boolean; inputs?: WalkInputs };
+  opts: WalkOptions;
   out: HugoWalk;
   otherRoots: Set<string>;
   seen: Set<string>;
@@ -259,6 +259,7 @@ function addPage(state: WalkState, e: Entry, suffix: string | undefined, dir: st
   const cascade = resolveCascade(ctx.cascades.get(language), src);
   if (cascade) src.cascade = cascade;
   state.out.candidates.push(e.stats ? { src, absolute: e.absolute, lang, stats: e.stats } : { src, absolute: e.absolute, lang });
+  state.opts.found?.(state.out.candidates.length);
 }
 
 async function listResources(state: WalkState, e: Entry, owner: string): Promise<void> {

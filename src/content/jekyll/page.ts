@@ -3,7 +3,7 @@
  * them (lib/jekyll/document.rb, url.rb, drops/url_drop.rb). The walk finds them as
  * Jekyll's reader does; the parse is pure (bytes + where the file is + settings).
  */
-import { noteFile, noteFolder, type WalkInputs } from '../walk-inputs.ts';
+import { noteFile, noteFolder, type WalkInputs, type WalkOptions } from '../walk-inputs.ts';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -331,7 +331,7 @@ async function filesBelow(f: Filter, root: string, relRoot: string, inputs: Walk
 
 const hasYamlHeader = (head: string) => /^---\s*\r?\n/.test(head);
 
-export async function walkJekyll(content: ContentSettings, opts: { all?: boolean; inputs?: WalkInputs } = {}): Promise<JekyllWalk> {
+export async function walkJekyll(content: ContentSettings, opts: WalkOptions = {}): Promise<JekyllWalk> {
   const settings = content.jekyll as JekyllSettings;
   const source = settings.source;
   const f = makeFilter(settings);
@@ -369,6 +369,7 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
         src: { file: full, collection: 'posts', draft: magic === '_drafts', dirCategories: dirCategories.filter((c) => !(collectionsDir && c === collectionsDir)), relativePath, template: postsTemplate },
         absolute: join(source, full),
       });
+      opts.found?.(out.candidates.length);
     }
   };
 
@@ -417,6 +418,7 @@ export async function walkJekyll(content: ContentSettings, opts: { all?: boolean
         src: { file: full, collection: c.label, draft: false, dirCategories: [], relativePath: full.slice(base.length), template: c.permalink },
         absolute: join(source, full),
       });
+      opts.found?.(out.candidates.length);
     }
   }
   out.candidates.sort((a, b) => compareText(a.src.file, b.src.file));
