@@ -59,8 +59,12 @@ export function readFrontMatter(source: string, dialect: FrontMatterDialect = 'h
   return dialect === 'jekyll' ? readJekyll(text) : readHugo(text);
 }
 
-/** Bytes of a Hugo file decoded before its front matter is read: only its start, when that holds the block. */
-const HEAD_BYTES = 8192;
+/**
+ * Bytes of a Hugo file decoded before its front matter is read: only its start, when that holds
+ * the block; the first kilobyte is tried first (most blocks are a few hundred bytes, and decoding
+ * 8 KB of CJK text a page cost more than reading its front matter).
+ */
+const HEAD_BYTES = [1024, 8192];
 
 /**
  * readFrontMatter(decodeSourceText(bytes), 'hugo'), with the body decoded only when asked
@@ -70,13 +74,15 @@ const HEAD_BYTES = 8192;
  * block ends at its first closing line); otherwise the whole file is read as before.
  */
 export function readHugoFrontMatter(bytes: Uint8Array): Omit<FrontMatter, 'body'> & { body: () => string } {
-  const split = splitSourceText(bytes, HEAD_BYTES);
-  if (split) {
+  for (const headBytes of HEAD_BYTES) {
+    const split = splitSourceText(bytes, headBytes);
+    if (!split) break; // the file is no longer than that: read whole
     const head = split.head.replace(/\r\n?/g, '\n');
     const rest = head.slice((/^\s*/.exec(head)?.[0] ?? '').length);
     const delimiter = rest.startsWith('---') ? '---' : rest.startsWith('+++') ? '+++' : undefined;
+    if (!delimiter) break; // no block to find further on either
     const lineEnd = rest.indexOf('\n');
-    if (delimiter && lineEnd >= 0 && new RegExp(`^${delimiter.replace(/\+/g, '\\+')}`, 'm').test(rest.slice(lineEnd + 1))) {
+    if (lineEnd >= 0 && new RegExp(`^${delimiter.replace(/\+/g, '\\+')}`, 'm').test(rest.slice(lineEnd + 1))) {
       const fm = readHugo(head);
       let body: string | undefined;
       return { ...fm, body: () => (body ??= fm.body + split.rest().replace(/\r\n?/g, '\n')) };

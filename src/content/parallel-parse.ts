@@ -1,9 +1,11 @@
 /**
  * Parsing many pages on every core. A cold scan spends most of its time parsing (YAML,
- * dates, summaries: ~0.4 ms a page), which is pure and per file, so when a scan has hundreds
- * of pages to parse, worker threads (parse-worker.ts) take chunks of them while the main
- * thread parses from the other end. Which thread parsed a page changes nothing: each result
- * goes to its own index, and a worker answers with JSON, as the parse cache stores pages.
+ * dates, summaries: ~0.5 ms a page), which is pure and per file, so when a scan has hundreds
+ * of pages to parse, worker threads (parse-worker.ts) parse them beside the main thread. Every
+ * thread claims its next pages from one shared counter (Atomics), so none waits for another
+ * to hand it work; each worker first parses a few pages kept for it, so each takes part.
+ * Which thread parsed a page changes nothing: each result goes to its own index, and a worker
+ * answers with JSON, as the parse cache stores pages.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -15,12 +17,19 @@ import { newWorker } from '../util/worker-exec-argv.ts';
 export interface ParseWorkerData {
   content: ContentSettings;
   site: SiteSettings;
-  /** Its first pages. */
-  first?: ParseJob;
 }
 
+/** What a worker is to parse: its own pages first, then those it claims from the counter. */
 export interface ParseJob {
-  items: Array<{ i: number; c: Candidate }>;
+  /** Every page of this parse, in order; results name their position here. */
+  candidates: Candidate[];
+  /** Positions [from, to) kept for this worker. */
+  own: [number, number];
+  /** Int32 at 0: the next unclaimed position; positions from `end` on are kept for workers. */
+  next: SharedArrayBuffer;
+  end: number;
+  /** Pages claimed at once. */
+  chunk: number;
 }
 
 /** A page parsed by a worker: as JSON, with the sha256 of its bytes; or why the file is no page. */
@@ -28,6 +37,8 @@ export type WorkerParse = { json: string; hash: string } | ArticleProblem;
 
 export interface ParseWorkerMessage {
   results: Array<{ i: number; parsed: WorkerParse }>;
+  /** Nothing left to claim: its last message. */
+  done?: boolean;
 }
 
 /**
@@ -36,8 +47,8 @@ export interface ParseWorkerMessage {
  */
 export const PARALLEL_PARSE_MIN = 300;
 
-/** Pages handed to a worker at once: few enough that the threads finish close together. */
-const CHUNK = 16;
+/** Pages a worker claims (and answers for) at once: few enough that the threads finish close together. */
+const CHUNK = 8;
 
 /** Threads that parse (the main one included): one per core, at most four. */
 export function parseThreads(): number {
@@ -62,6 +73,12 @@ export function cloneable(value: unknown): boolean {
  */
 function workerUrl(): URL {
   return import.meta.url.endsWith('.ts') ? new URL('./parse-worker-entry.mjs', import.meta.url) : new URL('./parse-worker-boot.cjs', import.meta.url);
+}
+
+/** Claims `count` positions from the counter: the first, or none (-1) when all are claimed. */
+export function claim(next: Int32Array, count: number, end: number): number {
+  const at = Atomics.add(next, 0, count);
+  return at < end ? at : -1;
 }
 
 /** A worker started before its pages were known (see startParseWorkers). */
@@ -105,17 +122,11 @@ export function endUnused(early: readonly EarlyWorker[]): void {
   for (const e of early) if (!e.taken && !e.exited) void e.worker.terminate();
 }
 
-interface Helper {
-  /** The chunks it was given and has not answered for, oldest first (it answers in order). */
-  outstanding: number[][];
-  done: Promise<void>;
-  finish(): void;
-}
-
 /**
  * Parses the candidates at `items`: `parseHere(i)` on this thread, `take(i, parsed)` for what
- * a worker parsed. A worker that fails (or cannot start) gives its pages back to this thread.
- * Workers started early (startParseWorkers, same settings) are used first.
+ * a worker parsed. Pages a worker claimed but did not answer for (it failed or could not
+ * start) are parsed on this thread at the end. Workers started early (startParseWorkers, same
+ * settings) are used first.
  */
 export async function parseInParallel(
   items: readonly number[],
@@ -126,72 +137,55 @@ export async function parseInParallel(
   take: (i: number, parsed: WorkerParse) => void,
   early: readonly EarlyWorker[] = [],
 ): Promise<void> {
-  let front = 0;
-  let back = items.length;
-  const leftovers: number[] = [];
   const url = workerUrl();
   const ready = early.filter((e) => !e.exited && !e.taken);
+  const helpers = Math.max(0, Math.min(threads - 1, Math.floor(items.length / CHUNK) - 1));
+  // Each worker's own pages are at the end; the counter runs over the rest.
+  const end = items.length - helpers * CHUNK;
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const done = new Uint8Array(items.length);
+  const list = items.map((i) => candidates[i] as Candidate);
 
-  /** The next chunk from the back: the main thread parses from the front. */
-  const chunk = () => {
-    const end = back;
-    back = Math.max(front, back - CHUNK);
-    return items.slice(back, end);
-  };
-  const jobOf = (chunkItems: number[]): ParseJob => ({ items: chunkItems.map((i) => ({ i, c: candidates[i] as Candidate })) });
-
-  const start = (): Helper => {
-    // Its first chunk goes with it, so it starts parsing as soon as it has loaded; a second
-    // waits in its queue, so it never sits idle while this thread, busy parsing, answers.
-    const first = chunk();
-    const e = ready.shift();
-    let w: Worker;
-    if (e) {
-      e.taken = true;
-      w = e.worker;
-      w.postMessage(jobOf(first));
-    } else {
-      w = newWorker(url, { workerData: { ...settings, first: jobOf(first) } satisfies ParseWorkerData });
-    }
-    let resolve = () => {};
-    const helper: Helper = {
-      outstanding: [first],
-      done: new Promise<void>((r) => {
-        resolve = r;
-      }),
-      finish() {
-        leftovers.push(...helper.outstanding.flat());
-        helper.outstanding = [];
+  const help = (n: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const job: ParseJob = { candidates: list, own: [end + n * CHUNK, end + (n + 1) * CHUNK], next: next.buffer as SharedArrayBuffer, end, chunk: CHUNK };
+      let w: Worker;
+      const e = ready.shift();
+      try {
+        w = e ? e.worker : newWorker(url, { workerData: settings });
+      } catch {
+        resolve(); // its pages are parsed here
+        return;
+      }
+      if (e) e.taken = true;
+      let over = false;
+      const finish = () => {
+        if (over) return;
+        over = true;
         resolve();
         void w.terminate();
-      },
-    };
-    const give = () => {
-      const next = chunk();
-      if (next.length === 0) return;
-      helper.outstanding.push(next);
-      w.postMessage(jobOf(next));
-    };
-    give();
-    w.on('message', (m: ParseWorkerMessage) => {
-      for (const r of m.results) take(r.i, r.parsed);
-      helper.outstanding.shift();
-      give();
-      if (helper.outstanding.length === 0) helper.finish();
+      };
+      w.on('message', (m: ParseWorkerMessage) => {
+        for (const r of m.results) {
+          if (done[r.i] === 1) continue;
+          done[r.i] = 1;
+          take(items[r.i] as number, r.parsed);
+        }
+        if (m.done) finish();
+      });
+      w.on('error', finish);
+      w.on('exit', finish);
+      w.postMessage(job);
     });
-    w.on('error', () => helper.finish());
-    w.on('exit', () => helper.finish());
-    return helper;
-  };
 
-  const helpers: Helper[] = [];
-  for (let n = 1; n < threads && back - front > CHUNK; n++) helpers.push(start());
-  while (front < back) {
-    const stop = Math.min(back, front + 8);
-    while (front < stop) parseHere(items[front++] as number);
-    // Lets the workers' answers in, so each gets its next chunk while this thread parses on.
-    await new Promise(setImmediate);
+  const working = Array.from({ length: helpers }, (_, n) => help(n));
+  let parsed = 0;
+  for (let at = claim(next, 1, end); at >= 0; at = claim(next, 1, end)) {
+    done[at] = 1;
+    parseHere(items[at] as number);
+    // Lets the workers' answers in as they come.
+    if (++parsed % 8 === 0) await new Promise(setImmediate);
   }
-  await Promise.all(helpers.map((h) => h.done));
-  for (const i of leftovers) parseHere(i);
+  await Promise.all(working);
+  for (let at = 0; at < items.length; at++) if (done[at] === 0) parseHere(items[at] as number);
 }

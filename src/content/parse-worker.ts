@@ -1,17 +1,23 @@
 /**
  * A thread that parses pages for scan.ts when a scan has many to parse (see parallel-parse.ts):
  * the same pure parse as the main thread's, on another core. It reads each file itself and
- * answers with the page as JSON (what the parse cache keeps anyway) and the bytes' sha256.
+ * answers with the page as JSON (what the parse cache keeps anyway) and the bytes' sha256:
+ * first its own pages, then those it claims from the shared counter until none is left.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ParseJob, ParseWorkerData, ParseWorkerMessage } from './parallel-parse.ts';
+import { claim, type ParseJob, type ParseWorkerData, type ParseWorkerMessage } from './parallel-parse.ts';
 import { parseFileForWorker } from './parse-file.ts';
 
-const { content, site, first } = workerData as ParseWorkerData;
+const { content, site } = workerData as ParseWorkerData;
 const port = parentPort!;
-const parse = (job: ParseJob) => {
-  const results = job.items.map(({ i, c }) => ({ i, parsed: parseFileForWorker(c, content, site) }));
-  port.postMessage({ results } satisfies ParseWorkerMessage);
-};
-port.on('message', parse);
-if (first) parse(first);
+port.on('message', (job: ParseJob) => {
+  const parse = (from: number, to: number) => {
+    const results: ParseWorkerMessage['results'] = [];
+    for (let i = from; i < to; i++) results.push({ i, parsed: parseFileForWorker(job.candidates[i] as ParseJob['candidates'][number], content, site) });
+    port.postMessage({ results } satisfies ParseWorkerMessage);
+  };
+  parse(job.own[0], job.own[1]);
+  const next = new Int32Array(job.next);
+  for (let at = claim(next, job.chunk, job.end); at >= 0; at = claim(next, job.chunk, job.end)) parse(at, Math.min(at + job.chunk, job.end));
+  port.postMessage({ results: [], done: true } satisfies ParseWorkerMessage);
+});

@@ -7,15 +7,25 @@ export interface Field {
   value: unknown;
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /**
  * Looks a field up by any of its names. Hugo treats front matter keys
  * case-insensitively (`publishdate`, `publishDate`), so exact matches win, then
  * case-insensitive ones. null and empty strings count as absent.
  */
 export function getField(data: Record<string, unknown>, ...names: string[]): Field | undefined {
-  const keys = Object.keys(data);
+  let keys: string[] | undefined;
   for (const name of names) {
-    const key = name in data ? name : keys.find((k) => k.toLowerCase() === name.toLowerCase());
+    let key: string | undefined = name;
+    if (!(name in data)) {
+      // Case-insensitively. A page looks up ~20 names, most absent: for an ASCII name, only keys
+      // of its length can match (lowering never shortens a string; lengthening adds non-ASCII).
+      const lower = name.toLowerCase();
+      const length = ASCII.test(name) ? name.length : -1;
+      keys ??= Object.keys(data);
+      key = keys.find((k) => (length < 0 || k.length === length) && k.toLowerCase() === lower);
+    }
     if (key === undefined) continue;
     const value = data[key];
     if (value === null || value === undefined) continue;

@@ -52,7 +52,12 @@ describe('readHugoFrontMatter (bytes, body decoded on demand)', () => {
       `\n\n  +++\ntitle = "TOML"\n+++\n${filler(12_000)}`,
       // The block closes after the first 8 KB: the whole file is read.
       `---\ntitle: late\nnotes: "${'x'.repeat(9000)}"\n---\nbody ${filler(3000)}`,
-      // Closing line right at the cut.
+      // Closing line right at the cut (the first kilobyte, then 8 KB).
+      ...[990, 1000, 1004, 1010, 1020, 1030].map((n) => `---\ntitle: edge\nx: "${'y'.repeat(n)}"\n---\n${filler(3000)}`),
+      `---\ntitle: 中文\nx: "${'字'.repeat(330)}"\n---\n${filler(3000)}`,
+      // A line starting "---" inside the first kilobyte ends the block there, as in Hugo.
+      `---\ntitle: a\n---not the end?\nx: "${'y'.repeat(2000)}"\n---\n${filler(3000)}`,
+      `\n${' '.repeat(1500)}\n---\ntitle: far\n---\n${filler(3000)}`,
       `---\ntitle: edge\nx: "${'y'.repeat(8170)}"\n---\n${filler(500)}`,
       `---\ntitle: edge\nx: "${'y'.repeat(8180)}"\n---\n${filler(500)}`,
       `---yaml\ntitle: tagged\n---\n${filler(10_000)}`,

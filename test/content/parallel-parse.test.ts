@@ -57,7 +57,7 @@ describe('parsing on several threads', () => {
     const here: number[] = [];
     const there = new Map<number, WorkerParse>();
     await parseInParallel(items, candidates, 2, { content: content(), site }, (i) => here.push(i), (i, parsed) => there.set(i, parsed));
-    // The worker is given its first pages as it starts, so it always parses some.
+    // Each worker has pages kept for it, so it always parses some.
     expect(there.size).toBeGreaterThan(0);
     expect([...here, ...there.keys()].sort((a, b) => a - b)).toEqual(items);
     for (const [i, parsed] of there) {

@@ -40,10 +40,18 @@ export const DEFAULT_DATE_KEYS: DateKeys = {
 
 const FILENAME_DATE = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
 
-/** Expands `:default` and drops what needs the file system or git (`:fileModTime`, `:git`). */
-function keysFor(configured: readonly string[] | undefined, which: keyof DateKeys): string[] {
+/** keysFor's answers by date and list: the same few lists for every page of a site. */
+const expandedKeys = { date: new WeakMap(), publishDate: new WeakMap(), lastmod: new WeakMap(), expiryDate: new WeakMap() } satisfies Record<keyof DateKeys, WeakMap<readonly string[], readonly string[]>>;
+
+/** Expands `:default` (the caller skips what needs the file system or git: `:fileModTime`, `:git`). */
+function keysFor(configured: readonly string[] | undefined, which: keyof DateKeys): readonly string[] {
   const list = configured ?? DEFAULT_DATE_KEYS[which];
-  return list.flatMap((k) => (k.toLowerCase() === ':default' ? DEFAULT_DATE_KEYS[which] : [k]));
+  let keys = expandedKeys[which].get(list);
+  if (keys === undefined) {
+    keys = list.flatMap((k) => (k.toLowerCase() === ':default' ? DEFAULT_DATE_KEYS[which] : [k]));
+    expandedKeys[which].set(list, keys);
+  }
+  return keys;
 }
 
 /** `build` (current Hugo) or `_build` (Hugo 0.111): render never/link and list never/local mean no page in the site's lists. */
