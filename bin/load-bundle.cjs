@@ -13,6 +13,7 @@
 const { readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
+const { setFlagsFromString } = require('node:v8');
 const vm = require('node:vm');
 
 /** Node's CommonJS wrapper, on a line of its own so line numbers stay the file's (lineOffset). */
@@ -34,9 +35,10 @@ function cacheName(argv) {
 /**
  * The bundle's exports (main, commandOf), and `saveCache()` to call once the command is done.
  * `build` names the build the cache belongs to (dist/build.json's builtAt), `name` the command;
- * `bundleName` the file in dist/ (herald.cjs, or parse-worker.cjs for bin/parse-worker.cjs).
+ * `bundleName` the file in dist/ (herald.cjs, or parse-worker.cjs for parse-worker-boot.cjs);
+ * `flags` the V8 flags the caller set (setFlagsFromString) before loading it.
  */
-function loadBundle(dist, build, name, bundleName = 'herald') {
+function loadBundle(dist, build, name, bundleName = 'herald', flags = []) {
   const file = join(dist, `${bundleName}.cjs`);
   const source = readFileSync(file, 'utf8');
   const cacheFile = join(dist, `${bundleName}-${String(build).replace(/[^\w.-]/g, '_')}-${name}.cache`);
@@ -57,6 +59,11 @@ function loadBundle(dist, build, name, bundleName = 'herald') {
       if (!stale) return;
       const tmp = `${cacheFile}.${process.pid}`;
       try {
+        // V8 stamps a cache with a hash of its flags, and starting a worker thread (a cold scan's
+        // parse workers, a send's) leaves that hash other than the one a new process computes
+        // after the same setFlagsFromString: the next run refused every cache a run with a worker
+        // wrote, and compiled everything again. Setting the flags again restores the hash.
+        for (const flag of flags) setFlagsFromString(flag);
         writeFileSync(tmp, script.createCachedData());
         // Whole or not at all: other processes may be reading it.
         renameSync(tmp, cacheFile);

@@ -3,7 +3,7 @@
  * it answers like the sources do. The rest of the tests run the sources.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,7 @@ describe('the build (dist/)', () => {
       const workerCaches = () => readdirSync(OUT).filter((f) => /^parse-worker-.+-thread\.cache$/.test(f));
       expect(workerCaches()).toEqual([]);
       // Cold twice: the worker writes its code cache the first time and loads from it the second.
+      const written: number[] = [];
       for (const run of [1, 2]) {
         fresh();
         const fromBuild = built(['--config', 'herald.yaml', 'articles', '--json'], dir, env);
@@ -98,10 +99,35 @@ describe('the build (dist/)', () => {
         expect(fromBuild.stdout, `run ${run}`).toBe(fromSource.stdout);
         // The cache is written by the worker after its first pages: it ran from dist/ and parsed.
         expect(workerCaches(), `run ${run}`).toHaveLength(1);
+        written.push(statSync(path.join(OUT, workerCaches()[0] as string)).mtimeMs);
       }
+      // Taken, not written again.
+      expect(written[1]).toBe(written[0]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('writes a code cache the next run takes, also after a run that started a worker thread', () => {
+    // As bin/herald: a V8 flag set before the bundle loads, then the command, which may start a
+    // worker (a cold scan's parse workers, a send's), then the cache written.
+    const run = () => {
+      const code = `import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+const flags = ['--semi-space-growth-factor=1'];
+for (const f of flags) setFlagsFromString(f);
+const { loadBundle } = await import(${JSON.stringify(LOADER)});
+const b = loadBundle(${JSON.stringify(OUT)}, 'worker-test', 'status', 'herald', flags);
+await new Promise((resolve) => new Worker('1', { eval: true }).on('exit', resolve));
+b.saveCache();
+console.log(JSON.stringify(b.cacheUsed));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout) as boolean;
+    };
+    expect(run()).toBe(false);
+    expect(run()).toBe(true);
+    expect(run()).toBe(true);
   });
 
   it('keeps the CLI bundle ASCII, so every start reads it as a one-byte string', () => {

@@ -2,4 +2,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./parse-worker.ts');
+const { serveParseJobs } = await import('./parse-worker.ts');
+serveParseJobs();
