@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ParseCache } from '../../src/content/parse-cache.ts';
 import { scanContent } from '../../src/content/scan.ts';
 import type { ContentSettings, SiteSettings } from '../../src/content/site.ts';
 
@@ -88,6 +89,26 @@ describe('scanContent on generated folders', () => {
     const { articles, problems } = await scanContent(settings(dir), site);
     expect(articles.map((a) => a.id)).toEqual(['a']);
     expect(problems).toEqual([{ file: 'huge.md', reason: 'file is 6 MB, larger than the 5 MB limit for an article' }]);
+  });
+
+  it('reports the same problems whether a page is stat-ed before it is read (a cache to check) or as it is opened (nothing cached)', async () => {
+    await put('a.md', page('A'));
+    await writeFile(join(dir, 'huge.md'), '');
+    await truncate(join(dir, 'huge.md'), 6 * 1024 * 1024);
+    await symlink(join(dir, 'gone.md'), join(dir, 'broken.md'));
+    await mkdir(join(dir, 'folder.md', 'inner'), { recursive: true });
+    await put('folder.md/inner/b.md', page('B'));
+    const cache = new ParseCache('s');
+    cache.begin();
+    const cold = await scanContent(settings(dir), site, { cache });
+    expect(cache.size).toBeGreaterThan(0);
+    cache.begin();
+    await put('c.md', page('C'));
+    const warm = await scanContent(settings(dir), site, { cache });
+    expect(warm.problems).toEqual(cold.problems);
+    expect(cold.problems.map((p) => p.file)).toEqual(['broken.md', 'huge.md']);
+    expect(cold.problems[0]?.reason).toMatch(/^cannot read file: ENOENT: no such file or directory, stat '/);
+    expect(await scanContent(settings(dir), site)).toEqual(warm);
   });
 
   it('accepts a file of exactly 5 MB', async () => {
