@@ -175,7 +175,9 @@ async function walkAndRead(
   problems.sort((a, b) => compareText(a.file, b.file));
   skipped.sort((a, b) => compareText(a.file, b.file) || compareText(a.language ?? '', b.language ?? ''));
   warnings.sort((a, b) => compareText(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0));
-  articles.sort((a, b) => Date.parse(a.publishedAt) - Date.parse(b.publishedAt) || compareText(a.id, b.id));
+  // Each date read once, not at every comparison (~44,000 Date.parse calls for 2,000 articles).
+  const published = new Map(articles.map((a) => [a, Date.parse(a.publishedAt)]));
+  articles.sort((a, b) => (published.get(a) as number) - (published.get(b) as number) || compareText(a.id, b.id));
   const result = { articles, problems, skipped, warnings };
   await snapshots?.record(snapshot, result);
   return result;
