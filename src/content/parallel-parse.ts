@@ -187,5 +187,9 @@ export async function parseInParallel(
     if (++parsed % 8 === 0) await new Promise(setImmediate);
   }
   await Promise.all(working);
-  for (let at = 0; at < items.length; at++) if (done[at] === 0) parseHere(items[at] as number);
+  for (let at = 0; at < items.length; at++) {
+    if (done[at] === 1) continue;
+    done[at] = 1;
+    parseHere(items[at] as number);
+  }
 }
