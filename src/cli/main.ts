@@ -69,18 +69,17 @@ function ignoreClosedOutput(): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // Node's own start and loading the CLI: from the process start to here. Read only when
-  // profiling: the `performance` global loads perf_hooks (~2 ms) on first use.
-  const loadedAt = process.env.HERALD_PROFILE === '1' || argv.includes('--profile') ? performance.now() : 0;
-  ignoreClosedOutput();
   // --profile is taken anywhere before a `--` (before or after the subcommand), so it is
   // handled here; the program's option only documents it.
   const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
   const args = argv.filter((a, i) => !(a === '--profile' && i >= 2 && i < end));
   if (process.env.HERALD_PROFILE === '1' || args.length < argv.length) {
     enableProfile();
-    addPhaseTime('start-up', loadedAt);
+    // Node's own start and loading the CLI: from the process start to here. Read only when
+    // profiling: the `performance` global loads perf_hooks (~2 ms) on first use.
+    addPhaseTime('start-up', performance.now());
   }
+  ignoreClosedOutput();
   // Before the command's modules load: the young generation grows while they do.
   if (LONG_RUNNING.has(commandOf(args) ?? '')) useDaemonHeapPolicy();
   const { program, exitCode } = buildProgram();
