@@ -8,27 +8,21 @@
  * (BUNDLED).
  * Plain JavaScript on purpose: it runs before anything else is built.
  */
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+// What src/ is now, which `bin/herald` compares to tell a stale build (bin/build-stamp.cjs); the
+// wrapper bin/load-bundle.cjs compiles the CommonJS bundles in.
+const { sourceStamp } = require('../bin/build-stamp.cjs');
+const { PREFIX } = require('../bin/load-bundle.cjs');
 // `--outdir DIR` (relative to the project) for the build test; dist/ otherwise.
 const outArg = process.argv.indexOf('--outdir');
 const out = path.resolve(root, outArg > 0 ? process.argv[outArg + 1] : 'dist');
-
-/** The newest modification time under src/, which `bin/herald` compares to tell a stale build. */
-function newestSource(dir = path.join(root, 'src')) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    // Code only, as bin/herald compares: a README under src/ is not part of the build.
-    else if (/\.(?:ts|mts|js|mjs|cjs|json)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 const LUXON_ESM = path.join(root, 'node_modules/luxon/build/es6/luxon.mjs');
 
@@ -62,7 +56,7 @@ function externalExcept(bundled) {
 }
 
 const started = performance.now();
-const sourcesAt = newestSource();
+const stamp = sourceStamp(path.join(root, 'src'));
 mkdirSync(out, { recursive: true });
 // The CLI as one CommonJS file, which bin/herald loads through V8's code cache (bin/load-bundle.cjs):
 // Node 20 caches no compiled code for ES modules, and compiling Herald's code at every start was
@@ -118,6 +112,12 @@ const result = await build({
 });
 const cliResult = await cli;
 const parseWorkerResult = await parseWorker;
+// The bundles bin/load-bundle.cjs runs, written inside the wrapper it compiles them in: it then
+// compiles the file's text as read, instead of a copy made at every start to wrap it.
+for (const name of ['herald.cjs', 'parse-worker.cjs']) {
+  const file = path.join(out, name);
+  writeFileSync(file, `${PREFIX}${readFileSync(file, 'latin1')}\n})`, 'latin1');
+}
 // Chunks are named by content hash, so a process started from the previous build (a running
 // `herald run`) still finds the chunks it loads later; files of older builds go after a day.
 const current = new Set([result, cliResult, parseWorkerResult].flatMap((r) => Object.keys(r.metafile.outputs)).map((f) => path.resolve(root, f)));
@@ -125,5 +125,5 @@ for (const name of readdirSync(out)) {
   const file = path.join(out, name);
   if (!current.has(file) && name !== 'build.json' && Date.now() - statSync(file).mtimeMs > 86_400_000) rmSync(file, { force: true });
 }
-writeFileSync(path.join(out, 'build.json'), `${JSON.stringify({ sourcesAt, builtAt: new Date().toISOString() })}\n`);
+writeFileSync(path.join(out, 'build.json'), `${JSON.stringify({ ...stamp, builtAt: new Date().toISOString() })}\n`);
 console.log(`herald: built ${path.relative(root, out)}/ in ${Math.round(performance.now() - started)} ms`);
