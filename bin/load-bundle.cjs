@@ -34,17 +34,16 @@ function cacheName(argv) {
 }
 
 /**
- * The bundle read and compiled (from the code cache when V8 takes it), not yet run: `run()` gives
- * its exports (main, commandOf) and `saveCache()` to call once the command is done. `build` names
- * the build the cache belongs to (dist/build.json's builtAt), `name` the command; `bundleName`
- * the file in dist/ (herald.cjs, or parse-worker.cjs for parse-worker-boot.cjs); `flags` the V8
- * flags the caller set (setFlagsFromString) before loading it.
+ * The bundle's exports (main, commandOf), and `saveCache()` to call once the command is done.
+ * `build` names the build the cache belongs to (dist/build.json's builtAt), `name` the command;
+ * `bundleName` the file in dist/ (herald.cjs, or parse-worker.cjs for parse-worker-boot.cjs);
+ * `flags` the V8 flags the caller set (setFlagsFromString) before loading it.
  *
  * The build writes the bundle already inside Node's CommonJS wrapper (PREFIX, scripts/build.mjs),
  * and ASCII: read as Latin-1 it becomes a one-byte string with no decoding, and V8 compiles the
  * file's own string, with no copy of ~1 MB made to wrap it (~7 ms of every start).
  */
-function prepareBundle(dist, build, name, bundleName = 'herald', flags = []) {
+function loadBundle(dist, build, name, bundleName = 'herald', flags = []) {
   const file = join(dist, `${bundleName}.cjs`);
   const bytes = readFileSync(file);
   const text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
@@ -58,38 +57,29 @@ function prepareBundle(dist, build, name, bundleName = 'herald', flags = []) {
     cachedData = undefined;
   }
   const script = new vm.Script(source, { filename: file, lineOffset: -1, cachedData });
+  const bundle = { exports: {} };
+  script.runInThisContext().call(bundle.exports, bundle.exports, createRequire(file), bundle, file, dirname(file));
+  const stale = cachedData === undefined || script.cachedDataRejected === true;
   return {
-    run() {
-      const bundle = { exports: {} };
-      script.runInThisContext().call(bundle.exports, bundle.exports, createRequire(file), bundle, file, dirname(file));
-      const stale = cachedData === undefined || script.cachedDataRejected === true;
-      return {
-        ...bundle.exports,
-        cacheUsed: !stale,
-        saveCache() {
-          if (!stale) return;
-          const tmp = `${cacheFile}.${process.pid}`;
-          try {
-            // V8 stamps a cache with a hash of its flags, and starting a worker thread (a cold scan's
-            // parse workers, a send's) leaves that hash other than the one a new process computes
-            // after the same setFlagsFromString: the next run refused every cache a run with a worker
-            // wrote, and compiled everything again. Setting the flags again restores the hash.
-            for (const flag of flags) setFlagsFromString(flag);
-            writeFileSync(tmp, script.createCachedData());
-            // Whole or not at all: other processes may be reading it.
-            renameSync(tmp, cacheFile);
-          } catch {
-            rmSync(tmp, { force: true });
-          }
-        },
-      };
+    ...bundle.exports,
+    cacheUsed: !stale,
+    saveCache() {
+      if (!stale) return;
+      const tmp = `${cacheFile}.${process.pid}`;
+      try {
+        // V8 stamps a cache with a hash of its flags, and starting a worker thread (a cold scan's
+        // parse workers, a send's) leaves that hash other than the one a new process computes
+        // after the same setFlagsFromString: the next run refused every cache a run with a worker
+        // wrote, and compiled everything again. Setting the flags again restores the hash.
+        for (const flag of flags) setFlagsFromString(flag);
+        writeFileSync(tmp, script.createCachedData());
+        // Whole or not at all: other processes may be reading it.
+        renameSync(tmp, cacheFile);
+      } catch {
+        rmSync(tmp, { force: true });
+      }
     },
   };
 }
 
-/** prepareBundle(…).run(): the bundle's exports and saveCache(). */
-function loadBundle(dist, build, name, bundleName = 'herald', flags = []) {
-  return prepareBundle(dist, build, name, bundleName, flags).run();
-}
-
-module.exports = { cacheName, loadBundle, prepareBundle, PREFIX };
+module.exports = { cacheName, loadBundle, PREFIX };

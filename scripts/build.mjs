@@ -16,20 +16,48 @@ import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-// What src/ is now, which `bin/herald` compares to tell a stale build (bin/build-stamp.cjs); the
-// wrapper bin/load-bundle.cjs compiles the CommonJS bundles in.
-const { sourceStamp } = require('../bin/build-stamp.cjs');
+// The wrapper bin/load-bundle.cjs compiles the CommonJS bundles in.
 const { PREFIX } = require('../bin/load-bundle.cjs');
 // `--outdir DIR` (relative to the project) for the build test; dist/ otherwise.
 const outArg = process.argv.indexOf('--outdir');
 const out = path.resolve(root, outArg > 0 ? process.argv[outArg + 1] : 'dist');
 
+/** The newest modification time under src/, which `bin/herald` compares to tell a stale build. */
+function newestSource(dir = path.join(root, 'src')) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    // Code only, as bin/herald compares: a README under src/ is not part of the build.
+    else if (/\.(?:ts|mts|js|mjs|cjs|json)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
 const LUXON_ESM = path.join(root, 'node_modules/luxon/build/es6/luxon.mjs');
 
 const BUNDLED = new Set(['zod', 'smol-toml', 'yaml', 'luxon', 'marked', 'commander', 'dotenv', 'cron-parser']);
 
-/** Every npm package external (loaded from node_modules at run time) except those named. */
-function externalExcept(bundled) {
+/**
+ * node:crypto for the CommonJS bundles, loaded at its first use: most commands never hash, sign
+ * or draw random bytes (`herald articles` on an unchanged site, `--help`), and loading it cost
+ * every start ~6 ms. Every function it exports, forwarded (classes too: `new` makes the real
+ * one); an import of anything else fails the build.
+ */
+async function lazyCryptoModule() {
+  const crypto = await import('node:crypto');
+  const names = Object.keys(crypto).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k) && typeof crypto[k] === 'function');
+  return [
+    "let m;\nconst c = () => (m ??= require('node:crypto'));",
+    ...names.map((k) => `export function ${k}(...a) { const f = c().${k}; return new.target ? Reflect.construct(f, a) : f.apply(this, a); }`),
+  ].join('\n');
+}
+
+/**
+ * Every npm package external (loaded from node_modules at run time) except those named; with
+ * `lazyCrypto`, node:crypto as lazyCryptoModule().
+ */
+function externalExcept(bundled, { lazyCrypto = false } = {}) {
   return {
     name: 'external-except',
     setup(b) {
@@ -39,6 +67,10 @@ function externalExcept(bundled) {
       b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
         /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
       );
+      if (lazyCrypto) {
+        b.onResolve({ filter: /^(node:)?crypto$/ }, (args) => (args.namespace === 'lazy-crypto' ? { path: 'node:crypto', external: true } : { path: 'crypto', namespace: 'lazy-crypto' }));
+        b.onLoad({ filter: /.*/, namespace: 'lazy-crypto' }, async () => ({ contents: await lazyCryptoModule(), loader: 'js', resolveDir: root }));
+      }
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
         contents: `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:${args.path}'))[k] });`,
         loader: 'js',
@@ -56,7 +88,7 @@ function externalExcept(bundled) {
 }
 
 const started = performance.now();
-const stamp = sourceStamp(path.join(root, 'src'));
+const sourcesAt = newestSource();
 mkdirSync(out, { recursive: true });
 // The CLI as one CommonJS file, which bin/herald loads through V8's code cache (bin/load-bundle.cjs):
 // Node 20 caches no compiled code for ES modules, and compiling Herald's code at every start was
@@ -71,7 +103,7 @@ const cjsBundle = (entryPoints) => ({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  plugins: [externalExcept(BUNDLED)],
+  plugins: [externalExcept(BUNDLED, { lazyCrypto: true })],
   // A script run through vm.Script cannot import(): every package loads through require().
   supported: { 'dynamic-import': false },
   // Worker files and the project root are found from the file's own URL, as in the ES build.
@@ -125,5 +157,5 @@ for (const name of readdirSync(out)) {
   const file = path.join(out, name);
   if (!current.has(file) && name !== 'build.json' && Date.now() - statSync(file).mtimeMs > 86_400_000) rmSync(file, { force: true });
 }
-writeFileSync(path.join(out, 'build.json'), `${JSON.stringify({ ...stamp, builtAt: new Date().toISOString() })}\n`);
+writeFileSync(path.join(out, 'build.json'), `${JSON.stringify({ sourcesAt, builtAt: new Date().toISOString() })}\n`);
 console.log(`herald: built ${path.relative(root, out)}/ in ${Math.round(performance.now() - started)} ms`);

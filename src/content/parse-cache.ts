@@ -42,7 +42,14 @@ export class ParseCache {
   /** What the last scan did: files taken from the cache, files read. */
   readonly stats = { reused: 0, read: 0 };
 
-  /** `stamp` identifies the settings and the code; an entry parsed under another stamp is not used. */
+  /** The stamp's sha256, which begins each key (see keyFor): computed when a key is first asked for. */
+  private keyStamp: string | undefined;
+
+  /**
+   * `stamp` identifies the settings and the code, as any text; an entry parsed under another
+   * stamp is not used. Kept as given (a scan snapshot compares it) and hashed only for the keys,
+   * so a scan answered by its snapshot hashes nothing (and never loads node:crypto).
+   */
   constructor(
     readonly stamp: string,
     entries: CachedPages = [],
@@ -70,7 +77,8 @@ export class ParseCache {
   keyFor(candidate: unknown): string {
     // Plain JSON (the walk builds candidates the same way each time; other code is another stamp).
     // Plain data too: paths, names and front matter values, no regular expression (no replacer: the fast path).
-    return `${this.stamp} ${JSON.stringify(candidate)}`;
+    this.keyStamp ??= createHash('sha256').update(this.stamp).digest('base64url');
+    return `${this.keyStamp} ${JSON.stringify(candidate)}`;
   }
 
   /** Starts a new scan over the same cache (the daemon keeps one across rescans). */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Article, ScanResult } from '../content/article.ts';
 import { ParseCache, stableJson } from '../content/parse-cache.ts';
 import { type ScanInputs, type ScanOptions, type ScanSnapshots, scanContent } from '../content/scan.ts';
@@ -22,9 +21,12 @@ function renamed(articles: Article[], ids: Map<string, string>): Article[] {
 /** One parse cache per store, kept across the daemon's rescans (loaded from the store once). */
 const caches = new WeakMap<Store, ParseCache>();
 
-/** What a file's page depends on besides its bytes: the site's settings and Herald's code. */
+/**
+ * What a file's page depends on besides its bytes: Herald's code and the site's settings, as
+ * text (the parse cache hashes it for its keys; a snapshot keeps it whole).
+ */
 function parseStamp(h: Herald): string {
-  return createHash('sha256').update(codeStamp()).update(stableJson({ content: h.config.content, site: h.config.site })).digest('base64url');
+  return `${codeStamp()}\n${stableJson({ content: h.config.content, site: h.config.site })}`;
 }
 
 /**
