@@ -46,6 +46,7 @@ interface Header {
 }
 
 const SEP = '\u0000';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the whole Latin-1 range, control characters included
 const NARROW = /^[\u0000-\u00ff]*$/;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -118,7 +119,10 @@ function tableOf(records: Array<Record<string, unknown>>, body: Body): Table | u
         keys.map((k) => {
           if (r[k] === undefined) return undefined;
           let column = values.get(k);
-          if (!column) values.set(k, (column = []));
+          if (!column) {
+            column = [];
+            values.set(k, column);
+          }
           return column;
         }),
       );

@@ -50,7 +50,10 @@ export function assignArticleIds(rows: Iterable<IdentityRow>, articles: readonly
   const keys = new Map<ArticleToIdentify, string>();
   const keyOf = (a: ArticleToIdentify): string => {
     let key = keys.get(a);
-    if (key === undefined) keys.set(a, (key = sourceKey(a)));
+    if (key === undefined) {
+      key = sourceKey(a);
+      keys.set(a, key);
+    }
     return key;
   };
   // The default language's articles claim a row from before first: that was the only language then.

@@ -56,6 +56,7 @@ describe('snapshot-pack', () => {
     const dates = { articles: [{ id: 'a', at: new Date(0) }] };
     const maps = { m: new Map([['a', 1]]) };
     const numbers = { articles: [{ id: 'a', n: -0 }, { id: 'b', n: Number.NaN }] };
+    // biome-ignore lint/suspicious/noSparseArray: a hole is what this checks
     const holes = { list: [1, , 3] };
     for (const value of [dates, maps, numbers, holes, [1, 2], 'text']) {
       const bytes = pack(value);
