@@ -6,7 +6,7 @@ import type { Store, StoredArticle } from '../store/types.ts';
 import { codeStamp } from '../util/code-stamp.ts';
 import { phase } from '../util/profile.ts';
 import type { Herald } from './herald.ts';
-import { pack, unpack } from './snapshot-pack.ts';
+import { pack, packWhole, unpack } from './snapshot-pack.ts';
 
 export interface ScanPass extends ScanResult {
   /** What the store knows of each article (firstSeenAt etc.), after this scan was recorded. */
@@ -55,7 +55,7 @@ function storeSnapshots(h: Herald): ScanSnapshots {
       }
     },
     async record(snapshot, result) {
-      const row = snapshot && { id: snapshot.id, inputs: pack(snapshot.inputs), result: pack(result) };
+      const row = snapshot && { id: snapshot.id, inputs: packWhole(snapshot.inputs), result: pack(result) };
       // A cache only, like the parse cache.
       await h.store.saveScanSnapshot(row).catch((e: unknown) => h.log.warn(`scan snapshot not saved: ${(e as Error).message}`));
     },

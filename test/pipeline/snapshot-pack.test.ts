@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pack, unpack } from '../../src/pipeline/snapshot-pack.ts';
+import { pack, packWhole, unpack } from '../../src/pipeline/snapshot-pack.ts';
 
 /** Deep equality that also tells key order and undefined values apart. */
 function same(a: unknown, b: unknown): void {
@@ -38,6 +38,10 @@ describe('snapshot-pack', () => {
     const bytes = pack(value);
     expect(bytes[0]).toBe(1); // as columns
     same(value, unpack(bytes));
+    // Or whole, in V8's format.
+    const whole = packWhole(value);
+    expect(whole[0]).toBe(2);
+    same(value, unpack(whole));
   });
 
   it('carries strings that a NUL-joined run cannot (NUL inside, lone surrogates) as JSON, exactly', () => {
