@@ -134,6 +134,8 @@ describe('leadingGraphemes', () => {
       const length = next() % 40;
       for (let i = 0; i < length; i++) text += pieces[next() % (simple ? 11 : pieces.length)];
       for (const limit of [0, 1, 5, 12, 39, 80]) expect(leadingGraphemes(text, limit), JSON.stringify([text, limit])).toEqual(reference(text, limit));
+      // countGraphemes takes the same path: the same count as ICU's.
+      expect(countGraphemes(text), JSON.stringify(text)).toBe(reference(text, Number.MAX_SAFE_INTEGER).parts.length);
     }
   });
 
