@@ -33,6 +33,22 @@ describe('--profile', () => {
     expect(r.stdout).not.toContain('profile');
   });
 
+  it('records a digest for a list with no one on it without rendering it; renders once someone is on it', async () => {
+    smtp = await startSmtpServer();
+    const site = makeSite({ channels: `  news:\n    type: email\n    smtp: "${smtp.url}"\n    from: "News <news@example.com>"\n    schedule: "0 8 * * *"\n` });
+    site.write('posts/chips.md', seedArticle({ title: '芯片新闻', date: '2025-07-02T08:00:00+08:00', slug: 'chips', topics: ['算力与芯片'] }));
+    const empty = await herald(['--profile', 'digest', 'news'], { cwd: site.dir, env: site.env(T) });
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toContain('made a digest of 1 article(s) for 0 subscriber(s)');
+    expect(phases(empty.stderr)).not.toMatch(/\brender \d/);
+    await herald(['subscribers', 'add', 'reader@example.com'], { cwd: site.dir, env: site.env(T) });
+    site.write('posts/more.md', seedArticle({ title: '更多芯片新闻', date: '2025-07-02T08:30:00+08:00', slug: 'more', topics: ['算力与芯片'] }));
+    const one = await herald(['--profile', 'digest', 'news'], { cwd: site.dir, env: site.env(T) });
+    expect(one.code, one.stderr).toBe(0);
+    expect(phases(one.stderr)).toMatch(/\brender \d/);
+    expect(smtp.messages).toHaveLength(1);
+  });
+
   it('is also turned on by HERALD_PROFILE=1, after the subcommand too, and is off by default', async () => {
     const site = makeSite({ channels: '  tg:\n    type: telegram\n    token: ""\n    chat: "@news"\n' });
     const byEnv = await herald(['status'], { cwd: site.dir, env: { ...site.env(T), HERALD_PROFILE: '1' } });
