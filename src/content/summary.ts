@@ -5,6 +5,20 @@ export const SUMMARY_MAX_GRAPHEMES = 200;
 
 /** Front matter `summary`/`description`: inline markdown removed, whitespace collapsed, cut to the limit. */
 export function summaryFromText(text: string, max = SUMMARY_MAX_GRAPHEMES): string {
+  return PLAIN_INLINE.test(text) ? truncateGraphemes(tidy(text), max) : summaryFromMarkdownText(text, max);
+}
+
+/**
+ * Text with none of the characters that start inline markdown (emphasis, code, links, images,
+ * HTML, escapes, entities, strikethrough, footnote markers): marked's inline lexer gives it back
+ * as it is, up to whitespace (a hard break is a newline), which `tidy` collapses anyway. Most
+ * front matter summaries are such text; lexing each cost a cold scan ~10 ms. (Autolinked URLs and
+ * addresses keep their text.) test/content/summary.test.ts checks this against the lexer.
+ */
+const PLAIN_INLINE = /^[^\\`*_[\]<>!~&]*$/;
+
+/** summaryFromText always through marked's inline lexer. */
+export function summaryFromMarkdownText(text: string, max = SUMMARY_MAX_GRAPHEMES): string {
   return truncateGraphemes(tidy(inlineText(Lexer.lexInline(stripFootnoteMarkers(text)))), max);
 }
 

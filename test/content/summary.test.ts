@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summaryFromBody, summaryFromText } from '../../src/content/summary.ts';
+import { summaryFromBody, summaryFromMarkdownText, summaryFromText } from '../../src/content/summary.ts';
 import { countGraphemes } from '../../src/util/text.ts';
 
 describe('summaryFromBody', () => {
@@ -92,5 +92,28 @@ describe('summaryFromBody on long bodies (read from the start only)', () => {
   it('takes the first list item of a long body made only of lists', () => {
     const lists = Array.from({ length: 300 }, (_, i) => `- item ${i}\n- more ${i}`).join('\n\n');
     expect(summaryFromBody(lists)).toBe('item 0');
+  });
+});
+
+describe('summaryFromText without markdown', () => {
+  it('gives what marked\'s inline lexer gives, for text with none of the characters that start inline markdown', () => {
+    // Plain pieces (URLs, addresses and "www." autolink; hard breaks; CJK lines) and a few marked ones.
+    const plain = ['a', 'Z', ' ', '  \n', '\n', '\t', '\r\n', ':', '/', '.', '@', '(', ')', '#', '%', '-', ',', '"', "'", '?', '|', '$', '+', '=', '{', '}', ';', '^', '\u00a0', '中', '文', '。', '，', '“', '”', 'www.example.com', 'http://a.b/c?d=e', 'https://news.example.com/x.', 'mail@example.com', '1. ', '# ', '> ', '- '];
+    const marked = ['*', '_', '`', '[', ']', '*em* ', ' **strong** ', '`code`', '[link](http://x.y/)', '<b>x</b>', '&amp;', '~~del~~', '\\*', '![img](x.png)', ' _u_ ', '[^1]'];
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    let plainCases = 0;
+    for (let n = 0; n < 600; n++) {
+      let text = '';
+      const length = next() % 30;
+      const pieces = n % 3 === 0 ? [...plain, ...marked] : plain;
+      for (let i = 0; i < length; i++) text += pieces[next() % pieces.length];
+      if (!/[\\`*_[\]<>!~&]/.test(text)) plainCases++;
+      for (const max of [200, 12]) expect(summaryFromText(text, max), JSON.stringify([text, max])).toBe(summaryFromMarkdownText(text, max));
+    }
+    expect(plainCases).toBeGreaterThan(300);
   });
 });
