@@ -12,8 +12,9 @@ export function summaryFromText(text: string, max = SUMMARY_MAX_GRAPHEMES): stri
  * Text with none of the characters that start inline markdown (emphasis, code, links, images,
  * HTML, escapes, entities, strikethrough, footnote markers): marked's inline lexer gives it back
  * as it is, up to whitespace (a hard break is a newline), which `tidy` collapses anyway. Most
- * front matter summaries are such text; lexing each cost a cold scan ~10 ms. (Autolinked URLs and
- * addresses keep their text.) test/content/summary.test.ts checks this against the lexer.
+ * front matter summaries are such text: not lexing them took a 2,000-page cold scan from 988 to
+ * 940 ms. (Autolinked URLs and addresses keep their text.) test/content/summary.test.ts checks
+ * this against the lexer.
  */
 const PLAIN_INLINE = /^[^\\`*_[\]<>!~&]*$/;
 
