@@ -39,43 +39,39 @@ const LUXON_ESM = path.join(root, 'node_modules/luxon/build/es6/luxon.mjs');
 const BUNDLED = new Set(['zod', 'smol-toml', 'yaml', 'luxon', 'marked', 'commander', 'dotenv', 'cron-parser']);
 
 /**
- * node:crypto for the CommonJS bundles, loaded at its first use: most commands never hash, sign
- * or draw random bytes (`herald articles` on an unchanged site, `--help`), and loading it cost
- * every start ~6 ms. Every function it exports, forwarded (classes too: `new` makes the real
- * one); an import of anything else fails the build.
+ * One of Node's modules, loaded at its first use: every function it exports, forwarded (classes
+ * too: `new` makes the real one); an import of anything else fails the build. For ES module and
+ * CommonJS importers alike (a `require()` of it gets the same functions).
  */
-async function lazyCryptoModule() {
-  const crypto = await import('node:crypto');
-  const names = Object.keys(crypto).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k) && typeof crypto[k] === 'function');
+async function lazyBuiltinModule(name) {
+  const mod = await import(`node:${name}`);
+  const names = Object.keys(mod).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k) && typeof mod[k] === 'function');
   return [
-    "let m;\nconst c = () => (m ??= require('node:crypto'));",
+    `let m;\nconst c = () => (m ??= require('node:${name}'));`,
     ...names.map((k) => `export function ${k}(...a) { const f = c().${k}; return new.target ? Reflect.construct(f, a) : f.apply(this, a); }`),
   ].join('\n');
 }
 
 /**
- * Every npm package external (loaded from node_modules at run time) except those named; with
- * `lazyCrypto`, node:crypto as lazyCryptoModule().
+ * Every npm package external (loaded from node_modules at run time) except those named. With
+ * `lazyCrypto` (the CommonJS bundles), node:crypto loads at its first use: most commands never
+ * hash, sign or draw random bytes (`herald articles` on an unchanged site, `--help`), and loading
+ * it cost every start ~6 ms.
  */
 function externalExcept(bundled, { lazyCrypto = false } = {}) {
   return {
     name: 'external-except',
     setup(b) {
+      // What a lazy module itself loads is Node's own.
+      b.onResolve({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ path: args.path, external: true }));
       // commander require()s child_process for subcommands run as separate executables, which
       // Herald has none of: loaded when first used instead, not by every command (~5 ms, with
       // net and dgram behind it).
       b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
         /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
       );
-      if (lazyCrypto) {
-        b.onResolve({ filter: /^(node:)?crypto$/ }, (args) => (args.namespace === 'lazy-crypto' ? { path: 'node:crypto', external: true } : { path: 'crypto', namespace: 'lazy-crypto' }));
-        b.onLoad({ filter: /.*/, namespace: 'lazy-crypto' }, async () => ({ contents: await lazyCryptoModule(), loader: 'js', resolveDir: root }));
-      }
-      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
-        contents: `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:${args.path}'))[k] });`,
-        loader: 'js',
-        resolveDir: root,
-      }));
+      if (lazyCrypto) b.onResolve({ filter: /^(node:)?crypto$/ }, () => ({ path: 'crypto', namespace: 'lazy-builtin' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => ({ contents: await lazyBuiltinModule(args.path), loader: 'js', resolveDir: root }));
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         // cron-parser require()s luxon, which would bundle luxon's CommonJS build beside the ES
         // module build Herald imports: two copies (~250 KB each) loaded by every command.

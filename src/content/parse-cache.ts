@@ -48,7 +48,7 @@ export class ParseCache {
   /**
    * `stamp` identifies the settings and the code, as any text; an entry parsed under another
    * stamp is not used. Kept as given (a scan snapshot compares it) and hashed only for the keys,
-   * so a scan answered by its snapshot hashes nothing (and never loads node:crypto).
+   * so a scan answered by its snapshot hashes nothing (and, from the build, never loads node:crypto).
    */
   constructor(
     readonly stamp: string,
